@@ -1,0 +1,109 @@
+/*
+ * config.h - the target's configuration as a plain description.
+ *
+ * The file format is the JSON that nvmetcli saves (`hosts`, `ports`,
+ * `subsystems`, with nvmetcli's attribute names and string-typed values), so
+ * a saved kernel-target configuration loads unchanged, plus:
+ *   - a top-level "katod" object of daemon settings;
+ *   - in a namespace's "device", an optional "backend" ("file", the default,
+ *     as nvmetcli has it: "path" names a regular file or block device;
+ *     "ram" or "null", which take "size" instead of "path"), and optional
+ *     "size" and "block_size" (512 or 4096).
+ * Nothing here knows about the daemon; errors name the JSON path.
+ */
+#ifndef KATO_CONFIG_CONFIG_H
+#define KATO_CONFIG_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum kt_cfg_backend {
+	KT_BACKEND_FILE,
+	KT_BACKEND_RAM,
+	KT_BACKEND_NULL,
+};
+
+struct kt_cfg_ns {
+	uint32_t nsid;
+	bool enable;
+	enum kt_cfg_backend backend;
+	char *path;            /* file backend */
+	uint64_t size;         /* bytes; ram/null: required; file: 0 = the file's size */
+	uint32_t block_size;   /* 512 or 4096; 0 = default (512, or a block device's) */
+	bool has_nguid, has_uuid;
+	uint8_t nguid[16];
+	uint8_t uuid[16];
+	uint32_t anagrpid;
+	bool buffered_io;      /* file: use the page cache (nvmetcli "buffered_io") */
+};
+
+struct kt_cfg_subsys {
+	char *nqn;
+	bool allow_any_host;
+	size_t n_allowed_hosts;
+	char **allowed_hosts;
+	char *serial;          /* NULL: derived from the NQN */
+	char *model;           /* NULL: "kato" */
+	char *firmware;        /* NULL: the kato version */
+	uint32_t version;      /* VS value; 0 = default (2.0) */
+	uint32_t ieee_oui;
+	uint16_t cntlid_min, cntlid_max;
+	uint16_t qid_max;      /* 0 = default */
+	size_t n_ns;
+	struct kt_cfg_ns *ns;
+};
+
+struct kt_cfg_port {
+	uint16_t portid;
+	char *trtype;          /* only "tcp" is served; others are refused */
+	char *adrfam;          /* "ipv4" or "ipv6" */
+	char *traddr;
+	char *trsvcid;
+	char *treq;            /* "not specified", "required", "not required" */
+	uint32_t inline_data_size; /* param.inline_data_size; 0 = default */
+	size_t n_subsystems;
+	char **subsystems;     /* NQNs exported on this port */
+};
+
+struct kt_cfg_daemon {
+	unsigned workers;           /* 0 = one per core */
+	char *log_level;            /* "error", "warn", "info", "debug" */
+	char *discovery_nqn;        /* unique discovery NQN; NULL = well-known */
+	unsigned kas;               /* keep-alive granularity, 100 ms units (default 1) */
+	unsigned disc_activity_timeout_ms; /* discovery controller with KATO 0 */
+	unsigned mdts;              /* 2^mdts * 4 KiB max transfer (default 8: 1 MiB) */
+	unsigned max_queue_size;    /* entries (default 128) */
+	bool digests;               /* accept header/data digests (default true) */
+};
+
+struct kt_config {
+	size_t n_hosts;
+	char **hosts;               /* host NQNs ("hosts": [{"nqn": ...}]) */
+	size_t n_ports;
+	struct kt_cfg_port *ports;
+	size_t n_subsys;
+	struct kt_cfg_subsys *subsys;
+	struct kt_cfg_daemon daemon;
+};
+
+/* Loads and validates a configuration. On error returns a negative errno
+ * and writes "<json path>: <what is wrong>" (e.g.
+ * "subsystems[0].namespaces[1].device.path: file does not exist") into
+ * err. Validation covers types, ranges, unique port ids / NQNs / NSIDs,
+ * references (a port's subsystem, an allowed host) and NQN syntax. */
+int kt_config_load_file(const char *path, struct kt_config **out, char *err, size_t errlen);
+int kt_config_load_string(const char *json, struct kt_config **out, char *err, size_t errlen);
+
+/* The built-in default target: one subsystem KT_DEFAULT_SUBNQN with a 1 GiB
+ * RAM namespace, allow_any_host, on 127.0.0.1:4420; the discovery service
+ * also listens on 127.0.0.1:8009 (a port with no subsystems). */
+#define KT_DEFAULT_SUBNQN "nqn.2026-11.io.kato:default"
+int kt_config_default(struct kt_config **out);
+
+void kt_config_free(struct kt_config *cfg);
+
+/* Daemon settings defaults, applied by both loaders when a key is absent. */
+void kt_cfg_daemon_defaults(struct kt_cfg_daemon *d);
+
+#endif

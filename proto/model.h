@@ -1,0 +1,91 @@
+/*
+ * model.h - the target as the protocol code sees it: ports, subsystems,
+ * namespaces and the hosts they admit. Plain data, filled by the daemon from
+ * the configuration and read by the command handlers in proto/.
+ *
+ * Lifetime and locking belong to the daemon (daemon/target.c): proto/ only
+ * reads these structures while the daemon guarantees they do not change.
+ */
+#ifndef KATO_PROTO_MODEL_H
+#define KATO_PROTO_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <nvme/types.h>
+
+#define KT_NQN_MAX NVME_NQN_LENGTH /* 223 characters, NUL not counted */
+#define KT_WELL_KNOWN_DISC_NQN "nqn.2014-08.org.nvmexpress.discovery"
+
+struct kt_backend; /* daemon/backend.h */
+
+struct kt_ns {
+	uint32_t nsid;
+	bool enabled;
+	uint8_t lba_shift;  /* log2 of the logical block size: 9 or 12 */
+	uint64_t nblocks;   /* namespace size in logical blocks */
+	uint8_t nguid[16];
+	uint8_t uuid[16];
+	bool vwc;           /* volatile write cache: Flush and FUA mean something */
+	bool can_discard;   /* Dataset Management deallocate is honoured */
+	uint32_t anagrpid;
+	struct kt_backend *backend; /* owned by the daemon; opaque here */
+};
+
+struct kt_subsys {
+	char nqn[KT_NQN_MAX + 1];
+	bool discovery;               /* the discovery subsystem */
+	char serial[21];              /* NUL-terminated; space-padded on the wire */
+	char model[41];
+	char firmware[9];
+	uint32_t version;             /* VS register value, e.g. 0x00020000 (2.0) */
+	uint32_t ieee_oui;            /* 24 bits */
+	uint16_t cntlid_min, cntlid_max;
+	uint16_t qid_max;             /* I/O queues a controller may have */
+	bool allow_any_host;
+	size_t n_hosts;
+	char (*hosts)[KT_NQN_MAX + 1]; /* allowed host NQNs */
+	size_t n_ns;
+	struct kt_ns *ns;             /* sorted by nsid, ascending, unique */
+};
+
+struct kt_port {
+	uint16_t portid;
+	uint8_t adrfam;               /* enum nvmf_addr_family */
+	uint8_t treq;                 /* enum nvmf_treq */
+	char traddr[NVMF_TRADDR_SIZE + 1];
+	char trsvcid[NVMF_TRSVCID_SIZE + 1];
+	uint32_t inline_data_size;    /* in-capsule data bytes accepted on I/O queues */
+	size_t n_subsys;
+	struct kt_subsys **subsys;    /* NVM subsystems reachable through this port */
+};
+
+/* Everything the discovery service needs to answer. */
+struct kt_target {
+	char disc_nqn[KT_NQN_MAX + 1]; /* unique discovery NQN, or the well-known one */
+	uint64_t genctr;               /* discovery log generation counter */
+	size_t n_ports;
+	struct kt_port *ports;
+	size_t n_subsys;
+	struct kt_subsys *subsys;      /* NVM subsystems */
+	struct kt_subsys disc;         /* the discovery subsystem */
+	/* Controller-wide limits every controller advertises. */
+	uint8_t mdts;                  /* max transfer: 2^mdts * 4096 bytes */
+	uint8_t kas;                   /* keep-alive granularity, 100 ms units */
+	uint32_t maxh2cdata;           /* bytes, what ICResp advertises */
+	uint16_t mqes;                 /* max queue entries, zero-based (CAP.MQES) */
+};
+
+static inline uint32_t kt_mdts_bytes(const struct kt_target *t)
+{
+	return 4096u << t->mdts;
+}
+
+/* Lookups used by Connect and the handlers; defined in proto/model.c. */
+struct kt_subsys *kt_target_find_subsys(struct kt_target *t, const char *nqn);
+bool kt_subsys_host_allowed(const struct kt_subsys *s, const char *hostnqn);
+bool kt_port_has_subsys(const struct kt_port *p, const struct kt_subsys *s);
+/* The namespace with this NSID, or NULL (also NULL for a disabled one). */
+struct kt_ns *kt_subsys_find_ns(const struct kt_subsys *s, uint32_t nsid);
+
+#endif
