@@ -103,7 +103,16 @@ int kt_config_default(struct kt_config **out);
 
 void kt_config_free(struct kt_config *cfg);
 
-/* Daemon settings defaults, applied by both loaders when a key is absent. */
+/* Writes cfg as JSON in the format the loaders read (nvmetcli's keys and
+ * string-valued attributes, plus kato's), for `katod --print-config`.
+ * *out is malloc'd, NUL-terminated and ends with a newline; the caller frees
+ * it. Returns 0 or -ENOMEM. */
+int kt_config_to_json(const struct kt_config *cfg, char **out);
+
+/* Daemon settings defaults, applied by both loaders when a key is absent.
+ * The strings of struct kt_cfg_daemon (log_level, discovery_nqn) are
+ * malloc'd and freed by kt_config_free: this sets log_level to a strdup'd
+ * "info" (NULL if that allocation failed; read NULL as "info"). */
 void kt_cfg_daemon_defaults(struct kt_cfg_daemon *d);
 
 #endif

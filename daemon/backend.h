@@ -1,7 +1,8 @@
 /*
  * backend.h - namespace storage behind one table of operations: `null`
  * (reads zeroes, discards writes), `ram` (memory), `file` (a regular file or
- * a block device through io_uring). A backend never blocks the worker that
+ * a block device through io_uring, or a thread pool where io_uring is not
+ * available: daemon/uring.h). A backend never blocks the worker that
  * calls it: it completes inline (null, ram) or later, on the same worker's
  * event loop (file).
  */
@@ -12,22 +13,31 @@
 #include <stdint.h>
 #include "config/config.h"
 #include "proto/cmd.h"
+#include "daemon/uring.h" /* struct kt_uring: one per worker */
 
-struct kt_uring; /* daemon/uring.h: one per worker */
+/* Data buffers (bio->buf) are aligned to KT_BIO_ALIGN bytes and their
+ * lengths are whole logical blocks: the daemon allocates them so, and the
+ * file backend relies on it for O_DIRECT (a buffer off that alignment is
+ * bounced through a copy, slower but correct). */
+#define KT_BIO_ALIGN 4096u
 
 /* One backend request. Embedded in the queue's command slot: nothing is
  * allocated per I/O. */
 struct kt_bio {
 	const struct kt_io *io;  /* op, offset, length, fua, nr_ranges */
 	uint8_t *buf;            /* data: read into / write from; DSM ranges */
-	struct kt_uring *ring;   /* the calling worker's ring */
+	struct kt_uring *ring;   /* the calling worker's ring (kt_uring_open);
+	                            NULL: file I/O fails with Internal Error */
 	/* Called exactly once with an NVMe status, on the worker that
 	 * submitted, possibly before submit returns. */
 	void (*done)(struct kt_bio *bio, uint16_t status);
-	/* backend-private progress (file: remaining ranges, compare buffer) */
+	/* backend-private progress (file: DSM range index, zeroing step,
+	 * compare or bounce buffer) */
 	uint32_t pending;
 	uint16_t status;
 	uint8_t *aux;
+	/* file backend: its request in the worker's ring (never shared) */
+	struct kt_uring_req req;
 };
 
 struct kt_backend {
@@ -51,5 +61,33 @@ struct kt_backend_ops {
  * errno, with a reason in err (e.g. "open /dev/x: Permission denied"). */
 int kt_backend_open(const struct kt_cfg_ns *ns, struct kt_backend **out, char *err, size_t errlen);
 void kt_backend_close(struct kt_backend *be);
+
+/* The constructors kt_backend_open dispatches to, by ns->backend. */
+int kt_backend_null_open(const struct kt_cfg_ns *ns, struct kt_backend **out, char *err, size_t errlen);
+int kt_backend_ram_open(const struct kt_cfg_ns *ns, struct kt_backend **out, char *err, size_t errlen);
+int kt_backend_file_open(const struct kt_cfg_ns *ns, struct kt_backend **out, char *err, size_t errlen);
+
+/* ---- helpers shared by the backends (daemon/backend.c) ---------------- */
+
+/* Checks bio against the backend's geometry: the byte range (or, for a
+ * discard, every DSM range) inside the namespace and block-aligned. A
+ * status: 0, or LBA Out of Range / Invalid Field. Backends call it first;
+ * the protocol layer has checked already, so this is a last line. */
+uint16_t kt_backend_check(const struct kt_backend *be, const struct kt_bio *bio);
+
+/* NVMe status for a backend operation's result: 0 for res >= 0 (success,
+ * or a byte count), else the status for the negative errno. */
+uint16_t kt_backend_errno_status(int neg_errno, enum kt_io_op op);
+
+/* NVMe status of a Compare whose data did not match: Compare Failure
+ * (SCT Media and Data Integrity Errors) with Do Not Retry. */
+#define KT_SC_COMPARE_FAILED \
+	((uint16_t)((NVME_SCT_MEDIA << NVME_SCT_SHIFT) | NVME_SC_COMPARE_FAILED | KT_SC_DNR))
+
+/* Checks a namespace description's size and block size (ram, null, and a
+ * file whose size is given): block size 0, 512 or 4096 (0 means 512), size
+ * a non-zero multiple of it. Returns 0 or -EINVAL with a reason in err. */
+int kt_backend_geometry(const struct kt_cfg_ns *ns, uint64_t size, uint32_t *block_size,
+			char *err, size_t errlen);
 
 #endif

@@ -51,9 +51,15 @@ struct kt_ctrl {
 	uint16_t nr_io_queues;        /* granted by Set Features Number of Queues
 	                                 (defaults to max_io_queues) */
 	uint32_t ioccsz_bytes;        /* capsule size on I/O queues: 64 + ICD */
+	_Atomic unsigned io_queues;   /* I/O queues connected now: the transport
+	                                 increments it at I/O Connect and decrements
+	                                 it when one goes; Set Features Number of
+	                                 Queues is refused while it is non-zero */
 
 	/* Keep-alive: KATO in ms (0 = disabled), and when it was last re-armed. */
 	uint32_t kato_ms;
+	uint32_t kato_default_ms;     /* the Connect's KATO, rounded: Get Features
+	                                 KATO with SEL default/saved */
 	uint64_t ka_rearm_ms;
 	bool ka_traffic_based;        /* TBKAS advertised in CTRATT */
 	_Atomic uint64_t last_traffic_ms; /* any command on any queue (TBKAS) */
@@ -74,7 +80,8 @@ struct kt_ctrl {
 	struct kt_aen aen_pending[8];
 	unsigned n_aen_pending;
 	uint32_t aen_masked;          /* bit per notice type sent and not yet cleared
-	                                 by reading its log page */
+	                                 by reading its log page (the bit is chosen
+	                                 by log page: see kt_aen_mask_bit in ctrl.c) */
 
 	/* Error log: a ring of the newest entries. */
 	struct nvme_error_log_page errlog[KT_ERRLOG_MAX];
@@ -133,5 +140,12 @@ void kt_ctrl_log_error(struct kt_ctrl *c, uint16_t sqid, uint16_t cid, uint16_t 
  * it after every admin command and after raising an event. */
 void kt_ctrl_aen_raise(struct kt_ctrl *c, uint8_t type, uint8_t info, uint8_t lid);
 bool kt_ctrl_aen_take(struct kt_ctrl *c, uint16_t *cid, uint32_t *dw0);
+
+/* A Get Log Page of `lid` without RAE: unmasks the events that page clears. */
+void kt_ctrl_aen_clear(struct kt_ctrl *c, uint8_t lid);
+
+/* Namespace nsid was added, removed or changed: records it in the Changed
+ * Namespace List (log 04h) and raises a Namespace Attribute Changed notice. */
+void kt_ctrl_ns_changed(struct kt_ctrl *c, uint32_t nsid);
 
 #endif

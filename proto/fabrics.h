@@ -13,6 +13,10 @@
 
 #define KT_CONNECT_DATA_LEN 1024
 #define KT_CNTLID_DYNAMIC 0xffff
+/* Admin queue entries a controller accepts at most (SQSIZE 31, zero-based):
+ * the spec's floor for ASQSZ, what Linux and SPDK hosts ask for, and what
+ * the discovery log advertises as ASQSZ. */
+#define KT_ADMIN_SQ_ENTRIES 32
 
 struct kt_connect_args {
 	uint16_t qid;

@@ -14,7 +14,9 @@
 #include <stdint.h>
 #include <nvme/types.h>
 
-#define KT_NQN_MAX NVME_NQN_LENGTH /* 223 characters, NUL not counted */
+/* NVMF_NQN_SIZE (223), not NVME_NQN_LENGTH: in libnvme 1.3 the latter is the
+ * 256-byte wire field, not the longest NQN. */
+#define KT_NQN_MAX NVMF_NQN_SIZE /* 223 characters, NUL not counted */
 #define KT_WELL_KNOWN_DISC_NQN "nqn.2014-08.org.nvmexpress.discovery"
 
 struct kt_backend; /* daemon/backend.h */

@@ -16,8 +16,10 @@
 struct kt_tcp_params {
 	bool hdgst;            /* header digests on */
 	bool ddgst;            /* data digests on */
-	uint8_t cpda;          /* our CPDA (0: no padding in C2H PDUs) */
-	uint8_t hpda;          /* the host's HPDA */
+	uint8_t cpda;          /* our CPDA: alignment of data in PDUs the host
+	                        * sends us (checked on receive) */
+	uint8_t hpda;          /* the host's HPDA: alignment of data in PDUs we
+	                        * send (C2HData padding) */
 	uint32_t maxh2cdata;   /* bytes, what we advertised */
 	uint32_t max_icd;      /* max in-capsule data bytes on this queue */
 	uint32_t maxr2t;       /* host's MAXR2T, zero-based */
@@ -77,7 +79,9 @@ struct kt_rx_ops {
 	 * digests, PDO, PLEN, header digest). data_len is the PDU's data length
 	 * (0 if none). A PDU with data must set *dst to data_len bytes of
 	 * buffer (H2CData: the command's buffer at the PDU's offset; the
-	 * callback checks the offset/length against the command). Return 0, or
+	 * callback checks the offset/length against the command). Leaving *dst
+	 * NULL drops the data (its digest is still checked, pdu is still
+	 * called): a failed command stays in step with the stream. Return 0, or
 	 * -EPROTO with err set to terminate the connection. */
 	int (*header)(void *ctx, const void *hdr, uint32_t data_len, uint8_t **dst,
 		      struct kt_pdu_err *err);
@@ -91,7 +95,10 @@ void kt_rx_init(struct kt_rx *rx, struct kt_tcp_params *p);
 
 /* Feeds received bytes through the parser, calling ops as PDUs complete.
  * Returns the bytes consumed (len) or -EPROTO with *err set: the caller
- * sends a C2HTermReq built from err and rx->hdr, then closes. */
+ * sends a C2HTermReq built from err and rx->hdr (rx->hdr_got bytes), then
+ * closes. -ECONNRESET (err->fes 0): an H2CTermReq with an invalid PLEN, to
+ * which the spec says not to answer; just close. A callback's own negative
+ * return is passed through as is. */
 ssize_t kt_rx_feed(struct kt_rx *rx, const struct kt_rx_ops *ops, void *ctx,
 		   const uint8_t *buf, size_t len, struct kt_pdu_err *err);
 

@@ -1,0 +1,1371 @@
+/*
+ * config.c - loads kato's configuration file and validates it into the plain
+ * description of config.h. It exists so that everything wrong with a
+ * configuration is found before the daemon opens a socket or a file, and is
+ * reported as "<json path>: <reason>".
+ *
+ * The format is the JSON that `nvmetcli save` writes for the Linux kernel
+ * target, so a saved kernel-target configuration loads unchanged:
+ *
+ *   "hosts":      [{"nqn": "nqn..."}]
+ *   "ports":      [{"portid": 1,
+ *                   "addr": {"trtype": "tcp", "adrfam": "ipv4", "traddr": "10.0.0.1",
+ *                            "trsvcid": "4420", "treq": "not specified", "tsas": "none"},
+ *                   "param": {"inline_data_size": "16384"},
+ *                   "subsystems": ["nqn..."], "referrals": [], "ana_groups": []}]
+ *   "subsystems": [{"nqn": "nqn...",
+ *                   "attr": {"allow_any_host": "1", "cntlid_min": "1", "cntlid_max": "65519",
+ *                            "firmware": "...", "ieee_oui": "0x000000", "model": "...",
+ *                            "qid_max": "128", "serial": "...", "version": "1.3"},
+ *                   "allowed_hosts": ["nqn..."],
+ *                   "namespaces": [{"nsid": 1, "enable": 1, "ana_grpid": 1,
+ *                                   "device": {"path": "/dev/...", "nguid": "...", "uuid": "..."}}]}]
+ *
+ * nvmetcli writes attribute values as strings ("16384", "1"); every number
+ * and flag here is accepted as a JSON number/boolean or as such a string.
+ *
+ * kato's additions:
+ *   - in a namespace's "device": "backend" ("file", the default, as nvmetcli
+ *     has it: "path" names a regular file or block device, whose existence
+ *     the daemon checks when it opens it; "ram" or "null", which need "size"
+ *     and take no "path"), "size" (bytes, or a number with a K, M, G or T
+ *     suffix, powers of 1024; a multiple of the block size), "block_size"
+ *     (512 or 4096) and "buffered_io" (also accepted beside "device");
+ *   - a top-level "katod" object: "workers" (0 = one per core, up to 1024),
+ *     "log_level" ("error", "warn", "info", "debug"), "discovery_nqn" (a
+ *     unique discovery NQN), "kas" (keep-alive granularity in 100 ms units,
+ *     1..255), "disc_activity_timeout_ms" (1..86400000), "mdts" (1..12:
+ *     2^mdts * 4 KiB), "max_queue_size" (2..65536) and "digests" (bool).
+ *   - hand-written files may leave out "addr.trtype" ("tcp"), "addr.adrfam"
+ *     (from the address), "addr.trsvcid" ("4420"), "addr.treq", a
+ *     namespace's "enable" (enabled) and "ana_grpid" (1).
+ *
+ * Policy for keys kato does not use (decided here, documented in katod(8)):
+ *   - Inside nvmetcli's attribute groups ("addr", "param", "attr", a
+ *     namespace's "ana" and "resv", "dhchap") unknown keys are accepted and
+ *     ignored: they mirror configfs attribute files, which grow with every
+ *     kernel (pi_enable, resv_enable, max_queue_size, ...). "referrals" and
+ *     "ana_groups" are accepted and ignored as well (kato serves neither).
+ *   - Everywhere else (top level, "katod", a host, port, subsystem or
+ *     namespace object, and "device", which carries kato's own keys) an
+ *     unknown key is refused as a probable typo: a misspelt "namespaces"
+ *     would otherwise yield a subsystem with none.
+ *   - What would change the meaning of the configuration if ignored is
+ *     refused with its reason: a trtype other than "tcp", treq "required" or
+ *     tsas "tls1.3" (kato has no TLS), a passthru subsystem, a host with a
+ *     DH-HMAC-CHAP key.
+ *   - NQNs must start with "nqn." and be at most 223 bytes (NVMe Base 2.0,
+ *     4.5). The Linux target accepts any subsystem name; kato does not, as
+ *     hosts validate NQNs too.
+ *   - As in the kernel target, allow_any_host defaults to 0 and may not be 1
+ *     while allowed_hosts lists hosts.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <json-c/json.h>
+#include "config/config.h"
+#include "config/jread.h"
+
+#define NQN_MAX 223                     /* NVMe Base 2.0: 223 bytes, UTF-8 */
+#define WELL_KNOWN_DISC_NQN "nqn.2014-08.org.nvmexpress.discovery"
+#define CNTLID_MAX 0xffef
+#define INLINE_MAX (128u * 1024)        /* per command slot: 128 slots x 128 KiB = 16 MiB a queue */
+#define CONFIG_FILE_MAX (16u << 20)
+
+struct loader {
+	struct kcj j;
+	struct kt_config *cfg;
+};
+
+void kt_cfg_daemon_defaults(struct kt_cfg_daemon *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->workers = 0;
+	/* Owned (freed by kt_config_free); NULL after an allocation failure,
+	 * which readers take as "info". */
+	d->log_level = strdup("info");
+	d->discovery_nqn = NULL;
+	d->kas = 1;
+	d->disc_activity_timeout_ms = 120000;
+	d->mdts = 8;
+	d->max_queue_size = 128;
+	d->digests = true;
+}
+
+static void free_strv(char **v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void kt_config_free(struct kt_config *cfg)
+{
+	if (!cfg)
+		return;
+	free_strv(cfg->hosts, cfg->n_hosts);
+	for (size_t i = 0; cfg->ports && i < cfg->n_ports; i++) {
+		struct kt_cfg_port *p = &cfg->ports[i];
+		free(p->trtype);
+		free(p->adrfam);
+		free(p->traddr);
+		free(p->trsvcid);
+		free(p->treq);
+		free_strv(p->subsystems, p->n_subsystems);
+	}
+	free(cfg->ports);
+	for (size_t i = 0; cfg->subsys && i < cfg->n_subsys; i++) {
+		struct kt_cfg_subsys *s = &cfg->subsys[i];
+		free(s->nqn);
+		free_strv(s->allowed_hosts, s->n_allowed_hosts);
+		free(s->serial);
+		free(s->model);
+		free(s->firmware);
+		for (size_t k = 0; s->ns && k < s->n_ns; k++)
+			free(s->ns[k].path);
+		free(s->ns);
+	}
+	free(cfg->subsys);
+	free(cfg->daemon.log_level);
+	free(cfg->daemon.discovery_nqn);
+	free(cfg);
+}
+
+/* ---- small readers ---------------------------------------------------- */
+
+/* A member, or NULL when absent (a JSON null counts as absent). */
+static struct json_object *member(struct json_object *obj, const char *key)
+{
+	struct json_object *v = NULL;
+	return json_object_object_get_ex(obj, key, &v) ? v : NULL;
+}
+
+static int missing(struct kcj *c, const char *key)
+{
+	kcj_key(c, key);
+	return kcj_fail(c, "missing");
+}
+
+static int dup_str(char **dst, const char *s)
+{
+	free(*dst);
+	*dst = strdup(s);
+	return *dst ? 0 : -ENOMEM;
+}
+
+/* Optional members: < 0 error, 0 absent, 1 read. */
+static int opt_str(struct kcj *c, struct json_object *obj, const char *key, const char **out)
+{
+	struct json_object *v = member(obj, key);
+	if (!v)
+		return 0;
+	size_t m = kcj_key(c, key);
+	int r = kcj_get_string(c, v, out);
+	if (r)
+		return r;
+	kcj_pop(c, m);
+	return 1;
+}
+
+static int opt_int(struct kcj *c, struct json_object *obj, const char *key, int64_t lo, int64_t hi,
+		   int64_t *out)
+{
+	struct json_object *v = member(obj, key);
+	if (!v)
+		return 0;
+	size_t m = kcj_key(c, key);
+	int r = kcj_get_int(c, v, lo, hi, out);
+	if (r)
+		return r;
+	kcj_pop(c, m);
+	return 1;
+}
+
+static int opt_bool(struct kcj *c, struct json_object *obj, const char *key, bool *out)
+{
+	struct json_object *v = member(obj, key);
+	if (!v)
+		return 0;
+	size_t m = kcj_key(c, key);
+	int r = kcj_get_bool(c, v, out);
+	if (r)
+		return r;
+	kcj_pop(c, m);
+	return 1;
+}
+
+/* An optional object member (NULL when absent). */
+static int opt_obj(struct kcj *c, struct json_object *obj, const char *key, struct json_object **out)
+{
+	*out = member(obj, key);
+	if (!*out)
+		return 0;
+	size_t m = kcj_key(c, key);
+	int r = kcj_want_object(c, *out);
+	if (r)
+		return r;
+	kcj_pop(c, m);
+	return 1;
+}
+
+/* An optional array member: its length (0 when absent) or < 0. */
+static int opt_array(struct kcj *c, struct json_object *obj, const char *key, struct json_object **out,
+		     size_t *n)
+{
+	*out = member(obj, key);
+	*n = 0;
+	if (!*out)
+		return 0;
+	size_t m = kcj_key(c, key);
+	int r = kcj_want_array(c, *out);
+	if (r)
+		return r;
+	kcj_pop(c, m);
+	*n = json_object_array_length(*out);
+	return 1;
+}
+
+/* ---- value syntax ------------------------------------------------------ */
+
+/* NQN rules (see the top comment); v is quoted in the message. */
+static int check_nqn(struct kcj *c, struct json_object *v, const char *s)
+{
+	char rb[80];
+	if (strncmp(s, "nqn.", 4) != 0 || s[4] == '\0')
+		return kcj_fail(c, "%s is not an NQN (it must start with \"nqn.\")", kcj_repr(v, rb, sizeof(rb)));
+	size_t len = strlen(s);
+	if (len > NQN_MAX)
+		return kcj_fail(c, "NQN is %zu bytes long (at most %d)", len, NQN_MAX);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return kcj_fail(c, "NQN contains a control character");
+	return 0;
+}
+
+/* Identify strings (serial, model, firmware): 1..max bytes of printable
+ * ASCII, as the Linux target requires and the spec's ASCII fields imply. */
+static int check_ident(struct kcj *c, struct json_object *v, const char *s, size_t max)
+{
+	char rb[80];
+	size_t len = strlen(s);
+	if (len == 0)
+		return kcj_fail(c, "must not be empty");
+	if (len > max)
+		return kcj_fail(c, "%s is longer than %zu bytes", kcj_repr(v, rb, sizeof(rb)), max);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p > 0x7e)
+			return kcj_fail(c, "%s contains a character outside printable ASCII",
+					kcj_repr(v, rb, sizeof(rb)));
+	return 0;
+}
+
+static int hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/* UUID: exactly 8-4-4-4-12 hex digits. */
+static bool parse_uuid(const char *s, uint8_t out[16])
+{
+	static const int dash_at[] = { 8, 13, 18, 23 };
+	if (strlen(s) != 36)
+		return false;
+	for (size_t d = 0; d < 4; d++)
+		if (s[dash_at[d]] != '-')
+			return false;
+	size_t k = 0;
+	for (size_t i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23)
+			continue;
+		int hi = hexval(s[i]), lo = hexval(s[i + 1]);
+		if (hi < 0 || lo < 0)
+			return false;
+		out[k++] = (uint8_t)(hi << 4 | lo);
+		i++;
+	}
+	return k == 16;
+}
+
+/* NGUID: 32 hex digits, dashes allowed between digit pairs (the kernel shows
+ * it in UUID layout; other tools write it plain). */
+static bool parse_nguid(const char *s, uint8_t out[16])
+{
+	size_t k = 0;
+	const char *p = s;
+	while (*p) {
+		if (*p == '-') {
+			if (p == s || p[1] == '\0' || p[1] == '-')
+				return false;
+			p++;
+			continue;
+		}
+		int hi = hexval(p[0]);
+		int lo = hi < 0 ? -1 : hexval(p[1]);
+		if (hi < 0 || lo < 0 || k == 16)
+			return false;
+		out[k++] = (uint8_t)(hi << 4 | lo);
+		p += 2;
+	}
+	return k == 16;
+}
+
+static bool all_zero(const uint8_t *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
+/* "1073741824", "512M", "1g", "2T": bytes, suffixes are powers of 1024. */
+static bool parse_size(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+	const char *p = s;
+	if (*p < '0' || *p > '9')
+		return false;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > (UINT64_MAX - 9) / 10)
+			return false;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	unsigned shift = 0;
+	switch (*p) {
+	case '\0': break;
+	case 'k': case 'K': shift = 10; break;
+	case 'm': case 'M': shift = 20; break;
+	case 'g': case 'G': shift = 30; break;
+	case 't': case 'T': shift = 40; break;
+	default: return false;
+	}
+	if (shift && p[1] != '\0')
+		return false;
+	if (v > ((uint64_t)INT64_MAX >> shift))
+		return false;
+	*out = v << shift;
+	return true;
+}
+
+/* "1.3" / "2.0" / "1.2.1" -> VS value (major << 16 | minor << 8 | tertiary). */
+static bool parse_version(const char *s, uint32_t *out)
+{
+	unsigned long part[3] = { 0, 0, 0 };
+	int n = 0;
+	const char *p = s;
+	for (;;) {
+		if (*p < '0' || *p > '9')
+			return false;
+		unsigned long v = 0;
+		for (; *p >= '0' && *p <= '9'; p++) {
+			v = v * 10 + (unsigned long)(*p - '0');
+			if (v > 65535)
+				return false;
+		}
+		part[n++] = v;
+		if (*p == '\0')
+			break;
+		if (*p != '.' || n == 3)
+			return false;
+		p++;
+	}
+	if (n < 2 || part[0] == 0 || part[1] > 255 || part[2] > 255)
+		return false;
+	*out = (uint32_t)(part[0] << 16 | part[1] << 8 | part[2]);
+	return true;
+}
+
+/* ---- hosts ------------------------------------------------------------- */
+
+static int load_host(struct loader *L, struct json_object *h, size_t i)
+{
+	static const char *const keys[] = { "nqn", "dhchap", NULL };
+	struct kcj *c = &L->j;
+	char rb[80];
+	int r;
+	if ((r = kcj_want_object(c, h)) || (r = kcj_only_keys(c, h, keys)))
+		return r;
+	struct json_object *v = member(h, "nqn");
+	if (!v)
+		return missing(c, "nqn");
+	const char *nqn;
+	size_t m = kcj_key(c, "nqn");
+	if ((r = kcj_get_string(c, v, &nqn)) || (r = check_nqn(c, v, nqn)))
+		return r;
+	for (size_t k = 0; k < i; k++)
+		if (!strcmp(L->cfg->hosts[k], nqn))
+			return kcj_fail(c, "%s duplicates hosts[%zu].nqn", kcj_repr(v, rb, sizeof(rb)), k);
+	kcj_pop(c, m);
+
+	/* An authentication key kato would silently not ask for is refused;
+	 * empty ones (what a host without a key shows) are ignored. */
+	struct json_object *auth;
+	if ((r = opt_obj(c, h, "dhchap", &auth)) < 0)
+		return r;
+	if (auth) {
+		m = kcj_key(c, "dhchap");
+		json_object_object_foreach(auth, key, val) {
+			if (json_object_is_type(val, json_type_string) && json_object_get_string_len(val) == 0)
+				continue;
+			kcj_key(c, key);
+			return kcj_fail(c, "DH-HMAC-CHAP is not supported by kato");
+		}
+		kcj_pop(c, m);
+	}
+	return dup_str(&L->cfg->hosts[i], nqn);
+}
+
+static int load_hosts(struct loader *L, struct json_object *root)
+{
+	struct kcj *c = &L->j;
+	struct json_object *arr;
+	size_t n;
+	int r = opt_array(c, root, "hosts", &arr, &n);
+	if (r <= 0)
+		return r;
+	L->cfg->hosts = calloc(n ? n : 1, sizeof(char *));
+	if (!L->cfg->hosts)
+		return -ENOMEM;
+	L->cfg->n_hosts = n;
+	size_t m = kcj_key(c, "hosts");
+	for (size_t i = 0; i < n; i++) {
+		size_t m2 = kcj_idx(c, i);
+		if ((r = load_host(L, json_object_array_get_idx(arr, i), i)))
+			return r;
+		kcj_pop(c, m2);
+	}
+	kcj_pop(c, m);
+	return 0;
+}
+
+/* ---- subsystems -------------------------------------------------------- */
+
+static int load_device(struct loader *L, struct json_object *dev, struct kt_cfg_ns *ns)
+{
+	static const char *const keys[] = { "path", "nguid", "uuid", "buffered_io", "p2pmem",
+					    "backend", "size", "block_size", NULL };
+	static const char *const bname[] = { [KT_BACKEND_FILE] = "file", [KT_BACKEND_RAM] = "ram",
+					     [KT_BACKEND_NULL] = "null" };
+	struct kcj *c = &L->j;
+	char rb[80];
+	const char *s;
+	int64_t x;
+	int r;
+	if ((r = kcj_want_object(c, dev)) || (r = kcj_only_keys(c, dev, keys)))
+		return r;
+
+	ns->backend = KT_BACKEND_FILE;
+	if ((r = opt_str(c, dev, "backend", &s)) < 0)
+		return r;
+	if (r) {
+		if (!strcmp(s, "file"))
+			ns->backend = KT_BACKEND_FILE;
+		else if (!strcmp(s, "ram"))
+			ns->backend = KT_BACKEND_RAM;
+		else if (!strcmp(s, "null"))
+			ns->backend = KT_BACKEND_NULL;
+		else {
+			kcj_key(c, "backend");
+			return kcj_fail(c, "%s is not a backend (\"file\", \"ram\" or \"null\")",
+					kcj_repr(member(dev, "backend"), rb, sizeof(rb)));
+		}
+	}
+
+	/* nvmetcli shows a namespace without a device as "path": "" */
+	const char *path = NULL;
+	if ((r = opt_str(c, dev, "path", &path)) < 0)
+		return r;
+	if (path && !*path)
+		path = NULL;
+	if (ns->backend == KT_BACKEND_FILE && !path) {
+		kcj_key(c, "path");
+		return kcj_fail(c, "missing (the \"file\" backend needs a path)");
+	}
+	if (ns->backend != KT_BACKEND_FILE && path) {
+		kcj_key(c, "path");
+		return kcj_fail(c, "not used by the \"%s\" backend", bname[ns->backend]);
+	}
+	if (path && (r = dup_str(&ns->path, path)))
+		return r;
+
+	if ((r = opt_int(c, dev, "block_size", 0, UINT32_MAX, &x)) < 0)
+		return r;
+	if (r) {
+		if (x != 512 && x != 4096) {
+			kcj_key(c, "block_size");
+			return kcj_fail(c, "%s is not a supported block size (512 or 4096)",
+					kcj_repr(member(dev, "block_size"), rb, sizeof(rb)));
+		}
+		ns->block_size = (uint32_t)x;
+	}
+
+	struct json_object *v = member(dev, "size");
+	if (v) {
+		size_t m = kcj_key(c, "size");
+		uint64_t size = 0;
+		bool ok;
+		if (json_object_is_type(v, json_type_int)) {
+			int64_t i64 = json_object_get_int64(v);
+			ok = i64 >= 0 && !(i64 == INT64_MAX && json_object_get_uint64(v) > INT64_MAX);
+			size = (uint64_t)i64;
+		} else if (json_object_is_type(v, json_type_string)) {
+			ok = parse_size(json_object_get_string(v), &size);
+		} else {
+			return kcj_fail(c, "expected a size, got %s", kcj_type_name(v));
+		}
+		if (!ok)
+			return kcj_fail(c, "%s is not a size (bytes, or a number with K, M, G or T)",
+					kcj_repr(v, rb, sizeof(rb)));
+		if (size == 0)
+			return kcj_fail(c, "%s is not a valid size (it must be more than 0)",
+					kcj_repr(v, rb, sizeof(rb)));
+		uint32_t bs = ns->block_size ? ns->block_size : 512;
+		if (size % bs)
+			return kcj_fail(c, "%s is not a multiple of the block size (%u)", kcj_repr(v, rb, sizeof(rb)),
+					bs);
+		ns->size = size;
+		kcj_pop(c, m);
+	} else if (ns->backend != KT_BACKEND_FILE) {
+		kcj_key(c, "size");
+		return kcj_fail(c, "missing (the \"%s\" backend needs a size)", bname[ns->backend]);
+	}
+
+	if ((r = opt_str(c, dev, "nguid", &s)) < 0)
+		return r;
+	if (r) {
+		if (!parse_nguid(s, ns->nguid)) {
+			kcj_key(c, "nguid");
+			return kcj_fail(c, "%s is not an NGUID (32 hex digits)",
+					kcj_repr(member(dev, "nguid"), rb, sizeof(rb)));
+		}
+		/* all zeroes is how the kernel shows "not set" */
+		ns->has_nguid = !all_zero(ns->nguid, 16);
+	}
+	if ((r = opt_str(c, dev, "uuid", &s)) < 0)
+		return r;
+	if (r) {
+		if (!parse_uuid(s, ns->uuid)) {
+			kcj_key(c, "uuid");
+			return kcj_fail(c, "%s is not a UUID (8-4-4-4-12 hex digits)",
+					kcj_repr(member(dev, "uuid"), rb, sizeof(rb)));
+		}
+		ns->has_uuid = !all_zero(ns->uuid, 16);
+	}
+	if ((r = opt_bool(c, dev, "buffered_io", &ns->buffered_io)) < 0)
+		return r;
+	return 0;
+}
+
+static int load_ns(struct loader *L, struct json_object *o, struct kt_cfg_subsys *s, size_t si, size_t k)
+{
+	static const char *const keys[] = { "nsid", "enable", "ana_grpid", "device", "ana", "resv",
+					    "buffered_io", NULL };
+	struct kcj *c = &L->j;
+	struct kt_cfg_ns *ns = &s->ns[k];
+	char rb[80];
+	int64_t x;
+	int r;
+	if ((r = kcj_want_object(c, o)) || (r = kcj_only_keys(c, o, keys)))
+		return r;
+
+	struct json_object *v = member(o, "nsid");
+	if (!v)
+		return missing(c, "nsid");
+	size_t m = kcj_key(c, "nsid");
+	if (!json_object_is_type(v, json_type_int) && !json_object_is_type(v, json_type_string))
+		return kcj_fail(c, "expected an integer, got %s", kcj_type_name(v));
+	/* 0 and FFFFFFFFh (broadcast) are not namespace IDs */
+	bool ok = true;
+	if (json_object_is_type(v, json_type_int))
+		x = json_object_get_int64(v);
+	else
+		ok = kcj_parse_i64(json_object_get_string(v), &x);
+	if (!ok || x < 1 || x > 0xfffffffeLL)
+		return kcj_fail(c, "%s is not a valid NSID", kcj_repr(v, rb, sizeof(rb)));
+	ns->nsid = (uint32_t)x;
+	for (size_t p = 0; p < k; p++)
+		if (s->ns[p].nsid == ns->nsid)
+			return kcj_fail(c, "%s duplicates subsystems[%zu].namespaces[%zu].nsid",
+					kcj_repr(v, rb, sizeof(rb)), si, p);
+	kcj_pop(c, m);
+
+	/* nvmetcli always writes "enable"; a hand-written namespace is meant
+	 * to be served. */
+	ns->enable = true;
+	if ((r = opt_bool(c, o, "enable", &ns->enable)) < 0)
+		return r;
+
+	/* ANA group: 1..128 as in the Linux target (NVMET_MAX_ANAGRPS); newer
+	 * nvmetcli also writes it as "ana": {"grpid": "1"}. */
+	ns->anagrpid = 1;
+	struct json_object *ana;
+	if ((r = opt_obj(c, o, "ana", &ana)) < 0)
+		return r;
+	if (ana) {
+		m = kcj_key(c, "ana");
+		if ((r = opt_int(c, ana, "grpid", 1, 128, &x)) < 0)
+			return r;
+		if (r)
+			ns->anagrpid = (uint32_t)x;
+		kcj_pop(c, m);
+	}
+	if ((r = opt_int(c, o, "ana_grpid", 1, 128, &x)) < 0)
+		return r;
+	if (r)
+		ns->anagrpid = (uint32_t)x;
+	struct json_object *resv;
+	if ((r = opt_obj(c, o, "resv", &resv)) < 0) /* reservations: not served, ignored */
+		return r;
+
+	if ((r = opt_bool(c, o, "buffered_io", &ns->buffered_io)) < 0)
+		return r;
+	v = member(o, "device");
+	if (!v)
+		return missing(c, "device");
+	m = kcj_key(c, "device");
+	if ((r = load_device(L, v, ns)))
+		return r;
+	kcj_pop(c, m);
+	return 0;
+}
+
+static int load_attr(struct loader *L, struct json_object *a, struct kt_cfg_subsys *s)
+{
+	struct kcj *c = &L->j;
+	char rb[80];
+	const char *str;
+	int64_t x;
+	int r;
+	if ((r = kcj_want_object(c, a)))
+		return r;
+	if ((r = opt_bool(c, a, "allow_any_host", &s->allow_any_host)) < 0)
+		return r;
+	if ((r = opt_int(c, a, "cntlid_min", 1, CNTLID_MAX, &x)) < 0)
+		return r;
+	if (r)
+		s->cntlid_min = (uint16_t)x;
+	if ((r = opt_int(c, a, "cntlid_max", 1, CNTLID_MAX, &x)) < 0)
+		return r;
+	if (r)
+		s->cntlid_max = (uint16_t)x;
+	if (s->cntlid_min > s->cntlid_max) {
+		kcj_key(c, "cntlid_min");
+		return kcj_fail(c, "%u is greater than cntlid_max (%u)", s->cntlid_min, s->cntlid_max);
+	}
+	if ((r = opt_int(c, a, "qid_max", 1, 65535, &x)) < 0)
+		return r;
+	if (r)
+		s->qid_max = (uint16_t)x;
+
+	static const struct {
+		const char *key;
+		size_t max;
+		size_t off;
+	} idents[] = {
+		{ "serial", 20, offsetof(struct kt_cfg_subsys, serial) },
+		{ "model", 40, offsetof(struct kt_cfg_subsys, model) },
+		{ "firmware", 8, offsetof(struct kt_cfg_subsys, firmware) },
+	};
+	for (size_t i = 0; i < sizeof(idents) / sizeof(idents[0]); i++) {
+		if ((r = opt_str(c, a, idents[i].key, &str)) < 0)
+			return r;
+		if (!r)
+			continue;
+		size_t m = kcj_key(c, idents[i].key);
+		if ((r = check_ident(c, member(a, idents[i].key), str, idents[i].max)))
+			return r;
+		kcj_pop(c, m);
+		if ((r = dup_str((char **)((char *)s + idents[i].off), str)))
+			return r;
+	}
+
+	struct json_object *v = member(a, "ieee_oui");
+	if (v) {
+		size_t m = kcj_key(c, "ieee_oui");
+		bool ok = false;
+		if (json_object_is_type(v, json_type_int)) {
+			x = json_object_get_int64(v);
+			ok = x >= 0 && x <= 0xffffff;
+		} else if (json_object_is_type(v, json_type_string)) {
+			/* the kernel shows "0x%06x" and parses with base 0 */
+			const char *p = json_object_get_string(v);
+			char *end = NULL;
+			unsigned long long u = 0;
+			if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X') && hexval(p[2]) >= 0)
+				u = strtoull(p + 2, &end, 16);
+			else if (p[0] >= '0' && p[0] <= '9')
+				u = strtoull(p, &end, 10);
+			ok = end && *end == '\0' && u <= 0xffffff;
+			x = (int64_t)u;
+		} else {
+			return kcj_fail(c, "expected a string, got %s", kcj_type_name(v));
+		}
+		if (!ok)
+			return kcj_fail(c, "%s is not an IEEE OUI (24 bits, e.g. \"0x001b21\")",
+					kcj_repr(v, rb, sizeof(rb)));
+		s->ieee_oui = (uint32_t)x;
+		kcj_pop(c, m);
+	}
+
+	if ((r = opt_str(c, a, "version", &str)) < 0)
+		return r;
+	if (r && !parse_version(str, &s->version)) {
+		kcj_key(c, "version");
+		return kcj_fail(c, "%s is not an NVMe version (\"1.3\", \"2.0\", ...)",
+				kcj_repr(member(a, "version"), rb, sizeof(rb)));
+	}
+	/* pi_enable and attributes newer kernels add: accepted, ignored */
+	return 0;
+}
+
+static int load_subsys(struct loader *L, struct json_object *o, size_t i)
+{
+	static const char *const keys[] = { "nqn", "attr", "allowed_hosts", "namespaces", "passthru", NULL };
+	struct kcj *c = &L->j;
+	struct kt_cfg_subsys *s = &L->cfg->subsys[i];
+	char rb[80];
+	int r;
+	if ((r = kcj_want_object(c, o)) || (r = kcj_only_keys(c, o, keys)))
+		return r;
+
+	struct json_object *v = member(o, "nqn");
+	if (!v)
+		return missing(c, "nqn");
+	const char *nqn;
+	size_t m = kcj_key(c, "nqn");
+	if ((r = kcj_get_string(c, v, &nqn)) || (r = check_nqn(c, v, nqn)))
+		return r;
+	if (!strcmp(nqn, WELL_KNOWN_DISC_NQN))
+		return kcj_fail(c, "%s is the discovery NQN and cannot name a subsystem",
+				kcj_repr(v, rb, sizeof(rb)));
+	for (size_t k = 0; k < i; k++)
+		if (!strcmp(L->cfg->subsys[k].nqn, nqn))
+			return kcj_fail(c, "%s duplicates subsystems[%zu].nqn", kcj_repr(v, rb, sizeof(rb)), k);
+	kcj_pop(c, m);
+	if ((r = dup_str(&s->nqn, nqn)))
+		return r;
+
+	/* the Linux target's defaults */
+	s->allow_any_host = false;
+	s->cntlid_min = 1;
+	s->cntlid_max = CNTLID_MAX;
+	if ((v = member(o, "attr"))) {
+		m = kcj_key(c, "attr");
+		if ((r = load_attr(L, v, s)))
+			return r;
+		kcj_pop(c, m);
+	}
+
+	struct json_object *arr;
+	size_t n;
+	if ((r = opt_array(c, o, "passthru", &arr, &n)) < 0)
+		return r;
+	if (n) {
+		kcj_key(c, "passthru");
+		return kcj_fail(c, "passthru subsystems are not supported by kato");
+	}
+
+	if ((r = opt_array(c, o, "allowed_hosts", &arr, &n)) < 0)
+		return r;
+	if (n) {
+		m = kcj_key(c, "allowed_hosts");
+		if (s->allow_any_host)
+			return kcj_fail(c, "lists hosts while attr.allow_any_host is 1");
+		s->allowed_hosts = calloc(n, sizeof(char *));
+		if (!s->allowed_hosts)
+			return -ENOMEM;
+		s->n_allowed_hosts = n;
+		for (size_t k = 0; k < n; k++) {
+			size_t m2 = kcj_idx(c, k);
+			const char *h;
+			v = json_object_array_get_idx(arr, k);
+			if ((r = kcj_get_string(c, v, &h)))
+				return r;
+			bool known = false;
+			for (size_t p = 0; p < L->cfg->n_hosts && !known; p++)
+				known = !strcmp(L->cfg->hosts[p], h);
+			if (!known)
+				return kcj_fail(c, "no host %s in hosts", kcj_repr(v, rb, sizeof(rb)));
+			for (size_t p = 0; p < k; p++)
+				if (!strcmp(s->allowed_hosts[p], h))
+					return kcj_fail(c, "%s duplicates subsystems[%zu].allowed_hosts[%zu]",
+							kcj_repr(v, rb, sizeof(rb)), i, p);
+			if ((r = dup_str(&s->allowed_hosts[k], h)))
+				return r;
+			kcj_pop(c, m2);
+		}
+		kcj_pop(c, m);
+	}
+
+	if ((r = opt_array(c, o, "namespaces", &arr, &n)) < 0)
+		return r;
+	if (n) {
+		s->ns = calloc(n, sizeof(*s->ns));
+		if (!s->ns)
+			return -ENOMEM;
+		s->n_ns = n;
+		m = kcj_key(c, "namespaces");
+		for (size_t k = 0; k < n; k++) {
+			size_t m2 = kcj_idx(c, k);
+			if ((r = load_ns(L, json_object_array_get_idx(arr, k), s, i, k)))
+				return r;
+			kcj_pop(c, m2);
+		}
+		kcj_pop(c, m);
+	}
+	return 0;
+}
+
+static int load_subsystems(struct loader *L, struct json_object *root)
+{
+	struct kcj *c = &L->j;
+	struct json_object *arr;
+	size_t n;
+	int r = opt_array(c, root, "subsystems", &arr, &n);
+	if (r <= 0)
+		return r;
+	L->cfg->subsys = calloc(n ? n : 1, sizeof(*L->cfg->subsys));
+	if (!L->cfg->subsys)
+		return -ENOMEM;
+	L->cfg->n_subsys = n;
+	size_t m = kcj_key(c, "subsystems");
+	for (size_t i = 0; i < n; i++) {
+		size_t m2 = kcj_idx(c, i);
+		if ((r = load_subsys(L, json_object_array_get_idx(arr, i), i)))
+			return r;
+		kcj_pop(c, m2);
+	}
+	kcj_pop(c, m);
+	return 0;
+}
+
+/* ---- ports ------------------------------------------------------------- */
+
+/* The binary address, for telling two ports on one address apart. */
+struct bin_addr {
+	int af;
+	uint8_t a[16];
+	uint16_t port;
+};
+
+static int load_addr(struct loader *L, struct json_object *a, struct kt_cfg_port *p, struct bin_addr *ba)
+{
+	struct kcj *c = &L->j;
+	char rb[80];
+	const char *s;
+	int r;
+	if ((r = kcj_want_object(c, a)))
+		return r;
+
+	if ((r = opt_str(c, a, "trtype", &s)) < 0)
+		return r;
+	if (r && strcmp(s, "tcp") != 0) {
+		kcj_key(c, "trtype");
+		return kcj_fail(c, "%s is not supported (kato serves only \"tcp\")",
+				kcj_repr(member(a, "trtype"), rb, sizeof(rb)));
+	}
+	if ((r = dup_str(&p->trtype, "tcp")))
+		return r;
+
+	const char *traddr;
+	if ((r = opt_str(c, a, "traddr", &traddr)) < 0)
+		return r;
+	if (!r)
+		return missing(c, "traddr");
+
+	const char *adrfam = strchr(traddr, ':') ? "ipv6" : "ipv4";
+	if ((r = opt_str(c, a, "adrfam", &s)) < 0)
+		return r;
+	if (r) {
+		if (strcmp(s, "ipv4") != 0 && strcmp(s, "ipv6") != 0) {
+			kcj_key(c, "adrfam");
+			return kcj_fail(c, "%s is not supported (kato serves \"ipv4\" and \"ipv6\")",
+					kcj_repr(member(a, "adrfam"), rb, sizeof(rb)));
+		}
+		adrfam = s;
+	}
+	ba->af = strcmp(adrfam, "ipv6") == 0 ? AF_INET6 : AF_INET;
+	if (inet_pton(ba->af, traddr, ba->a) != 1) {
+		kcj_key(c, "traddr");
+		return kcj_fail(c, "%s is not an %s address", kcj_repr(member(a, "traddr"), rb, sizeof(rb)),
+				ba->af == AF_INET6 ? "IPv6" : "IPv4");
+	}
+	if ((r = dup_str(&p->adrfam, adrfam)) || (r = dup_str(&p->traddr, traddr)))
+		return r;
+
+	/* nvmetcli writes a string; a JSON number is as clear */
+	int64_t port = 4420;
+	struct json_object *v = member(a, "trsvcid");
+	if (v) {
+		size_t m = kcj_key(c, "trsvcid");
+		bool ok;
+		if (json_object_is_type(v, json_type_int)) {
+			port = json_object_get_int64(v);
+			ok = true;
+		} else if (json_object_is_type(v, json_type_string)) {
+			ok = kcj_parse_i64(json_object_get_string(v), &port);
+		} else {
+			return kcj_fail(c, "expected a string, got %s", kcj_type_name(v));
+		}
+		if (!ok || port < 1 || port > 65535)
+			return kcj_fail(c, "%s is not a port number", kcj_repr(v, rb, sizeof(rb)));
+		kcj_pop(c, m);
+	}
+	ba->port = (uint16_t)port;
+	char buf[8];
+	snprintf(buf, sizeof(buf), "%u", (unsigned)port);
+	if ((r = dup_str(&p->trsvcid, buf)))
+		return r;
+
+	const char *treq = "not specified";
+	if ((r = opt_str(c, a, "treq", &treq)) < 0)
+		return r;
+	if (!strcmp(treq, "required")) {
+		kcj_key(c, "treq");
+		return kcj_fail(c, "\"required\" asks for a secure channel, which kato does not provide (no TLS)");
+	}
+	if (strcmp(treq, "not specified") != 0 && strcmp(treq, "not required") != 0) {
+		kcj_key(c, "treq");
+		return kcj_fail(c, "%s is not a treq value (\"not specified\", \"required\" or \"not required\")",
+				kcj_repr(member(a, "treq"), rb, sizeof(rb)));
+	}
+	if ((r = dup_str(&p->treq, treq)))
+		return r;
+
+	/* The kernel shows "none" for a TCP port without TLS ("not required"
+	 * or "not specified" on older kernels). */
+	if ((r = opt_str(c, a, "tsas", &s)) < 0)
+		return r;
+	if (r && *s && strcmp(s, "none") != 0 && strcmp(s, "not required") != 0 &&
+	    strcmp(s, "not specified") != 0) {
+		kcj_key(c, "tsas");
+		return kcj_fail(c, "%s is not supported (kato has no TLS; use \"none\")",
+				kcj_repr(member(a, "tsas"), rb, sizeof(rb)));
+	}
+	/* addr_portid and other attributes: accepted, ignored */
+	return 0;
+}
+
+static int load_port(struct loader *L, struct json_object *o, size_t i, struct bin_addr *addrs)
+{
+	static const char *const keys[] = { "portid", "addr", "param", "subsystems", "referrals",
+					    "ana_groups", NULL };
+	struct kcj *c = &L->j;
+	struct kt_cfg_port *p = &L->cfg->ports[i];
+	char rb[80];
+	int64_t x;
+	int r;
+	if ((r = kcj_want_object(c, o)) || (r = kcj_only_keys(c, o, keys)))
+		return r;
+
+	if ((r = opt_int(c, o, "portid", 0, 65535, &x)) < 0)
+		return r;
+	if (!r)
+		return missing(c, "portid");
+	p->portid = (uint16_t)x;
+	for (size_t k = 0; k < i; k++)
+		if (L->cfg->ports[k].portid == p->portid) {
+			kcj_key(c, "portid");
+			return kcj_fail(c, "%s duplicates ports[%zu].portid",
+					kcj_repr(member(o, "portid"), rb, sizeof(rb)), k);
+		}
+
+	struct json_object *v = member(o, "addr");
+	if (!v)
+		return missing(c, "addr");
+	size_t m = kcj_key(c, "addr");
+	if ((r = load_addr(L, v, p, &addrs[i])))
+		return r;
+	for (size_t k = 0; k < i; k++)
+		if (addrs[k].af == addrs[i].af && addrs[k].port == addrs[i].port &&
+		    !memcmp(addrs[k].a, addrs[i].a, sizeof(addrs[i].a)))
+			return kcj_fail(c, "%s port %s duplicates the address of ports[%zu]", p->traddr,
+					p->trsvcid, k);
+	kcj_pop(c, m);
+
+	struct json_object *param;
+	if ((r = opt_obj(c, o, "param", &param)) < 0)
+		return r;
+	if (param) {
+		m = kcj_key(c, "param");
+		/* -1 is the kernel's "let the transport choose" (kept as 0, the
+		 * default); 0 would mean no in-capsule data at all, which the
+		 * description cannot tell from the default, and kato always
+		 * accepts some, so it is refused rather than silently changed. */
+		if ((r = opt_int(c, param, "inline_data_size", -1, INLINE_MAX, &x)) < 0)
+			return r;
+		if (r && x == 0) {
+			kcj_key(c, "inline_data_size");
+			return kcj_fail(c, "%s is not supported: kato always accepts in-capsule data (-1 selects the default)",
+					kcj_repr(member(param, "inline_data_size"), rb, sizeof(rb)));
+		}
+		if (r)
+			p->inline_data_size = x < 0 ? 0 : (uint32_t)x;
+		kcj_pop(c, m);
+		/* pi_enable, max_queue_size, ...: accepted, ignored */
+	}
+
+	struct json_object *arr;
+	size_t n;
+	if ((r = opt_array(c, o, "subsystems", &arr, &n)) < 0)
+		return r;
+	if (n) {
+		p->subsystems = calloc(n, sizeof(char *));
+		if (!p->subsystems)
+			return -ENOMEM;
+		p->n_subsystems = n;
+		m = kcj_key(c, "subsystems");
+		for (size_t k = 0; k < n; k++) {
+			size_t m2 = kcj_idx(c, k);
+			const char *nqn;
+			v = json_object_array_get_idx(arr, k);
+			if ((r = kcj_get_string(c, v, &nqn)))
+				return r;
+			bool known = false;
+			for (size_t q = 0; q < L->cfg->n_subsys && !known; q++)
+				known = !strcmp(L->cfg->subsys[q].nqn, nqn);
+			if (!known)
+				return kcj_fail(c, "no subsystem %s", kcj_repr(v, rb, sizeof(rb)));
+			for (size_t q = 0; q < k; q++)
+				if (!strcmp(p->subsystems[q], nqn))
+					return kcj_fail(c, "%s duplicates ports[%zu].subsystems[%zu]",
+							kcj_repr(v, rb, sizeof(rb)), i, q);
+			if ((r = dup_str(&p->subsystems[k], nqn)))
+				return r;
+			kcj_pop(c, m2);
+		}
+		kcj_pop(c, m);
+	}
+
+	/* referrals and ANA groups: kato serves neither; accepted, ignored */
+	if ((r = opt_array(c, o, "referrals", &arr, &n)) < 0)
+		return r;
+	if ((r = opt_array(c, o, "ana_groups", &arr, &n)) < 0)
+		return r;
+	return 0;
+}
+
+static int load_ports(struct loader *L, struct json_object *root)
+{
+	struct kcj *c = &L->j;
+	struct json_object *arr;
+	size_t n;
+	int r = opt_array(c, root, "ports", &arr, &n);
+	if (r <= 0)
+		return r;
+	L->cfg->ports = calloc(n ? n : 1, sizeof(*L->cfg->ports));
+	struct bin_addr *addrs = calloc(n ? n : 1, sizeof(*addrs));
+	if (!L->cfg->ports || !addrs) {
+		free(addrs);
+		return -ENOMEM;
+	}
+	L->cfg->n_ports = n;
+	size_t m = kcj_key(c, "ports");
+	r = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t m2 = kcj_idx(c, i);
+		if ((r = load_port(L, json_object_array_get_idx(arr, i), i, addrs)))
+			break;
+		kcj_pop(c, m2);
+	}
+	free(addrs);
+	if (r)
+		return r;
+	kcj_pop(c, m);
+	return 0;
+}
+
+/* ---- katod ------------------------------------------------------------- */
+
+static int load_katod(struct loader *L, struct json_object *root)
+{
+	static const char *const keys[] = { "workers", "log_level", "discovery_nqn", "kas",
+					    "disc_activity_timeout_ms", "mdts", "max_queue_size",
+					    "digests", NULL };
+	static const char *const levels[] = { "error", "warn", "info", "debug", NULL };
+	struct kcj *c = &L->j;
+	struct kt_cfg_daemon *d = &L->cfg->daemon;
+	char rb[80];
+	const char *s;
+	int64_t x;
+	int r;
+	struct json_object *o;
+	if ((r = opt_obj(c, root, "katod", &o)) <= 0)
+		return r;
+	size_t m = kcj_key(c, "katod");
+	if ((r = kcj_only_keys(c, o, keys)))
+		return r;
+
+	static const struct {
+		const char *key;
+		int64_t lo, hi;
+		size_t off;
+	} nums[] = {
+		{ "workers", 0, 1024, offsetof(struct kt_cfg_daemon, workers) },
+		/* kt_target.kas is 8 bits (the Identify field has 16) */
+		{ "kas", 1, 255, offsetof(struct kt_cfg_daemon, kas) },
+		{ "disc_activity_timeout_ms", 1, 86400000, offsetof(struct kt_cfg_daemon, disc_activity_timeout_ms) },
+		/* 4 KiB << 12 = 16 MiB: larger buys nothing and costs buffer memory */
+		{ "mdts", 1, 12, offsetof(struct kt_cfg_daemon, mdts) },
+		/* CAP.MQES is zero-based 16 bits */
+		{ "max_queue_size", 2, 65536, offsetof(struct kt_cfg_daemon, max_queue_size) },
+	};
+	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+		if ((r = opt_int(c, o, nums[i].key, nums[i].lo, nums[i].hi, &x)) < 0)
+			return r;
+		if (r)
+			*(unsigned *)((char *)d + nums[i].off) = (unsigned)x;
+	}
+	if ((r = opt_bool(c, o, "digests", &d->digests)) < 0)
+		return r;
+
+	if ((r = opt_str(c, o, "log_level", &s)) < 0)
+		return r;
+	if (r) {
+		bool ok = false;
+		for (size_t i = 0; levels[i] && !ok; i++)
+			ok = !strcmp(levels[i], s);
+		if (!ok) {
+			kcj_key(c, "log_level");
+			return kcj_fail(c, "%s is not a log level (\"error\", \"warn\", \"info\" or \"debug\")",
+					kcj_repr(member(o, "log_level"), rb, sizeof(rb)));
+		}
+		if ((r = dup_str(&d->log_level, s)))
+			return r;
+	}
+
+	struct json_object *v = member(o, "discovery_nqn");
+	if (v) {
+		size_t m2 = kcj_key(c, "discovery_nqn");
+		if ((r = kcj_get_string(c, v, &s)) || (r = check_nqn(c, v, s)))
+			return r;
+		for (size_t i = 0; i < L->cfg->n_subsys; i++)
+			if (!strcmp(L->cfg->subsys[i].nqn, s))
+				return kcj_fail(c, "%s is also the NQN of subsystems[%zu]", kcj_repr(v, rb, sizeof(rb)), i);
+		if ((r = dup_str(&d->discovery_nqn, s)))
+			return r;
+		kcj_pop(c, m2);
+	}
+	kcj_pop(c, m);
+	return 0;
+}
+
+/* ---- entry points ------------------------------------------------------ */
+
+static void line_col(const char *s, size_t off, unsigned *line, unsigned *col)
+{
+	*line = 1;
+	*col = 1;
+	for (size_t i = 0; i < off && s[i]; i++) {
+		if (s[i] == '\n') {
+			(*line)++;
+			*col = 1;
+		} else {
+			(*col)++;
+		}
+	}
+}
+
+static int parse_json(const char *json, struct json_object **out, char *err, size_t errlen)
+{
+	size_t len = strlen(json);
+	if (len > INT32_MAX) {
+		snprintf(err, errlen, "configuration is too large");
+		return -EFBIG;
+	}
+	struct json_tokener *tok = json_tokener_new();
+	if (!tok)
+		return -ENOMEM;
+	struct json_object *root = json_tokener_parse_ex(tok, json, (int)len);
+	enum json_tokener_error jerr = json_tokener_get_error(tok);
+	size_t end = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	unsigned line, col;
+	if (jerr != json_tokener_success) {
+		line_col(json, end, &line, &col);
+		if (jerr == json_tokener_continue)
+			snprintf(err, errlen, "line %u, column %u: unexpected end of the document", line, col);
+		else
+			snprintf(err, errlen, "line %u, column %u: %s", line, col, json_tokener_error_desc(jerr));
+		json_object_put(root);
+		return -EINVAL;
+	}
+	size_t p = end;
+	while (json[p] == ' ' || json[p] == '\t' || json[p] == '\n' || json[p] == '\r')
+		p++;
+	if (json[p]) {
+		line_col(json, p, &line, &col);
+		snprintf(err, errlen, "line %u, column %u: unexpected text after the JSON document", line, col);
+		json_object_put(root);
+		return -EINVAL;
+	}
+	*out = root;
+	return 0;
+}
+
+int kt_config_load_string(const char *json, struct kt_config **out, char *err, size_t errlen)
+{
+	static const char *const keys[] = { "hosts", "ports", "subsystems", "katod", NULL };
+	char dummy[1];
+	if (!err || !errlen) {
+		err = dummy;
+		errlen = sizeof(dummy);
+	}
+	err[0] = '\0';
+	*out = NULL;
+
+	struct json_object *root = NULL;
+	int r = parse_json(json, &root, err, errlen);
+	if (r)
+		return r;
+
+	struct loader L;
+	kcj_init(&L.j, err, errlen);
+	L.cfg = calloc(1, sizeof(*L.cfg));
+	if (!L.cfg) {
+		json_object_put(root);
+		return -ENOMEM;
+	}
+	kt_cfg_daemon_defaults(&L.cfg->daemon);
+	if (!L.cfg->daemon.log_level)
+		r = -ENOMEM;
+	/* order matters: subsystems refer to hosts, ports to subsystems, and
+	 * katod.discovery_nqn must differ from every subsystem NQN */
+	if (!r && !(r = kcj_want_object(&L.j, root)) && !(r = kcj_only_keys(&L.j, root, keys)) &&
+	    !(r = load_hosts(&L, root)) && !(r = load_subsystems(&L, root)) && !(r = load_ports(&L, root)))
+		r = load_katod(&L, root);
+	json_object_put(root);
+	if (r) {
+		if (r == -ENOMEM)
+			snprintf(err, errlen, "out of memory");
+		kt_config_free(L.cfg);
+		return r;
+	}
+	*out = L.cfg;
+	return 0;
+}
+
+int kt_config_load_file(const char *path, struct kt_config **out, char *err, size_t errlen)
+{
+	char dummy[1];
+	if (!err || !errlen) {
+		err = dummy;
+		errlen = sizeof(dummy);
+	}
+	*out = NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(e));
+		return -e;
+	}
+	struct stat st;
+	int e = 0;
+	if (fstat(fd, &st) < 0) {
+		e = errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(e));
+	} else if (!S_ISREG(st.st_mode)) {
+		e = EINVAL;
+		snprintf(err, errlen, "%s: not a regular file", path);
+	} else if (st.st_size > (off_t)CONFIG_FILE_MAX) {
+		e = EFBIG;
+		snprintf(err, errlen, "%s: larger than %u bytes", path, CONFIG_FILE_MAX);
+	}
+	if (e) {
+		close(fd);
+		return -e;
+	}
+	size_t cap = (size_t)st.st_size + 1, len = 0;
+	char *buf = malloc(cap);
+	if (!buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	for (;;) {
+		ssize_t n = read(fd, buf + len, cap - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			e = errno;
+			snprintf(err, errlen, "%s: %s", path, strerror(e));
+			free(buf);
+			close(fd);
+			return -e;
+		}
+		if (n == 0 || len + (size_t)n == cap - 1) {
+			len += (size_t)n;
+			break; /* a file that grows while read is cut at its stat size */
+		}
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	if (strlen(buf) != len) {
+		snprintf(err, errlen, "%s: contains a NUL byte", path);
+		free(buf);
+		return -EINVAL;
+	}
+	int r = kt_config_load_string(buf, out, err, errlen);
+	free(buf);
+	return r;
+}
+
+int kt_config_default(struct kt_config **out)
+{
+	*out = NULL;
+	struct kt_config *cfg = calloc(1, sizeof(*cfg));
+	if (!cfg)
+		return -ENOMEM;
+	kt_cfg_daemon_defaults(&cfg->daemon);
+	cfg->subsys = calloc(1, sizeof(*cfg->subsys));
+	cfg->ports = calloc(2, sizeof(*cfg->ports));
+	if (!cfg->daemon.log_level || !cfg->subsys || !cfg->ports)
+		goto nomem;
+	cfg->n_subsys = 1;
+	cfg->n_ports = 2;
+
+	struct kt_cfg_subsys *s = &cfg->subsys[0];
+	s->allow_any_host = true;
+	s->cntlid_min = 1;
+	s->cntlid_max = CNTLID_MAX;
+	s->ns = calloc(1, sizeof(*s->ns));
+	if (dup_str(&s->nqn, KT_DEFAULT_SUBNQN) || dup_str(&s->model, "kato") || !s->ns)
+		goto nomem;
+	s->n_ns = 1;
+	/* serial: NULL, derived from the NQN by the daemon */
+	s->ns[0] = (struct kt_cfg_ns){ .nsid = 1, .enable = true, .backend = KT_BACKEND_RAM,
+				       .size = UINT64_C(1) << 30, .block_size = 512, .anagrpid = 1 };
+
+	for (int i = 0; i < 2; i++) {
+		struct kt_cfg_port *p = &cfg->ports[i];
+		p->portid = (uint16_t)(i + 1);
+		if (dup_str(&p->trtype, "tcp") || dup_str(&p->adrfam, "ipv4") ||
+		    dup_str(&p->traddr, "127.0.0.1") || dup_str(&p->trsvcid, i == 0 ? "4420" : "8009") ||
+		    dup_str(&p->treq, "not specified"))
+			goto nomem;
+	}
+	cfg->ports[0].subsystems = calloc(1, sizeof(char *));
+	if (!cfg->ports[0].subsystems || dup_str(&cfg->ports[0].subsystems[0], KT_DEFAULT_SUBNQN))
+		goto nomem;
+	cfg->ports[0].n_subsystems = 1;
+	*out = cfg;
+	return 0;
+nomem:
+	/* counts are set before the entries they cover are filled; free()
+	 * skips the NULLs */
+	kt_config_free(cfg);
+	return -ENOMEM;
+}

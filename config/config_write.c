@@ -1,0 +1,256 @@
+/*
+ * config_write.c - writes a configuration description back as JSON, in the
+ * format config.c reads (for `katod --print-config`). The output keeps
+ * nvmetcli's layout and conventions: keys in sorted order, attribute values
+ * as strings, "nsid", "portid", "enable" and "ana_grpid" as numbers; kato's
+ * own keys (device "backend", "size", "block_size", the "katod" object) are
+ * added beside them. Loading the output gives back an equal description.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <json-c/json.h>
+#include "config/config.h"
+
+/* json_object_object_add takes ownership even of NULL; an allocation
+ * failure is noticed once, at the end, through *bad. */
+static void put(struct json_object *o, const char *key, struct json_object *v, bool *bad)
+{
+	if (!v || json_object_object_add(o, key, v) != 0) {
+		json_object_put(v);
+		*bad = true;
+	}
+}
+
+static void put_str(struct json_object *o, const char *key, const char *s, bool *bad)
+{
+	put(o, key, json_object_new_string(s), bad);
+}
+
+static void put_fmt(struct json_object *o, const char *key, bool *bad, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void put_fmt(struct json_object *o, const char *key, bool *bad, const char *fmt, ...)
+{
+	char buf[64];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	put_str(o, key, buf, bad);
+}
+
+static void push(struct json_object *arr, struct json_object *v, bool *bad)
+{
+	if (!v || json_object_array_add(arr, v) != 0) {
+		json_object_put(v);
+		*bad = true;
+	}
+}
+
+static struct json_object *str_array(char **v, size_t n, bool *bad)
+{
+	struct json_object *arr = json_object_new_array();
+	for (size_t i = 0; arr && i < n; i++)
+		push(arr, json_object_new_string(v[i]), bad);
+	return arr;
+}
+
+/* UUID layout, as the kernel shows both NGUID and UUID. */
+static void put_id(struct json_object *o, const char *key, const uint8_t b[16], bool *bad)
+{
+	char s[37];
+	snprintf(s, sizeof(s),
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2],
+		 b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+	put_str(o, key, s, bad);
+}
+
+static struct json_object *ns_json(const struct kt_cfg_ns *ns, bool *bad)
+{
+	static const char *const bname[] = { [KT_BACKEND_FILE] = "file", [KT_BACKEND_RAM] = "ram",
+					     [KT_BACKEND_NULL] = "null" };
+	struct json_object *o = json_object_new_object();
+	struct json_object *dev = json_object_new_object();
+	if (!o || !dev) {
+		json_object_put(o);
+		json_object_put(dev);
+		*bad = true;
+		return NULL;
+	}
+	put(o, "ana_grpid", json_object_new_int64(ns->anagrpid), bad);
+	put_str(dev, "backend", bname[ns->backend], bad);
+	if (ns->block_size)
+		put(dev, "block_size", json_object_new_int64(ns->block_size), bad);
+	if (ns->buffered_io)
+		put_str(dev, "buffered_io", "1", bad);
+	if (ns->has_nguid)
+		put_id(dev, "nguid", ns->nguid, bad);
+	if (ns->path)
+		put_str(dev, "path", ns->path, bad);
+	if (ns->size)
+		put(dev, "size", json_object_new_int64((int64_t)ns->size), bad);
+	if (ns->has_uuid)
+		put_id(dev, "uuid", ns->uuid, bad);
+	put(o, "device", dev, bad);
+	put(o, "enable", json_object_new_int(ns->enable ? 1 : 0), bad);
+	put(o, "nsid", json_object_new_int64(ns->nsid), bad);
+	return o;
+}
+
+static struct json_object *subsys_json(const struct kt_cfg_subsys *s, bool *bad)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *attr = json_object_new_object();
+	struct json_object *nss = json_object_new_array();
+	if (!o || !attr || !nss) {
+		json_object_put(o);
+		json_object_put(attr);
+		json_object_put(nss);
+		*bad = true;
+		return NULL;
+	}
+	put(o, "allowed_hosts", str_array(s->allowed_hosts, s->n_allowed_hosts, bad), bad);
+	put_str(attr, "allow_any_host", s->allow_any_host ? "1" : "0", bad);
+	put_fmt(attr, "cntlid_max", bad, "%u", s->cntlid_max);
+	put_fmt(attr, "cntlid_min", bad, "%u", s->cntlid_min);
+	if (s->firmware)
+		put_str(attr, "firmware", s->firmware, bad);
+	put_fmt(attr, "ieee_oui", bad, "0x%06x", (unsigned)s->ieee_oui);
+	if (s->model)
+		put_str(attr, "model", s->model, bad);
+	if (s->qid_max)
+		put_fmt(attr, "qid_max", bad, "%u", s->qid_max);
+	if (s->serial)
+		put_str(attr, "serial", s->serial, bad);
+	if (s->version) {
+		unsigned ter = s->version & 0xff;
+		if (ter)
+			put_fmt(attr, "version", bad, "%u.%u.%u", s->version >> 16, (s->version >> 8) & 0xff, ter);
+		else
+			put_fmt(attr, "version", bad, "%u.%u", s->version >> 16, (s->version >> 8) & 0xff);
+	}
+	put(o, "attr", attr, bad);
+	for (size_t i = 0; i < s->n_ns; i++)
+		push(nss, ns_json(&s->ns[i], bad), bad);
+	put(o, "namespaces", nss, bad);
+	put_str(o, "nqn", s->nqn, bad);
+	return o;
+}
+
+static struct json_object *port_json(const struct kt_cfg_port *p, bool *bad)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *addr = json_object_new_object();
+	struct json_object *param = json_object_new_object();
+	if (!o || !addr || !param) {
+		json_object_put(o);
+		json_object_put(addr);
+		json_object_put(param);
+		*bad = true;
+		return NULL;
+	}
+	put_str(addr, "adrfam", p->adrfam ? p->adrfam : "ipv4", bad);
+	put_str(addr, "traddr", p->traddr ? p->traddr : "", bad);
+	put_str(addr, "treq", p->treq ? p->treq : "not specified", bad);
+	put_str(addr, "trsvcid", p->trsvcid ? p->trsvcid : "4420", bad);
+	put_str(addr, "trtype", p->trtype ? p->trtype : "tcp", bad);
+	put_str(addr, "tsas", "none", bad);
+	put(o, "addr", addr, bad);
+	put(o, "ana_groups", json_object_new_array(), bad);
+	if (p->inline_data_size)
+		put_fmt(param, "inline_data_size", bad, "%u", p->inline_data_size);
+	put(o, "param", param, bad);
+	put(o, "portid", json_object_new_int(p->portid), bad);
+	put(o, "referrals", json_object_new_array(), bad);
+	put(o, "subsystems", str_array(p->subsystems, p->n_subsystems, bad), bad);
+	return o;
+}
+
+static struct json_object *daemon_json(const struct kt_cfg_daemon *d, bool *bad)
+{
+	struct json_object *o = json_object_new_object();
+	if (!o) {
+		*bad = true;
+		return NULL;
+	}
+	put(o, "digests", json_object_new_boolean(d->digests), bad);
+	put(o, "disc_activity_timeout_ms", json_object_new_int64(d->disc_activity_timeout_ms), bad);
+	if (d->discovery_nqn)
+		put_str(o, "discovery_nqn", d->discovery_nqn, bad);
+	put(o, "kas", json_object_new_int64(d->kas), bad);
+	put_str(o, "log_level", d->log_level ? d->log_level : "info", bad);
+	put(o, "max_queue_size", json_object_new_int64(d->max_queue_size), bad);
+	put(o, "mdts", json_object_new_int64(d->mdts), bad);
+	put(o, "workers", json_object_new_int64(d->workers), bad);
+	return o;
+}
+
+/* Copies json-c's pretty output, writing empty containers as "[]" and "{}"
+ * as nvmetcli does (json-c puts a line break inside). A raw newline never
+ * occurs inside a JSON string, so a bracket followed by one is structure.
+ * Returns the length written (no NUL). */
+static size_t compact_empty(char *dst, const char *src)
+{
+	size_t n = 0;
+	for (const char *p = src; *p; p++) {
+		dst[n++] = *p;
+		if ((*p == '[' || *p == '{') && p[1] == '\n') {
+			const char *q = p + 2;
+			while (*q == ' ')
+				q++;
+			if (*q == (*p == '[' ? ']' : '}')) {
+				dst[n++] = *q;
+				p = q;
+			}
+		}
+	}
+	return n;
+}
+
+int kt_config_to_json(const struct kt_config *cfg, char **out)
+{
+	*out = NULL;
+	bool bad = false;
+	struct json_object *root = json_object_new_object();
+	struct json_object *hosts = json_object_new_array();
+	struct json_object *ports = json_object_new_array();
+	struct json_object *subs = json_object_new_array();
+	if (!root || !hosts || !ports || !subs) {
+		json_object_put(root);
+		json_object_put(hosts);
+		json_object_put(ports);
+		json_object_put(subs);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < cfg->n_hosts; i++) {
+		struct json_object *h = json_object_new_object();
+		if (h)
+			put_str(h, "nqn", cfg->hosts[i], &bad);
+		push(hosts, h, &bad);
+	}
+	for (size_t i = 0; i < cfg->n_ports; i++)
+		push(ports, port_json(&cfg->ports[i], &bad), &bad);
+	for (size_t i = 0; i < cfg->n_subsys; i++)
+		push(subs, subsys_json(&cfg->subsys[i], &bad), &bad);
+	put(root, "hosts", hosts, &bad);
+	put(root, "katod", daemon_json(&cfg->daemon, &bad), &bad);
+	put(root, "ports", ports, &bad);
+	put(root, "subsystems", subs, &bad);
+	if (!bad) {
+		const char *s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+								     JSON_C_TO_STRING_SPACED |
+								     JSON_C_TO_STRING_NOSLASHESCAPE);
+		size_t len = s ? strlen(s) : 0;
+		*out = s ? malloc(len + 2) : NULL;
+		if (*out) {
+			size_t n = compact_empty(*out, s);
+			(*out)[n] = '\n';
+			(*out)[n + 1] = '\0';
+		}
+	}
+	json_object_put(root);
+	return *out ? 0 : -ENOMEM;
+}

@@ -1,0 +1,136 @@
+/*
+ * backend.c - the one door to namespace storage: kt_backend_open picks the
+ * backend a namespace description names, kt_backend_close closes it; and
+ * the few rules every backend shares (range checks, errno to NVMe status,
+ * size and block size validation) live here so that null, ram and file
+ * agree on them.
+ */
+#include "daemon/backend.h"
+
+#include <endian.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+
+int kt_backend_open(const struct kt_cfg_ns *ns, struct kt_backend **out, char *err, size_t errlen)
+{
+	if (err && errlen)
+		err[0] = '\0';
+	*out = NULL;
+	switch (ns->backend) {
+	case KT_BACKEND_NULL:
+		return kt_backend_null_open(ns, out, err, errlen);
+	case KT_BACKEND_RAM:
+		return kt_backend_ram_open(ns, out, err, errlen);
+	case KT_BACKEND_FILE:
+		return kt_backend_file_open(ns, out, err, errlen);
+	}
+	if (err)
+		snprintf(err, errlen, "unknown backend type %d", (int)ns->backend);
+	return -EINVAL;
+}
+
+void kt_backend_close(struct kt_backend *be)
+{
+	if (be)
+		be->ops->close(be);
+}
+
+int kt_backend_geometry(const struct kt_cfg_ns *ns, uint64_t size, uint32_t *block_size,
+			char *err, size_t errlen)
+{
+	uint32_t bs = ns->block_size ? ns->block_size : 512;
+
+	if (bs != 512 && bs != 4096) {
+		if (err)
+			snprintf(err, errlen, "block size %" PRIu32 " is not 512 or 4096", bs);
+		return -EINVAL;
+	}
+	if (size == 0) {
+		if (err)
+			snprintf(err, errlen, "size is missing or zero");
+		return -EINVAL;
+	}
+	if (size % bs) {
+		if (err)
+			snprintf(err, errlen, "size %" PRIu64 " is not a multiple of the block size %" PRIu32,
+				 size, bs);
+		return -EINVAL;
+	}
+	*block_size = bs;
+	return 0;
+}
+
+static bool range_ok(const struct kt_backend *be, uint64_t off, uint64_t len)
+{
+	return off <= be->size && len <= be->size - off;
+}
+
+uint16_t kt_backend_check(const struct kt_backend *be, const struct kt_bio *bio)
+{
+	const struct kt_io *io = bio->io;
+	uint64_t mask = be->block_size - 1;
+
+	switch (io->op) {
+	case KT_IO_FLUSH:
+	case KT_IO_NOP:
+		return 0;
+	case KT_IO_DISCARD: {
+		const struct nvme_dsm_range *r = (const struct nvme_dsm_range *)bio->buf;
+		uint64_t nblocks = be->size / be->block_size;
+
+		for (uint32_t i = 0; i < io->nr_ranges; i++) {
+			uint64_t slba = le64toh(r[i].slba);
+			uint32_t nlb = le32toh(r[i].nlb);
+
+			if (slba > nblocks || nlb > nblocks - slba)
+				return NVME_SC_LBA_RANGE | KT_SC_DNR;
+		}
+		return 0;
+	}
+	case KT_IO_READ:
+	case KT_IO_WRITE:
+	case KT_IO_WRITE_ZEROES:
+	case KT_IO_COMPARE:
+		if ((io->offset & mask) || (io->length & mask))
+			return NVME_SC_INVALID_FIELD | KT_SC_DNR;
+		if (!range_ok(be, io->offset, io->length))
+			return NVME_SC_LBA_RANGE | KT_SC_DNR;
+		return 0;
+	}
+	return NVME_SC_INVALID_OPCODE | KT_SC_DNR;
+}
+
+/*
+ * Which status for which errno. Media errors (EIO, and EBADMSG/EUCLEAN,
+ * which some file systems return for checksum failures) become the media
+ * statuses of the operation's direction, without DNR: a retry may well
+ * succeed (another path, a remapped sector). Running out of space is
+ * Capacity Exceeded with DNR, as the kernel target does. A read-only file or
+ * device refusing a write is Namespace Is Write Protected. Anything else is
+ * our own failure: Internal Error with DNR.
+ */
+uint16_t kt_backend_errno_status(int neg_errno, enum kt_io_op op)
+{
+	bool reading = op == KT_IO_READ || op == KT_IO_COMPARE;
+
+	if (neg_errno >= 0) /* a byte count is a success too */
+		return 0;
+	switch (-neg_errno) {
+	case EIO:
+	case EBADMSG:
+	case EUCLEAN:
+		return (NVME_SCT_MEDIA << NVME_SCT_SHIFT) |
+		       (reading ? NVME_SC_READ_ERROR : NVME_SC_WRITE_FAULT);
+	case ENOSPC:
+	case EDQUOT:
+	case EFBIG:
+		return NVME_SC_CAP_EXCEEDED | KT_SC_DNR;
+	case EROFS:
+	case EPERM:
+	case EACCES:
+		return NVME_SC_NS_WRITE_PROTECTED | KT_SC_DNR;
+	default:
+		return NVME_SC_INTERNAL | KT_SC_DNR;
+	}
+}

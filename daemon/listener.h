@@ -1,0 +1,17 @@
+/*
+ * listener.h - the listening sockets, one per configured port, on the main
+ * thread's event loop; each accepted connection is handed to a worker,
+ * round robin, and stays there.
+ */
+#ifndef KATO_DAEMON_LISTENER_H
+#define KATO_DAEMON_LISTENER_H
+
+struct event_base;
+struct kt_target;
+
+/* Binds and listens on every port of t. Returns 0, or a negative errno with
+ * a reason naming the address in err. */
+int kt_listeners_start(struct event_base *base, const struct kt_target *t, char *err, size_t errlen);
+void kt_listeners_stop(void);
+
+#endif

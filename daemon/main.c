@@ -1,0 +1,200 @@
+/*
+ * main.c - katod: reads the configuration (or uses the built-in default
+ * target), builds the target, starts the workers and the listeners, and
+ * runs until SIGINT or SIGTERM.
+ *
+ * Exit status (also in katod(8)): 0 clean stop, 64 usage error,
+ * 78 configuration error, 74 a namespace backend could not be opened,
+ * 71 cannot listen or start (an OS error).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <event2/event.h>
+#include <systemd/sd-daemon.h>
+#include "config/config.h"
+#include "daemon/listener.h"
+#include "daemon/log.h"
+#include "daemon/queue.h"
+#include "daemon/target.h"
+#include "daemon/worker.h"
+
+enum {
+	EXIT_USAGE = 64,   /* EX_USAGE */
+	EXIT_OSERR = 71,   /* EX_OSERR */
+	EXIT_IOERR = 74,   /* EX_IOERR */
+	EXIT_CONFIG = 78,  /* EX_CONFIG */
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: katod [-c FILE] [-w N] [-l LEVEL] [--check] [--print-config]\n"
+		"Serve NVMe over TCP: discovery, fabrics Connect, admin and I/O queues.\n\n"
+		"  -c, --config FILE    nvmetcli JSON configuration (plus a \"katod\" section);\n"
+		"                       without it, the built-in default target: a 1 GiB RAM\n"
+		"                       namespace in %s on 127.0.0.1:4420,\n"
+		"                       discovery on 127.0.0.1:4420 and 127.0.0.1:8009\n"
+		"  -w, --workers N      worker threads (default: one per core)\n"
+		"  -l, --log-level L    error, warn, info (default) or debug\n"
+		"      --check          validate the configuration and exit\n"
+		"      --print-config   print the effective configuration as JSON and exit\n"
+		"  -h, --help           this text\n"
+		"  -V, --version        print the version\n\n"
+		"Exit status: 0 clean stop, 64 usage, 78 configuration error, 74 backend error,\n"
+		"71 cannot listen or start. See katod(8).\n",
+		KT_DEFAULT_SUBNQN);
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	kt_info("signal %d: stopping", (int)sig);
+	event_base_loopbreak(arg);
+}
+
+static void close_worker_queues(struct kt_worker *w, void *arg)
+{
+	kt_queue_close_all(w);
+}
+
+static void print_connect_hint(const struct kt_target *t)
+{
+	for (size_t i = 0; i < t->n_ports; i++) {
+		const struct kt_port *p = &t->ports[i];
+		fprintf(stderr, "katod: discover: nvme discover -t tcp -a %s -s %s\n", p->traddr, p->trsvcid);
+		for (size_t k = 0; k < p->n_subsys; k++)
+			fprintf(stderr, "katod: connect:  nvme connect -t tcp -a %s -s %s -n %s\n", p->traddr,
+				p->trsvcid, p->subsys[k]->nqn);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "workers", required_argument, NULL, 'w' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "check", no_argument, NULL, 'C' },
+		{ "print-config", no_argument, NULL, 'P' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *config_path = NULL, *level = NULL;
+	long workers = -1;
+	bool check = false, print = false;
+	int opt;
+	while ((opt = getopt_long(argc, argv, "c:w:l:hV", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': config_path = optarg; break;
+		case 'w': {
+			char *end;
+			workers = strtol(optarg, &end, 10);
+			if (*end || workers < 1 || workers > 1024) {
+				fprintf(stderr, "katod: --workers: \"%s\" is not a number from 1 to 1024\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		}
+		case 'l': level = optarg; break;
+		case 'C': check = true; break;
+		case 'P': print = true; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("katod %s\n", KATO_VERSION); return 0;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "katod: unexpected argument \"%s\"\n", argv[optind]);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (level && kt_log_set_level(level) < 0) {
+		fprintf(stderr, "katod: --log-level: \"%s\" is not error, warn, info or debug\n", level);
+		return EXIT_USAGE;
+	}
+
+	struct kt_config *cfg = NULL;
+	char err[512] = "";
+	int rc = config_path ? kt_config_load_file(config_path, &cfg, err, sizeof(err)) : kt_config_default(&cfg);
+	if (rc < 0) {
+		fprintf(stderr, "katod: %s: %s\n", config_path ? config_path : "default configuration",
+			err[0] ? err : strerror(-rc));
+		return EXIT_CONFIG;
+	}
+	if (check) {
+		fprintf(stderr, "katod: %s: configuration is valid\n", config_path ? config_path : "default");
+		kt_config_free(cfg);
+		return 0;
+	}
+	if (print) {
+		char *json = NULL;
+		rc = kt_config_to_json(cfg, &json);
+		if (rc == 0)
+			printf("%s\n", json);
+		free(json);
+		kt_config_free(cfg);
+		return rc == 0 ? 0 : EXIT_CONFIG;
+	}
+	if (!level && cfg->daemon.log_level && kt_log_set_level(cfg->daemon.log_level) < 0) {
+		fprintf(stderr, "katod: katod.log_level: \"%s\" is not error, warn, info or debug\n",
+			cfg->daemon.log_level);
+		kt_config_free(cfg);
+		return EXIT_CONFIG;
+	}
+	signal(SIGPIPE, SIG_IGN);
+
+	rc = kt_target_build(cfg, err, sizeof(err));
+	if (rc < 0) {
+		fprintf(stderr, "katod: %s\n", err[0] ? err : strerror(-rc));
+		kt_target_destroy();
+		kt_config_free(cfg);
+		return rc == -EINVAL ? EXIT_CONFIG : EXIT_IOERR;
+	}
+	unsigned nw = workers > 0 ? (unsigned)workers : cfg->daemon.workers;
+	if (nw == 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		nw = n > 0 ? (unsigned)n : 1;
+	}
+	kt_config_free(cfg);
+
+	struct event_base *base = event_base_new();
+	if (!base || kt_workers_start(nw) < 0) {
+		fprintf(stderr, "katod: cannot start workers: %s\n", strerror(errno));
+		return EXIT_OSERR;
+	}
+	rc = kt_listeners_start(base, kt_target_get(), err, sizeof(err));
+	if (rc < 0) {
+		fprintf(stderr, "katod: %s\n", err);
+		kt_listeners_stop();
+		kt_workers_stop();
+		kt_target_destroy();
+		event_base_free(base);
+		return EXIT_OSERR;
+	}
+	struct event *sigint = evsignal_new(base, SIGINT, on_signal, base);
+	struct event *sigterm = evsignal_new(base, SIGTERM, on_signal, base);
+	event_add(sigint, NULL);
+	event_add(sigterm, NULL);
+	print_connect_hint(kt_target_get());
+	kt_info("katod %s ready", KATO_VERSION);
+	sd_notify(0, "READY=1");
+
+	event_base_dispatch(base);
+
+	sd_notify(0, "STOPPING=1");
+	kt_listeners_stop();
+	for (unsigned i = 0; i < kt_workers_count(); i++)
+		kt_worker_post(kt_worker_get(i), close_worker_queues, NULL);
+	kt_workers_stop();
+	kt_target_destroy();
+	event_free(sigint);
+	event_free(sigterm);
+	event_base_free(base);
+	kt_info("stopped");
+	return 0;
+}

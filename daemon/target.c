@@ -1,0 +1,425 @@
+/*
+ * target.c - builds the live target from the configuration and keeps the
+ * controllers: admission at Connect, controller ids, the queue list of each
+ * controller across workers, keep-alive timers, and teardown.
+ *
+ * Locking: `target_lock` guards the controller list and id allocation;
+ * each controller's `lock` guards its queue list. Neither is taken on the
+ * data path. The proto model (ports, subsystems, namespaces) does not change
+ * while katod runs (live changes are the control socket's issue).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <event2/event.h>
+#include "daemon/backend.h"
+#include "daemon/log.h"
+#include "daemon/queue.h"
+#include "daemon/target.h"
+#include "daemon/worker.h"
+
+static struct kt_target target;
+static struct kt_cfg_daemon settings;
+static pthread_mutex_t target_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct kt_dctrl *ctrls;
+
+struct kt_target *kt_target_get(void) { return &target; }
+const struct kt_cfg_daemon *kt_target_settings(void) { return &settings; }
+
+/* ---- building ------------------------------------------------------- */
+
+/* FNV-1a, 64 bits: stable identifiers derived from names. */
+static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+/* 16 stable bytes from (NQN, nsid, salt): the derived NGUID and UUID. */
+static void derive_id(uint8_t out[16], const char *nqn, uint32_t nsid, uint8_t salt)
+{
+	uint64_t h1 = fnv1a(0xcbf29ce484222325ull ^ salt, nqn, strlen(nqn));
+	h1 = fnv1a(h1, &nsid, sizeof(nsid));
+	uint64_t h2 = fnv1a(h1 ^ 0x9e3779b97f4a7c15ull, nqn, strlen(nqn));
+	memcpy(out, &h1, 8);
+	memcpy(out + 8, &h2, 8);
+}
+
+/* Bounded copy that always terminates (config strings are validated, so
+ * truncation does not happen in practice). */
+static void copy_str(char *dst, size_t size, const char *src)
+{
+	size_t n = src ? strnlen(src, size - 1) : 0;
+	if (n)
+		memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+static void fill_identity(struct kt_subsys *s, const struct kt_cfg_subsys *cs)
+{
+	if (cs && cs->serial) {
+		copy_str(s->serial, sizeof(s->serial), cs->serial);
+	} else {
+		uint64_t h = fnv1a(0xcbf29ce484222325ull, s->nqn, strlen(s->nqn));
+		snprintf(s->serial, sizeof(s->serial), "%016llx", (unsigned long long)h);
+	}
+	copy_str(s->model, sizeof(s->model), cs && cs->model ? cs->model : "kato");
+	copy_str(s->firmware, sizeof(s->firmware), cs && cs->firmware ? cs->firmware : KATO_VERSION);
+	s->version = cs && cs->version ? cs->version : 0x00020000;
+	s->ieee_oui = cs ? cs->ieee_oui : 0;
+	s->cntlid_min = cs && cs->cntlid_min ? cs->cntlid_min : 1;
+	s->cntlid_max = cs && cs->cntlid_max ? cs->cntlid_max : 0xffef;
+}
+
+static int build_ns(struct kt_ns *ns, const struct kt_cfg_subsys *cs, const struct kt_cfg_ns *cn,
+		    const char *path, char *err, size_t errlen)
+{
+	char why[256];
+	int rc = kt_backend_open(cn, &ns->backend, why, sizeof(why));
+	if (rc < 0) {
+		snprintf(err, errlen, "%s: %s", path, why);
+		return rc;
+	}
+	struct kt_backend *be = ns->backend;
+	ns->nsid = cn->nsid;
+	ns->enabled = cn->enable;
+	ns->lba_shift = be->block_size == 4096 ? 12 : 9;
+	ns->nblocks = be->size >> ns->lba_shift;
+	ns->vwc = be->vwc;
+	ns->can_discard = be->can_discard;
+	ns->anagrpid = cn->anagrpid;
+	if (cn->has_nguid)
+		memcpy(ns->nguid, cn->nguid, 16);
+	else
+		derive_id(ns->nguid, cs->nqn, cn->nsid, 1);
+	if (cn->has_uuid) {
+		memcpy(ns->uuid, cn->uuid, 16);
+	} else {
+		derive_id(ns->uuid, cs->nqn, cn->nsid, 2);
+		ns->uuid[6] = (uint8_t)((ns->uuid[6] & 0x0f) | 0x80); /* RFC 9562 version 8: custom */
+		ns->uuid[8] = (uint8_t)((ns->uuid[8] & 0x3f) | 0x80); /* variant 10b */
+	}
+	return 0;
+}
+
+static int cmp_ns(const void *a, const void *b)
+{
+	const struct kt_ns *x = a, *y = b;
+	return x->nsid < y->nsid ? -1 : x->nsid > y->nsid;
+}
+
+int kt_target_build(const struct kt_config *cfg, char *err, size_t errlen)
+{
+	settings = cfg->daemon;
+	struct kt_target *t = &target;
+	memset(t, 0, sizeof(*t));
+	copy_str(t->disc_nqn, sizeof(t->disc_nqn),
+		 cfg->daemon.discovery_nqn ? cfg->daemon.discovery_nqn : KT_WELL_KNOWN_DISC_NQN);
+	t->genctr = 1;
+	t->mdts = (uint8_t)cfg->daemon.mdts;
+	t->kas = (uint8_t)(cfg->daemon.kas ? cfg->daemon.kas : 1);
+	t->maxh2cdata = 128 * 1024;
+	t->mqes = (uint16_t)(cfg->daemon.max_queue_size - 1);
+
+	copy_str(t->disc.nqn, sizeof(t->disc.nqn), t->disc_nqn);
+	t->disc.discovery = true;
+	t->disc.allow_any_host = true;
+	fill_identity(&t->disc, NULL);
+
+	t->subsys = calloc(cfg->n_subsys ? cfg->n_subsys : 1, sizeof(*t->subsys));
+	if (!t->subsys)
+		return -ENOMEM;
+	t->n_subsys = cfg->n_subsys;
+	for (size_t i = 0; i < cfg->n_subsys; i++) {
+		const struct kt_cfg_subsys *cs = &cfg->subsys[i];
+		struct kt_subsys *s = &t->subsys[i];
+		copy_str(s->nqn, sizeof(s->nqn), cs->nqn);
+		fill_identity(s, cs);
+		s->qid_max = cs->qid_max ? cs->qid_max : 128;
+		s->allow_any_host = cs->allow_any_host;
+		s->n_hosts = cs->n_allowed_hosts;
+		s->hosts = calloc(s->n_hosts ? s->n_hosts : 1, sizeof(*s->hosts));
+		s->ns = calloc(cs->n_ns ? cs->n_ns : 1, sizeof(*s->ns));
+		if (!s->hosts || !s->ns)
+			return -ENOMEM;
+		for (size_t h = 0; h < s->n_hosts; h++)
+			copy_str(s->hosts[h], sizeof(s->hosts[h]), cs->allowed_hosts[h]);
+		for (size_t n = 0; n < cs->n_ns; n++) {
+			char path[96];
+			snprintf(path, sizeof(path), "subsystems[%zu].namespaces[%zu].device", i, n);
+			int rc = build_ns(&s->ns[n], cs, &cs->ns[n], path, err, errlen);
+			if (rc < 0)
+				return rc;
+			s->n_ns = n + 1;
+		}
+		qsort(s->ns, s->n_ns, sizeof(*s->ns), cmp_ns);
+	}
+
+	t->ports = calloc(cfg->n_ports ? cfg->n_ports : 1, sizeof(*t->ports));
+	if (!t->ports)
+		return -ENOMEM;
+	t->n_ports = cfg->n_ports;
+	for (size_t i = 0; i < cfg->n_ports; i++) {
+		const struct kt_cfg_port *cp = &cfg->ports[i];
+		struct kt_port *p = &t->ports[i];
+		p->portid = cp->portid;
+		p->adrfam = cp->adrfam && strcmp(cp->adrfam, "ipv6") == 0 ? NVMF_ADDR_FAMILY_IP6
+									    : NVMF_ADDR_FAMILY_IP4;
+		p->treq = cp->treq && strcmp(cp->treq, "required") == 0 ? NVMF_TREQ_REQUIRED
+			  : cp->treq && strcmp(cp->treq, "not required") == 0 ? NVMF_TREQ_NOT_REQUIRED
+									      : NVMF_TREQ_NOT_SPECIFIED;
+		copy_str(p->traddr, sizeof(p->traddr), cp->traddr);
+		copy_str(p->trsvcid, sizeof(p->trsvcid), cp->trsvcid);
+		p->inline_data_size = cp->inline_data_size ? cp->inline_data_size : 8192;
+		p->subsys = calloc(cp->n_subsystems ? cp->n_subsystems : 1, sizeof(*p->subsys));
+		if (!p->subsys)
+			return -ENOMEM;
+		for (size_t k = 0; k < cp->n_subsystems; k++) {
+			struct kt_subsys *s = kt_target_find_subsys(t, cp->subsystems[k]);
+			if (!s || s->discovery) {
+				snprintf(err, errlen, "ports[%zu].subsystems[%zu]: no subsystem \"%s\"", i, k,
+					 cp->subsystems[k]);
+				return -EINVAL;
+			}
+			p->subsys[p->n_subsys++] = s;
+		}
+	}
+	return 0;
+}
+
+void kt_target_destroy(void)
+{
+	struct kt_target *t = &target;
+	for (size_t i = 0; i < t->n_subsys; i++) {
+		struct kt_subsys *s = &t->subsys[i];
+		for (size_t n = 0; n < s->n_ns; n++)
+			if (s->ns[n].backend)
+				kt_backend_close(s->ns[n].backend);
+		free(s->ns);
+		free(s->hosts);
+	}
+	free(t->subsys);
+	for (size_t i = 0; i < t->n_ports; i++)
+		free(t->ports[i].subsys);
+	free(t->ports);
+	memset(t, 0, sizeof(*t));
+}
+
+/* ---- controllers ---------------------------------------------------- */
+
+static struct kt_dctrl *find_ctrl_locked(const struct kt_subsys *s, uint16_t cntlid)
+{
+	for (struct kt_dctrl *dc = ctrls; dc; dc = dc->next)
+		if (dc->c.subsys == s && dc->c.cntlid == cntlid)
+			return dc;
+	return NULL;
+}
+
+/* Next free id in [min, max] after the last one given, or 0 when full. */
+static uint16_t alloc_cntlid_locked(struct kt_subsys *s)
+{
+	static uint16_t last; /* shared cursor: ids are also unique across subsystems' logs */
+	unsigned span = (unsigned)s->cntlid_max - s->cntlid_min + 1;
+	for (unsigned i = 0; i < span; i++) {
+		uint16_t id = (uint16_t)(s->cntlid_min + (last + 1u + i - s->cntlid_min) % span);
+		if (id < s->cntlid_min || id > s->cntlid_max)
+			continue;
+		if (!find_ctrl_locked(s, id)) {
+			last = id;
+			return id;
+		}
+	}
+	return 0;
+}
+
+static void ka_fire(evutil_socket_t fd, short what, void *arg);
+
+static void ka_arm(struct kt_dctrl *dc, uint64_t now)
+{
+	uint64_t deadline = kt_ctrl_ka_deadline(&dc->c);
+	dc->ka_armed_for = deadline;
+	if (!deadline) {
+		evtimer_del(dc->ka_timer);
+		return;
+	}
+	uint64_t wait = deadline > now ? deadline - now : 0;
+	struct timeval tv = { .tv_sec = (time_t)(wait / 1000), .tv_usec = (suseconds_t)(wait % 1000) * 1000 };
+	evtimer_add(dc->ka_timer, &tv);
+}
+
+static void ka_fire(evutil_socket_t fd, short what, void *arg)
+{
+	struct kt_dctrl *dc = arg;
+	uint64_t now = kt_now_ms();
+	uint64_t deadline = kt_ctrl_ka_deadline(&dc->c);
+	if (!deadline)
+		return;
+	if (now < deadline) { /* re-armed by Keep Alive or traffic since */
+		ka_arm(dc, now);
+		return;
+	}
+	struct kt_ctrl *c = &dc->c;
+	kt_log_ctrl(KT_LOG_WARN, c, "keep-alive timeout: subsystem %s, KATO %u ms, %llu ms since last re-arm",
+		    c->subsys->nqn, c->kato_ms, (unsigned long long)(now - c->ka_rearm_ms));
+	kt_ctrl_log_error(c, 0, 0xffff, NVME_SC_KAT_EXPIRED, 0xffff, 0, 0);
+	c->csts |= NVME_CSTS_CFS_MASK << NVME_CSTS_CFS_SHIFT;
+	kt_dctrl_close_queues(dc, true, "keep-alive timeout");
+}
+
+void kt_dctrl_ka_update(struct kt_dctrl *dc)
+{
+	if (kt_ctrl_ka_deadline(&dc->c) != dc->ka_armed_for)
+		ka_arm(dc, kt_now_ms());
+}
+
+static void attach_locked(struct kt_dctrl *dc, struct kt_queue *q)
+{
+	q->ctrl_next = dc->queues;
+	dc->queues = q;
+	dc->nr_queues++;
+}
+
+uint16_t kt_target_connect_admin(struct kt_queue *q, struct kt_cmd *cmd,
+				 const struct kt_connect_args *a, struct kt_dctrl **out)
+{
+	struct kt_subsys *s;
+	uint16_t st = kt_connect_admit(&target, q->port, a, cmd, &s);
+	if (st) {
+		kt_warn("%s: connect refused for host %s to %s: status 0x%x", q->peer, a->hostnqn,
+			a->subnqn, st);
+		return st;
+	}
+	struct kt_dctrl *dc = calloc(1, sizeof(*dc));
+	if (!dc)
+		return NVME_SC_INTERNAL;
+	pthread_mutex_lock(&target_lock);
+	uint16_t id = alloc_cntlid_locked(s);
+	if (!id) {
+		pthread_mutex_unlock(&target_lock);
+		free(dc);
+		kt_warn("%s: connect refused for host %s to %s: no free controller id", q->peer, a->hostnqn,
+			a->subnqn);
+		return (NVME_SCT_CMD_SPECIFIC << NVME_SCT_SHIFT) | NVME_SC_CONNECT_CTRL_BUSY;
+	}
+	uint64_t now = kt_now_ms();
+	uint32_t kato = a->kato_ms;
+	if (s->discovery && kato == 0)
+		kato = settings.disc_activity_timeout_ms; /* activity timeout, traffic re-arms it */
+	kt_ctrl_init(&dc->c, &target, s, q->port, id, a->hostnqn, a->hostid, a->sqsize, kato, now);
+	if (s->discovery && a->kato_ms == 0)
+		dc->c.ka_traffic_based = true;
+	dc->c.owner = dc;
+	pthread_mutex_init(&dc->lock, NULL);
+	dc->admin = q;
+	dc->admin_worker = q->worker;
+	attach_locked(dc, q);
+	dc->next = ctrls;
+	ctrls = dc;
+	pthread_mutex_unlock(&target_lock);
+
+	dc->ka_timer = evtimer_new(q->worker->base, ka_fire, dc);
+	ka_arm(dc, now);
+	kt_log_ctrl(KT_LOG_INFO, &dc->c, "%s controller for %s on %s, KATO %u ms",
+		    s->discovery ? "discovery" : "I/O", s->nqn, q->peer, dc->c.kato_ms);
+	*out = dc;
+	return 0;
+}
+
+uint16_t kt_target_connect_io(struct kt_queue *q, struct kt_cmd *cmd,
+			      const struct kt_connect_args *a, struct kt_dctrl **out)
+{
+	struct kt_subsys *s = kt_target_find_subsys(&target, a->subnqn);
+	pthread_mutex_lock(&target_lock);
+	struct kt_dctrl *dc = s ? find_ctrl_locked(s, a->cntlid) : NULL;
+	if (dc && dc->c.port != q->port)
+		dc = NULL; /* a controller's queues share its port */
+	if (dc)
+		pthread_mutex_lock(&dc->lock);
+	if (dc && dc->dying) {
+		pthread_mutex_unlock(&dc->lock);
+		dc = NULL;
+	}
+	uint16_t st = kt_connect_check_io(dc ? &dc->c : NULL, a, cmd);
+	if (!st) {
+		for (struct kt_queue *o = dc->queues; o; o = o->ctrl_next) {
+			if (o->qid == a->qid) {
+				st = (NVME_SCT_CMD_SPECIFIC << NVME_SCT_SHIFT) | NVME_SC_CONNECT_CTRL_BUSY;
+				break;
+			}
+		}
+	}
+	if (!st) {
+		q->qid = a->qid;
+		attach_locked(dc, q);
+		*out = dc;
+	}
+	if (dc)
+		pthread_mutex_unlock(&dc->lock);
+	pthread_mutex_unlock(&target_lock);
+	if (st)
+		kt_warn("%s: I/O queue %u connect refused for host %s, controller %u: status 0x%x", q->peer,
+			a->qid, a->hostnqn, a->cntlid, st);
+	else
+		kt_dbg("ctrl %u host %s: I/O queue %u (%u entries) on %s", dc->c.cntlid, a->hostnqn,
+		       a->qid, a->sqsize + 1u, q->peer);
+	return st;
+}
+
+void kt_dctrl_close_queues(struct kt_dctrl *dc, bool include_admin, const char *why)
+{
+	pthread_mutex_lock(&dc->lock);
+	if (include_admin)
+		dc->dying = true;
+	for (struct kt_queue *q = dc->queues; q; q = q->ctrl_next)
+		if (include_admin || q != dc->admin)
+			kt_queue_close_async(q, why);
+	pthread_mutex_unlock(&dc->lock);
+}
+
+void kt_dctrl_queue_gone(struct kt_dctrl *dc, struct kt_queue *q)
+{
+	bool was_admin = false, last;
+	pthread_mutex_lock(&target_lock);
+	pthread_mutex_lock(&dc->lock);
+	for (struct kt_queue **pp = &dc->queues; *pp; pp = &(*pp)->ctrl_next) {
+		if (*pp == q) {
+			*pp = q->ctrl_next;
+			dc->nr_queues--;
+			break;
+		}
+	}
+	if (dc->admin == q) {
+		dc->admin = NULL;
+		dc->dying = true;
+		was_admin = true;
+	}
+	last = dc->nr_queues == 0;
+	if (last) {
+		for (struct kt_dctrl **pp = &ctrls; *pp; pp = &(*pp)->next) {
+			if (*pp == dc) {
+				*pp = dc->next;
+				break;
+			}
+		}
+	}
+	pthread_mutex_unlock(&dc->lock);
+	pthread_mutex_unlock(&target_lock);
+
+	if (was_admin) {
+		/* We are on the admin worker: the timer dies here. */
+		event_free(dc->ka_timer);
+		dc->ka_timer = NULL;
+		if (!last)
+			kt_dctrl_close_queues(dc, true, "admin queue gone");
+	}
+	if (last) {
+		kt_log_ctrl(KT_LOG_INFO, &dc->c, "controller freed");
+		pthread_mutex_destroy(&dc->lock);
+		free(dc);
+	}
+}

@@ -1,0 +1,846 @@
+/*
+ * test_config.c - the configuration loader: the built-in default, a file as
+ * `nvmetcli save` writes it, a kato file with ram/null/file namespaces, the
+ * exact message (JSON path and reason) of every validation error, malformed
+ * JSON, and the round trip through kt_config_to_json. Run it under
+ * -fsanitize=address: every failing load must free what it built.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "config/config.h"
+
+#ifndef KATO_SRC_DIR
+#define KATO_SRC_DIR "."
+#endif
+
+/* Test JSON is written with single quotes for readability; this turns them
+ * into double quotes (no test string needs a literal '). */
+static char *J(const char *s)
+{
+	static char buf[8][4096];
+	static int next;
+	char *b = buf[next++ % 8];
+	snprintf(b, sizeof(buf[0]), "%s", s);
+	for (char *p = b; *p; p++)
+		if (*p == '\'')
+			*p = '"';
+	return b;
+}
+
+static const uint8_t *hex16(const char *hex)
+{
+	static uint8_t out[16];
+	for (int i = 0; i < 16; i++) {
+		unsigned v;
+		sscanf(hex + 2 * i, "%2x", &v);
+		out[i] = (uint8_t)v;
+	}
+	return out;
+}
+
+static struct kt_config *load_ok(const char *json)
+{
+	struct kt_config *cfg = NULL;
+	char err[512];
+	int r = kt_config_load_string(json, &cfg, err, sizeof(err));
+	if (r != 0)
+		fail_msg("unexpected error %d: %s\nfor: %s", r, err, json);
+	assert_non_null(cfg);
+	return cfg;
+}
+
+static void expect_error(const char *json, const char *msg)
+{
+	struct kt_config *cfg = (struct kt_config *)1;
+	char err[512];
+	memset(err, 'x', sizeof(err));
+	int r = kt_config_load_string(json, &cfg, err, sizeof(err));
+	if (r != -EINVAL || strcmp(err, msg) != 0)
+		fail_msg("for: %s\n expected -EINVAL \"%s\"\n got %d \"%s\"", json, msg, r, r ? err : "");
+	assert_null(cfg);
+}
+
+/* ---- deep equality, for round trips ---------------------------------- */
+
+static void assert_str_eq(const char *a, const char *b)
+{
+	if (!a || !b)
+		assert_ptr_equal(a, b);
+	else
+		assert_string_equal(a, b);
+}
+
+static void assert_cfg_equal(const struct kt_config *a, const struct kt_config *b)
+{
+	assert_int_equal(a->n_hosts, b->n_hosts);
+	for (size_t i = 0; i < a->n_hosts; i++)
+		assert_string_equal(a->hosts[i], b->hosts[i]);
+	assert_int_equal(a->n_ports, b->n_ports);
+	for (size_t i = 0; i < a->n_ports; i++) {
+		const struct kt_cfg_port *p = &a->ports[i], *q = &b->ports[i];
+		assert_int_equal(p->portid, q->portid);
+		assert_str_eq(p->trtype, q->trtype);
+		assert_str_eq(p->adrfam, q->adrfam);
+		assert_str_eq(p->traddr, q->traddr);
+		assert_str_eq(p->trsvcid, q->trsvcid);
+		assert_str_eq(p->treq, q->treq);
+		assert_int_equal(p->inline_data_size, q->inline_data_size);
+		assert_int_equal(p->n_subsystems, q->n_subsystems);
+		for (size_t k = 0; k < p->n_subsystems; k++)
+			assert_string_equal(p->subsystems[k], q->subsystems[k]);
+	}
+	assert_int_equal(a->n_subsys, b->n_subsys);
+	for (size_t i = 0; i < a->n_subsys; i++) {
+		const struct kt_cfg_subsys *s = &a->subsys[i], *t = &b->subsys[i];
+		assert_string_equal(s->nqn, t->nqn);
+		assert_int_equal(s->allow_any_host, t->allow_any_host);
+		assert_int_equal(s->n_allowed_hosts, t->n_allowed_hosts);
+		for (size_t k = 0; k < s->n_allowed_hosts; k++)
+			assert_string_equal(s->allowed_hosts[k], t->allowed_hosts[k]);
+		assert_str_eq(s->serial, t->serial);
+		assert_str_eq(s->model, t->model);
+		assert_str_eq(s->firmware, t->firmware);
+		assert_int_equal(s->version, t->version);
+		assert_int_equal(s->ieee_oui, t->ieee_oui);
+		assert_int_equal(s->cntlid_min, t->cntlid_min);
+		assert_int_equal(s->cntlid_max, t->cntlid_max);
+		assert_int_equal(s->qid_max, t->qid_max);
+		assert_int_equal(s->n_ns, t->n_ns);
+		for (size_t k = 0; k < s->n_ns; k++) {
+			const struct kt_cfg_ns *m = &s->ns[k], *n = &t->ns[k];
+			assert_int_equal(m->nsid, n->nsid);
+			assert_int_equal(m->enable, n->enable);
+			assert_int_equal(m->backend, n->backend);
+			assert_str_eq(m->path, n->path);
+			assert_int_equal(m->size, n->size);
+			assert_int_equal(m->block_size, n->block_size);
+			assert_int_equal(m->has_nguid, n->has_nguid);
+			assert_int_equal(m->has_uuid, n->has_uuid);
+			assert_memory_equal(m->nguid, n->nguid, 16);
+			assert_memory_equal(m->uuid, n->uuid, 16);
+			assert_int_equal(m->anagrpid, n->anagrpid);
+			assert_int_equal(m->buffered_io, n->buffered_io);
+		}
+	}
+	const struct kt_cfg_daemon *d = &a->daemon, *e = &b->daemon;
+	assert_int_equal(d->workers, e->workers);
+	assert_str_eq(d->log_level, e->log_level);
+	assert_str_eq(d->discovery_nqn, e->discovery_nqn);
+	assert_int_equal(d->kas, e->kas);
+	assert_int_equal(d->disc_activity_timeout_ms, e->disc_activity_timeout_ms);
+	assert_int_equal(d->mdts, e->mdts);
+	assert_int_equal(d->max_queue_size, e->max_queue_size);
+	assert_int_equal(d->digests, e->digests);
+}
+
+static void assert_round_trip(const struct kt_config *cfg)
+{
+	char *json = NULL;
+	assert_int_equal(kt_config_to_json(cfg, &json), 0);
+	struct kt_config *again = load_ok(json);
+	assert_cfg_equal(cfg, again);
+	/* and the output is a fixed point */
+	char *json2 = NULL;
+	assert_int_equal(kt_config_to_json(again, &json2), 0);
+	assert_string_equal(json, json2);
+	free(json);
+	free(json2);
+	kt_config_free(again);
+}
+
+static void assert_daemon_defaults(const struct kt_cfg_daemon *d)
+{
+	assert_int_equal(d->workers, 0);
+	assert_string_equal(d->log_level, "info");
+	assert_null(d->discovery_nqn);
+	assert_int_equal(d->kas, 1);
+	assert_int_equal(d->disc_activity_timeout_ms, 120000);
+	assert_int_equal(d->mdts, 8);
+	assert_int_equal(d->max_queue_size, 128);
+	assert_true(d->digests);
+}
+
+/* ---- the built-in default --------------------------------------------- */
+
+static void test_default(void **state)
+{
+	(void)state;
+	struct kt_config *cfg = NULL;
+	assert_int_equal(kt_config_default(&cfg), 0);
+	assert_int_equal(cfg->n_hosts, 0);
+	assert_int_equal(cfg->n_subsys, 1);
+	const struct kt_cfg_subsys *s = &cfg->subsys[0];
+	assert_string_equal(s->nqn, KT_DEFAULT_SUBNQN);
+	assert_string_equal(s->nqn, "nqn.2026-11.io.kato:default");
+	assert_true(s->allow_any_host);
+	assert_int_equal(s->n_allowed_hosts, 0);
+	assert_null(s->serial); /* derived from the NQN by the daemon */
+	assert_string_equal(s->model, "kato");
+	assert_int_equal(s->cntlid_min, 1);
+	assert_int_equal(s->cntlid_max, 0xffef);
+	assert_int_equal(s->n_ns, 1);
+	assert_int_equal(s->ns[0].nsid, 1);
+	assert_true(s->ns[0].enable);
+	assert_int_equal(s->ns[0].backend, KT_BACKEND_RAM);
+	assert_int_equal(s->ns[0].size, 1ull << 30);
+	assert_int_equal(s->ns[0].block_size, 512);
+	assert_null(s->ns[0].path);
+	assert_int_equal(s->ns[0].anagrpid, 1);
+
+	assert_int_equal(cfg->n_ports, 2);
+	const struct kt_cfg_port *p = &cfg->ports[0];
+	assert_int_equal(p->portid, 1);
+	assert_string_equal(p->trtype, "tcp");
+	assert_string_equal(p->adrfam, "ipv4");
+	assert_string_equal(p->traddr, "127.0.0.1");
+	assert_string_equal(p->trsvcid, "4420");
+	assert_int_equal(p->n_subsystems, 1);
+	assert_string_equal(p->subsystems[0], KT_DEFAULT_SUBNQN);
+	p = &cfg->ports[1];
+	assert_int_equal(p->portid, 2);
+	assert_string_equal(p->traddr, "127.0.0.1");
+	assert_string_equal(p->trsvcid, "8009");
+	assert_int_equal(p->n_subsystems, 0);
+	assert_daemon_defaults(&cfg->daemon);
+	assert_round_trip(cfg);
+	kt_config_free(cfg);
+}
+
+/* The exact text --print-config shows for the default target. */
+static void test_default_json_text(void **state)
+{
+	(void)state;
+	static const char want[] =
+		"{\n"
+		"  \"hosts\": [],\n"
+		"  \"katod\": {\n"
+		"    \"digests\": true,\n"
+		"    \"disc_activity_timeout_ms\": 120000,\n"
+		"    \"kas\": 1,\n"
+		"    \"log_level\": \"info\",\n"
+		"    \"max_queue_size\": 128,\n"
+		"    \"mdts\": 8,\n"
+		"    \"workers\": 0\n"
+		"  },\n"
+		"  \"ports\": [\n"
+		"    {\n"
+		"      \"addr\": {\n"
+		"        \"adrfam\": \"ipv4\",\n"
+		"        \"traddr\": \"127.0.0.1\",\n"
+		"        \"treq\": \"not specified\",\n"
+		"        \"trsvcid\": \"4420\",\n"
+		"        \"trtype\": \"tcp\",\n"
+		"        \"tsas\": \"none\"\n"
+		"      },\n"
+		"      \"ana_groups\": [],\n"
+		"      \"param\": {},\n"
+		"      \"portid\": 1,\n"
+		"      \"referrals\": [],\n"
+		"      \"subsystems\": [\n"
+		"        \"nqn.2026-11.io.kato:default\"\n"
+		"      ]\n"
+		"    },\n"
+		"    {\n"
+		"      \"addr\": {\n"
+		"        \"adrfam\": \"ipv4\",\n"
+		"        \"traddr\": \"127.0.0.1\",\n"
+		"        \"treq\": \"not specified\",\n"
+		"        \"trsvcid\": \"8009\",\n"
+		"        \"trtype\": \"tcp\",\n"
+		"        \"tsas\": \"none\"\n"
+		"      },\n"
+		"      \"ana_groups\": [],\n"
+		"      \"param\": {},\n"
+		"      \"portid\": 2,\n"
+		"      \"referrals\": [],\n"
+		"      \"subsystems\": []\n"
+		"    }\n"
+		"  ],\n"
+		"  \"subsystems\": [\n"
+		"    {\n"
+		"      \"allowed_hosts\": [],\n"
+		"      \"attr\": {\n"
+		"        \"allow_any_host\": \"1\",\n"
+		"        \"cntlid_max\": \"65519\",\n"
+		"        \"cntlid_min\": \"1\",\n"
+		"        \"ieee_oui\": \"0x000000\",\n"
+		"        \"model\": \"kato\"\n"
+		"      },\n"
+		"      \"namespaces\": [\n"
+		"        {\n"
+		"          \"ana_grpid\": 1,\n"
+		"          \"device\": {\n"
+		"            \"backend\": \"ram\",\n"
+		"            \"block_size\": 512,\n"
+		"            \"size\": 1073741824\n"
+		"          },\n"
+		"          \"enable\": 1,\n"
+		"          \"nsid\": 1\n"
+		"        }\n"
+		"      ],\n"
+		"      \"nqn\": \"nqn.2026-11.io.kato:default\"\n"
+		"    }\n"
+		"  ]\n"
+		"}\n";
+	struct kt_config *cfg = NULL;
+	char *json = NULL;
+	assert_int_equal(kt_config_default(&cfg), 0);
+	assert_int_equal(kt_config_to_json(cfg, &json), 0);
+	assert_string_equal(json, want);
+	free(json);
+	kt_config_free(cfg);
+}
+
+/* ---- example files ------------------------------------------------------ */
+
+static void test_nvmetcli_saved(void **state)
+{
+	(void)state;
+	struct kt_config *cfg = NULL;
+	char err[512];
+	int r = kt_config_load_file(KATO_SRC_DIR "/config/examples/nvmetcli-saved.json", &cfg, err, sizeof(err));
+	if (r)
+		fail_msg("%s", err);
+
+	assert_int_equal(cfg->n_hosts, 1);
+	assert_string_equal(cfg->hosts[0], "nqn.2014-08.org.nvmexpress:uuid:6e3a0f4c-2b7d-4c59-9a1e-5d8f3b2c7e10");
+
+	assert_int_equal(cfg->n_ports, 2);
+	const struct kt_cfg_port *p = &cfg->ports[0];
+	assert_int_equal(p->portid, 1);
+	assert_string_equal(p->trtype, "tcp");
+	assert_string_equal(p->adrfam, "ipv4");
+	assert_string_equal(p->traddr, "192.168.122.10");
+	assert_string_equal(p->trsvcid, "4420");
+	assert_string_equal(p->treq, "not specified");
+	assert_int_equal(p->inline_data_size, 16384);
+	assert_int_equal(p->n_subsystems, 2);
+	assert_string_equal(p->subsystems[1], "nqn.2024-03.com.example:storage.db");
+	p = &cfg->ports[1];
+	assert_int_equal(p->portid, 2);
+	assert_string_equal(p->adrfam, "ipv6");
+	assert_string_equal(p->traddr, "fd00::10");
+	assert_string_equal(p->trsvcid, "4421");
+	assert_int_equal(p->inline_data_size, 0); /* "-1": the transport's default */
+	assert_int_equal(p->n_subsystems, 1);
+
+	assert_int_equal(cfg->n_subsys, 2);
+	const struct kt_cfg_subsys *s = &cfg->subsys[0];
+	assert_string_equal(s->nqn, "nqn.2014-08.org.nvmexpress:NVMf:uuid:1c9f4b6e-8e2d-4a37-b5c1-0f7e9d3a2b64");
+	assert_true(s->allow_any_host);
+	assert_int_equal(s->cntlid_min, 1);
+	assert_int_equal(s->cntlid_max, 65519);
+	assert_string_equal(s->firmware, "6.9.0-1");
+	assert_int_equal(s->ieee_oui, 0);
+	assert_string_equal(s->model, "Linux");
+	assert_int_equal(s->qid_max, 128);
+	assert_string_equal(s->serial, "a3f5c2b1d4e60718");
+	assert_int_equal(s->version, 0x00010300);
+	assert_int_equal(s->n_ns, 1);
+	const struct kt_cfg_ns *ns = &s->ns[0];
+	assert_int_equal(ns->nsid, 1);
+	assert_true(ns->enable);
+	assert_int_equal(ns->backend, KT_BACKEND_FILE);
+	assert_string_equal(ns->path, "/dev/nvme0n1");
+	assert_int_equal(ns->size, 0);
+	assert_int_equal(ns->block_size, 0);
+	assert_false(ns->has_nguid); /* all zeroes: not set */
+	assert_true(ns->has_uuid);
+	assert_memory_equal(ns->uuid, hex16("d592cdf35d1c44e084123fcf7d99df27"), 16);
+	assert_int_equal(ns->anagrpid, 1);
+
+	s = &cfg->subsys[1];
+	assert_false(s->allow_any_host);
+	assert_int_equal(s->n_allowed_hosts, 1);
+	assert_string_equal(s->allowed_hosts[0], cfg->hosts[0]);
+	assert_int_equal(s->cntlid_min, 16);
+	assert_int_equal(s->cntlid_max, 32);
+	assert_int_equal(s->ieee_oui, 0x001b21);
+	assert_int_equal(s->qid_max, 16);
+	assert_int_equal(s->version, 0x00020000);
+	assert_int_equal(s->n_ns, 2);
+	assert_true(s->ns[0].has_nguid);
+	assert_memory_equal(s->ns[0].nguid, hex16("5f0c3a1e9b7d4e628a41c3d2e1f0a9b8"), 16);
+	assert_memory_equal(s->ns[0].uuid, hex16("8b1d6c2e4f3a4d9ba7e50c6f2b3d1e49"), 16);
+	assert_string_equal(s->ns[0].path, "/var/lib/nvmet/db.img");
+	assert_int_equal(s->ns[1].nsid, 2);
+	assert_false(s->ns[1].enable);
+	assert_string_equal(s->ns[1].path, "/dev/vg0/dblog");
+
+	assert_daemon_defaults(&cfg->daemon);
+	assert_round_trip(cfg);
+	kt_config_free(cfg);
+}
+
+static void test_kato_example(void **state)
+{
+	(void)state;
+	struct kt_config *cfg = NULL;
+	char err[512];
+	int r = kt_config_load_file(KATO_SRC_DIR "/config/examples/kato.json", &cfg, err, sizeof(err));
+	if (r)
+		fail_msg("%s", err);
+
+	const struct kt_cfg_daemon *d = &cfg->daemon;
+	assert_int_equal(d->workers, 2);
+	assert_string_equal(d->log_level, "debug");
+	assert_string_equal(d->discovery_nqn, "nqn.2026-11.io.kato:discovery");
+	assert_int_equal(d->kas, 5);
+	assert_int_equal(d->disc_activity_timeout_ms, 30000);
+	assert_int_equal(d->mdts, 9);
+	assert_int_equal(d->max_queue_size, 256);
+	assert_false(d->digests);
+
+	assert_int_equal(cfg->n_ports, 2);
+	assert_int_equal(cfg->ports[0].inline_data_size, 8192);
+	assert_string_equal(cfg->ports[0].treq, "not specified"); /* default */
+	assert_int_equal(cfg->ports[1].n_subsystems, 0);
+	assert_string_equal(cfg->ports[1].trsvcid, "8009");
+
+	const struct kt_cfg_subsys *s = &cfg->subsys[0];
+	assert_string_equal(s->model, "kato scratch");
+	assert_int_equal(s->n_ns, 2);
+	assert_int_equal(s->ns[0].backend, KT_BACKEND_RAM);
+	assert_int_equal(s->ns[0].size, 256ull << 20);
+	assert_int_equal(s->ns[0].block_size, 512);
+	assert_true(s->ns[0].enable); /* absent: enabled */
+	assert_int_equal(s->ns[0].anagrpid, 1);
+	assert_null(s->ns[0].path);
+	assert_int_equal(s->ns[1].backend, KT_BACKEND_NULL);
+	assert_int_equal(s->ns[1].size, 1ull << 40);
+	assert_int_equal(s->ns[1].block_size, 4096);
+	assert_true(s->ns[1].has_uuid);
+	assert_memory_equal(s->ns[1].uuid, hex16("3f9c1e2a7b4d4c8e9a1f2d3e4c5b6a70"), 16);
+	assert_false(s->ns[1].has_nguid);
+
+	s = &cfg->subsys[1];
+	assert_false(s->allow_any_host);
+	assert_string_equal(s->serial, "KATO0001");
+	assert_int_equal(s->cntlid_max, 64);
+	assert_int_equal(s->version, 0); /* absent: the daemon's default */
+	assert_null(s->model);
+	assert_int_equal(s->ns[0].backend, KT_BACKEND_FILE);
+	assert_string_equal(s->ns[0].path, "/var/lib/kato/disk.img");
+	assert_true(s->ns[0].buffered_io);
+	assert_true(s->ns[0].has_nguid);
+	assert_memory_equal(s->ns[0].nguid, hex16("00112233445566778899aabbccddeeff"), 16);
+
+	assert_round_trip(cfg);
+	kt_config_free(cfg);
+}
+
+/* ---- accepted spellings and defaults ---------------------------------- */
+
+static void test_accepted_forms(void **state)
+{
+	(void)state;
+	struct kt_config *cfg = load_ok(J(
+		"{'subsystems': [{'nqn': 'nqn.s', 'attr': {'allow_any_host': true, 'version': '1.2.1',"
+		"   'ieee_oui': 6966, 'cntlid_min': 7, 'cntlid_max': '7'},"
+		"  'namespaces': ["
+		"   {'nsid': '4294967294', 'enable': '0', 'device': {'backend': 'ram', 'size': '4K'}},"
+		"   {'nsid': 2, 'enable': false, 'device': {'backend': 'null', 'size': '1g', 'block_size': '4096',"
+		"     'nguid': '5F0C3A1E-9B7D-4E62-8A41-C3D2E1F0A9B8'}},"
+		"   {'nsid': 3, 'buffered_io': true, 'ana': {'grpid': '3'},"
+		"    'device': {'path': '/tmp/x', 'size': 1048576, 'nguid': '5f0c3a1e9b7d4e628a41c3d2e1f0a9b8'}},"
+		"   {'nsid': 4, 'ana_grpid': 128, 'device': {'backend': 'ram', 'size': '2T', 'path': ''}}]}],"
+		" 'ports': [{'portid': 0, 'addr': {'traddr': '::1', 'trsvcid': 4430},"
+		"            'param': {'inline_data_size': 131072}, 'subsystems': ['nqn.s']},"
+		"           {'portid': '65535', 'addr': {'traddr': '::1', 'trsvcid': '4431', 'treq': 'not required',"
+		"            'tsas': 'not required'}}],"
+		" 'katod': {'digests': 1, 'discovery_nqn': 'nqn.2014-08.org.nvmexpress.discovery'}}"));
+	const struct kt_cfg_subsys *s = &cfg->subsys[0];
+	assert_true(s->allow_any_host);
+	assert_int_equal(s->version, 0x00010201);
+	assert_int_equal(s->ieee_oui, 6966);
+	assert_int_equal(s->cntlid_min, 7);
+	assert_int_equal(s->cntlid_max, 7);
+	assert_int_equal(s->ns[0].nsid, 0xfffffffe);
+	assert_false(s->ns[0].enable);
+	assert_int_equal(s->ns[0].size, 4096);
+	assert_int_equal(s->ns[1].size, 1ull << 30);
+	assert_int_equal(s->ns[1].block_size, 4096);
+	assert_true(s->ns[1].has_nguid);
+	assert_memory_equal(s->ns[1].nguid, s->ns[2].nguid, 16);
+	assert_memory_equal(s->ns[2].nguid, hex16("5f0c3a1e9b7d4e628a41c3d2e1f0a9b8"), 16);
+	assert_int_equal(s->ns[2].backend, KT_BACKEND_FILE);
+	assert_int_equal(s->ns[2].size, 1048576);
+	assert_true(s->ns[2].buffered_io);
+	assert_int_equal(s->ns[2].anagrpid, 3);
+	assert_int_equal(s->ns[3].anagrpid, 128);
+	assert_int_equal(s->ns[3].size, 2ull << 40);
+	assert_null(s->ns[3].path); /* "" is nvmetcli's "no device" */
+
+	const struct kt_cfg_port *p = &cfg->ports[0];
+	assert_int_equal(p->portid, 0);
+	assert_string_equal(p->adrfam, "ipv6"); /* from the address */
+	assert_string_equal(p->trtype, "tcp");
+	assert_string_equal(p->trsvcid, "4430");
+	assert_int_equal(p->inline_data_size, 131072);
+	assert_int_equal(cfg->ports[1].portid, 65535);
+	assert_string_equal(cfg->ports[1].treq, "not required");
+	assert_true(cfg->daemon.digests);
+	assert_string_equal(cfg->daemon.discovery_nqn, "nqn.2014-08.org.nvmexpress.discovery");
+	assert_round_trip(cfg);
+	kt_config_free(cfg);
+
+	/* minimal: defaults everywhere */
+	cfg = load_ok(J("{'subsystems': [{'nqn': 'nqn.s'}], 'ports': [{'portid': 1, 'addr': {'traddr': '0.0.0.0'}}]}"));
+	assert_false(cfg->subsys[0].allow_any_host); /* as the kernel target */
+	assert_int_equal(cfg->subsys[0].cntlid_min, 1);
+	assert_int_equal(cfg->subsys[0].cntlid_max, 0xffef);
+	assert_int_equal(cfg->subsys[0].n_ns, 0);
+	assert_string_equal(cfg->ports[0].adrfam, "ipv4");
+	assert_string_equal(cfg->ports[0].trsvcid, "4420");
+	assert_string_equal(cfg->ports[0].treq, "not specified");
+	assert_int_equal(cfg->ports[0].inline_data_size, 0);
+	assert_daemon_defaults(&cfg->daemon);
+	kt_config_free(cfg);
+
+	/* an empty document is an empty target, and so are empty lists */
+	cfg = load_ok("{}");
+	assert_int_equal(cfg->n_ports + cfg->n_subsys + cfg->n_hosts, 0);
+	assert_daemon_defaults(&cfg->daemon);
+	assert_round_trip(cfg);
+	kt_config_free(cfg);
+	cfg = load_ok(J("{'hosts': [], 'ports': [], 'subsystems': [], 'katod': {}}"));
+	assert_int_equal(cfg->n_ports + cfg->n_subsys + cfg->n_hosts, 0);
+	assert_daemon_defaults(&cfg->daemon);
+	kt_config_free(cfg);
+
+	/* the longest NQN (223 bytes) and an empty DH-HMAC-CHAP key */
+	char json[600], nqn[224];
+	memcpy(nqn, "nqn.", 4);
+	memset(nqn + 4, 'a', 219);
+	nqn[223] = '\0';
+	snprintf(json, sizeof(json), "{\"hosts\": [{\"nqn\": \"%s\", \"dhchap\": {\"key\": \"\"}}]}", nqn);
+	cfg = load_ok(json);
+	assert_string_equal(cfg->hosts[0], nqn);
+	kt_config_free(cfg);
+}
+
+/* ---- every validation error ------------------------------------------- */
+
+struct err_case {
+	const char *json;
+	const char *msg;
+};
+
+static const struct err_case top_cases[] = {
+	{ "[]", "top level: expected an object, got an array" },
+	{ "{'hostz': []}", "hostz: unknown key" },
+	{ "{'hosts': {}}", "hosts: expected an array, got an object" },
+	{ "{'hosts': ['nqn.a']}", "hosts[0]: expected an object, got a string" },
+	{ "{'hosts': [{}]}", "hosts[0].nqn: missing" },
+	{ "{'hosts': [{'nqn': 5}]}", "hosts[0].nqn: expected a string, got an integer" },
+	{ "{'hosts': [{'nqn': 'host1'}]}", "hosts[0].nqn: \"host1\" is not an NQN (it must start with \"nqn.\")" },
+	{ "{'hosts': [{'nqn': 'nqn.'}]}", "hosts[0].nqn: \"nqn.\" is not an NQN (it must start with \"nqn.\")" },
+	{ "{'hosts': [{'nqn': 'nqn.a\\tb'}]}", "hosts[0].nqn: NQN contains a control character" },
+	{ "{'hosts': [{'nqn': 'nqn.a\\u0000b'}]}", "hosts[0].nqn: string contains a NUL character" },
+	{ "{'hosts': [{'nqn': 'nqn.a'}, {'nqn': 'nqn.a'}]}", "hosts[1].nqn: \"nqn.a\" duplicates hosts[0].nqn" },
+	{ "{'hosts': [{'nqn': 'nqn.a', 'nick': 'x'}]}", "hosts[0].nick: unknown key" },
+	{ "{'hosts': [{'nqn': 'nqn.a', 'dhchap': {'key': 'DHHC-1:00:abc:'}}]}",
+	  "hosts[0].dhchap.key: DH-HMAC-CHAP is not supported by kato" },
+	{ "{'hosts': [{'nqn': 'nqn.a', 'dhchap': 'x'}]}", "hosts[0].dhchap: expected an object, got a string" },
+};
+
+#define S1 "{'subsystems': [{'nqn': 'nqn.s', "
+static const struct err_case subsys_cases[] = {
+	{ "{'subsystems': [{}]}", "subsystems[0].nqn: missing" },
+	{ "{'subsystems': [{'nqn': 'nqn.2014-08.org.nvmexpress.discovery'}]}",
+	  "subsystems[0].nqn: \"nqn.2014-08.org.nvmexpress.discovery\" is the discovery NQN and cannot name a subsystem" },
+	{ "{'subsystems': [{'nqn': 'nqn.s'}, {'nqn': 'nqn.s'}]}", "subsystems[1].nqn: \"nqn.s\" duplicates subsystems[0].nqn" },
+	{ S1 "'namespace': []}]}", "subsystems[0].namespace: unknown key" },
+	{ S1 "'passthru': [{'device': {'path': '/dev/nvme0'}}]}]}",
+	  "subsystems[0].passthru: passthru subsystems are not supported by kato" },
+	{ S1 "'attr': []}]}", "subsystems[0].attr: expected an object, got an array" },
+	{ S1 "'attr': {'allow_any_host': '2'}}]}", "subsystems[0].attr.allow_any_host: \"2\" is not a boolean (0 or 1)" },
+	{ S1 "'attr': {'allow_any_host': []}}]}", "subsystems[0].attr.allow_any_host: expected a boolean, got an array" },
+	{ S1 "'attr': {'cntlid_min': '0'}}]}", "subsystems[0].attr.cntlid_min: \"0\" is out of range (1..65519)" },
+	{ S1 "'attr': {'cntlid_max': '65520'}}]}", "subsystems[0].attr.cntlid_max: \"65520\" is out of range (1..65519)" },
+	{ S1 "'attr': {'cntlid_max': 'lots'}}]}", "subsystems[0].attr.cntlid_max: \"lots\" is not an integer" },
+	{ S1 "'attr': {'cntlid_max': 1.5}}]}", "subsystems[0].attr.cntlid_max: expected an integer, got a number" },
+	{ S1 "'attr': {'cntlid_min': '100', 'cntlid_max': '10'}}]}",
+	  "subsystems[0].attr.cntlid_min: 100 is greater than cntlid_max (10)" },
+	{ S1 "'attr': {'qid_max': '0'}}]}", "subsystems[0].attr.qid_max: \"0\" is out of range (1..65535)" },
+	{ S1 "'attr': {'serial': '123456789012345678901'}}]}",
+	  "subsystems[0].attr.serial: \"123456789012345678901\" is longer than 20 bytes" },
+	{ S1 "'attr': {'serial': ''}}]}", "subsystems[0].attr.serial: must not be empty" },
+	{ S1 "'attr': {'model': 'a\\tb'}}]}",
+	  "subsystems[0].attr.model: \"a\\tb\" contains a character outside printable ASCII" },
+	{ S1 "'attr': {'model': '12345678901234567890123456789012345678901'}}]}",
+	  "subsystems[0].attr.model: \"12345678901234567890123456789012345678901\" is longer than 40 bytes" },
+	{ S1 "'attr': {'firmware': '6.10.0-13'}}]}", "subsystems[0].attr.firmware: \"6.10.0-13\" is longer than 8 bytes" },
+	{ S1 "'attr': {'ieee_oui': '0x1000000'}}]}",
+	  "subsystems[0].attr.ieee_oui: \"0x1000000\" is not an IEEE OUI (24 bits, e.g. \"0x001b21\")" },
+	{ S1 "'attr': {'ieee_oui': 'acme'}}]}",
+	  "subsystems[0].attr.ieee_oui: \"acme\" is not an IEEE OUI (24 bits, e.g. \"0x001b21\")" },
+	{ S1 "'attr': {'version': '1'}}]}", "subsystems[0].attr.version: \"1\" is not an NVMe version (\"1.3\", \"2.0\", ...)" },
+	{ S1 "'attr': {'version': '1.256'}}]}",
+	  "subsystems[0].attr.version: \"1.256\" is not an NVMe version (\"1.3\", \"2.0\", ...)" },
+	{ S1 "'attr': {'version': 1.3}}]}", "subsystems[0].attr.version: expected a string, got a number" },
+	{ S1 "'allowed_hosts': ['nqn.y']}]}", "subsystems[0].allowed_hosts[0]: no host \"nqn.y\" in hosts" },
+	{ "{'hosts': [{'nqn': 'nqn.h'}], 'subsystems': [{'nqn': 'nqn.s', 'attr': {'allow_any_host': '1'},"
+	  " 'allowed_hosts': ['nqn.h']}]}",
+	  "subsystems[0].allowed_hosts: lists hosts while attr.allow_any_host is 1" },
+	{ "{'hosts': [{'nqn': 'nqn.h'}], 'subsystems': [{'nqn': 'nqn.s', 'allowed_hosts': ['nqn.h', 'nqn.h']}]}",
+	  "subsystems[0].allowed_hosts[1]: \"nqn.h\" duplicates subsystems[0].allowed_hosts[0]" },
+	{ S1 "'allowed_hosts': [{}]}]}", "subsystems[0].allowed_hosts[0]: expected a string, got an object" },
+	{ S1 "'namespaces': {}}]}", "subsystems[0].namespaces: expected an array, got an object" },
+};
+
+#define N1 "{'subsystems': [{'nqn': 'nqn.a'}, {'nqn': 'nqn.s', 'namespaces': ["
+#define RAM "'device': {'backend': 'ram', 'size': '1M'}"
+static const struct err_case ns_cases[] = {
+	{ N1 "{'nsid': 0, " RAM "}]}]}", "subsystems[1].namespaces[0].nsid: 0 is not a valid NSID" },
+	{ N1 "{'nsid': 4294967295, " RAM "}]}]}", "subsystems[1].namespaces[0].nsid: 4294967295 is not a valid NSID" },
+	{ N1 "{'nsid': '-1', " RAM "}]}]}", "subsystems[1].namespaces[0].nsid: \"-1\" is not a valid NSID" },
+	{ N1 "{'nsid': 'one', " RAM "}]}]}", "subsystems[1].namespaces[0].nsid: \"one\" is not a valid NSID" },
+	{ N1 "{'nsid': 1.0, " RAM "}]}]}", "subsystems[1].namespaces[0].nsid: expected an integer, got a number" },
+	{ N1 "{" RAM "}]}]}", "subsystems[1].namespaces[0].nsid: missing" },
+	{ N1 "{'nsid': 1, " RAM "}, {'nsid': 1, " RAM "}]}]}",
+	  "subsystems[1].namespaces[1].nsid: 1 duplicates subsystems[1].namespaces[0].nsid" },
+	{ N1 "'x']}]}", "subsystems[1].namespaces[0]: expected an object, got a string" },
+	{ N1 "{'nsid': 1}]}]}", "subsystems[1].namespaces[0].device: missing" },
+	{ N1 "{'nsid': 1, 'size': 5, " RAM "}]}]}", "subsystems[1].namespaces[0].size: unknown key" },
+	{ N1 "{'nsid': 1, 'enable': 'yes', " RAM "}]}]}",
+	  "subsystems[1].namespaces[0].enable: \"yes\" is not a boolean (0 or 1)" },
+	{ N1 "{'nsid': 1, 'enable': 2, " RAM "}]}]}", "subsystems[1].namespaces[0].enable: 2 is not a boolean (0 or 1)" },
+	{ N1 "{'nsid': 1, 'ana_grpid': 0, " RAM "}]}]}",
+	  "subsystems[1].namespaces[0].ana_grpid: 0 is out of range (1..128)" },
+	{ N1 "{'nsid': 1, 'ana': {'grpid': '129'}, " RAM "}]}]}",
+	  "subsystems[1].namespaces[0].ana.grpid: \"129\" is out of range (1..128)" },
+	{ N1 "{'nsid': 1, 'resv': 1, " RAM "}]}]}", "subsystems[1].namespaces[0].resv: expected an object, got an integer" },
+	{ N1 "{'nsid': 1, 'device': []}]}]}", "subsystems[1].namespaces[0].device: expected an object, got an array" },
+	{ N1 "{'nsid': 1, 'device': {'backend': 'disk'}}]}]}",
+	  "subsystems[1].namespaces[0].device.backend: \"disk\" is not a backend (\"file\", \"ram\" or \"null\")" },
+	{ N1 "{'nsid': 1, 'device': {'blocksize': 512}}]}]}", "subsystems[1].namespaces[0].device.blocksize: unknown key" },
+	{ N1 "{'nsid': 1, 'device': {}}]}]}",
+	  "subsystems[1].namespaces[0].device.path: missing (the \"file\" backend needs a path)" },
+	{ N1 "{'nsid': 1, 'device': {'path': ''}}]}]}",
+	  "subsystems[1].namespaces[0].device.path: missing (the \"file\" backend needs a path)" },
+	{ N1 "{'nsid': 1, 'device': {'path': 7}}]}]}",
+	  "subsystems[1].namespaces[0].device.path: expected a string, got an integer" },
+	{ N1 "{'nsid': 1, 'device': {'backend': 'ram', 'path': '/x', 'size': 4096}}]}]}",
+	  "subsystems[1].namespaces[0].device.path: not used by the \"ram\" backend" },
+	{ N1 "{'nsid': 1, 'device': {'backend': 'ram'}}]}]}",
+	  "subsystems[1].namespaces[0].device.size: missing (the \"ram\" backend needs a size)" },
+	{ N1 "{'nsid': 1, 'device': {'backend': 'null'}}]}]}",
+	  "subsystems[1].namespaces[0].device.size: missing (the \"null\" backend needs a size)" },
+	{ N1 "{'nsid': 1, 'device': {'backend': 'ram', 'size': '12X'}}]}]}",
+	  "subsystems[1].namespaces[0].device.size: \"12X\" is not a size (bytes, or a number with K, M, G or T)" },
+	{ N1 "{'nsid': 1, 'device': {'backend': 'ram', 'size': '1MB'}}]}]}",
+	  "subsystems[1].namespaces[0].device.size: \"1MB\" is not a size (bytes, or a number with K, M, G or T)" },
+	{ N1 "{'nsid': 1, 'device': {'backend': 'ram', 'size': '99999999999T'}}]}]}",
+	  "subsystems[1].namespaces[0].device.size: \"99999999999T\" is not a size (bytes, or a number with K, M, G or T)" },
+	{ N1 "{'nsid': 1, 'device': {'backend': 'ram', 'size': -512}}]}]}",
+	  "subsystems[1].namespaces[0].device.size: -512 is not a size (bytes, or a number with K, M, G or T)" },
+	{ N1 "{'nsid': 1, 'device': {'backend': 'ram', 'size': 0}}]}]}",
+	  "subsystems[1].namespaces[0].device.size: 0 is not a valid size (it must be more than 0)" },
+	{ N1 "{'nsid': 1, 'device': {'backend': 'ram', 'size': true}}]}]}",
+	  "subsystems[1].namespaces[0].device.size: expected a size, got a boolean" },
+	{ N1 "{'nsid': 1, 'device': {'backend': 'ram', 'size': 1000}}]}]}",
+	  "subsystems[1].namespaces[0].device.size: 1000 is not a multiple of the block size (512)" },
+	{ N1 "{'nsid': 1, 'device': {'backend': 'null', 'size': '6K', 'block_size': 4096}}]}]}",
+	  "subsystems[1].namespaces[0].device.size: \"6K\" is not a multiple of the block size (4096)" },
+	{ N1 "{'nsid': 1, 'device': {'backend': 'ram', 'size': '1M', 'block_size': 1024}}]}]}",
+	  "subsystems[1].namespaces[0].device.block_size: 1024 is not a supported block size (512 or 4096)" },
+	{ N1 "{'nsid': 1, 'device': {'path': '/x', 'nguid': 'xyz'}}]}]}",
+	  "subsystems[1].namespaces[0].device.nguid: \"xyz\" is not an NGUID (32 hex digits)" },
+	{ N1 "{'nsid': 1, 'device': {'path': '/x', 'nguid': '5f0c3a1e9b7d4e628a41c3d2e1f0a9'}}]}]}",
+	  "subsystems[1].namespaces[0].device.nguid: \"5f0c3a1e9b7d4e628a41c3d2e1f0a9\" is not an NGUID (32 hex digits)" },
+	{ N1 "{'nsid': 1, 'device': {'path': '/x', 'nguid': '-5f0c3a1e9b7d4e628a41c3d2e1f0a9b8'}}]}]}",
+	  "subsystems[1].namespaces[0].device.nguid: \"-5f0c3a1e9b7d4e628a41c3d2e1f0a9b8\" is not an NGUID (32 hex digits)" },
+	{ N1 "{'nsid': 1, 'device': {'path': '/x', 'uuid': 'd592cdf35d1c44e084123fcf7d99df27'}}]}]}",
+	  "subsystems[1].namespaces[0].device.uuid: \"d592cdf35d1c44e084123fcf7d99df27\" is not a UUID (8-4-4-4-12 hex digits)" },
+	{ N1 "{'nsid': 1, 'device': {'path': '/x', 'uuid': 'd592cdf3-5d1c-44e0-8412-3fcf7d99df2g'}}]}]}",
+	  "subsystems[1].namespaces[0].device.uuid: \"d592cdf3-5d1c-44e0-8412-3fcf7d99df2g\" is not a UUID (8-4-4-4-12 hex digits)" },
+	{ N1 "{'nsid': 1, 'device': {'path': '/x', 'buffered_io': 'on'}}]}]}",
+	  "subsystems[1].namespaces[0].device.buffered_io: \"on\" is not a boolean (0 or 1)" },
+};
+
+#define P0 "{'subsystems': [{'nqn': 'nqn.s'}], 'ports': ["
+#define ADDR "'addr': {'traddr': '127.0.0.1'}"
+static const struct err_case port_cases[] = {
+	{ P0 "{" ADDR "}]}", "ports[0].portid: missing" },
+	{ P0 "{'portid': 'x', " ADDR "}]}", "ports[0].portid: \"x\" is not an integer" },
+	{ P0 "{'portid': 70000, " ADDR "}]}", "ports[0].portid: 70000 is out of range (0..65535)" },
+	{ P0 "{'portid': 1, " ADDR "}, {'portid': 1, 'addr': {'traddr': '127.0.0.2'}}]}",
+	  "ports[1].portid: 1 duplicates ports[0].portid" },
+	{ P0 "{'portid': 1}]}", "ports[0].addr: missing" },
+	{ P0 "{'portid': 1, 'subsystem': []," ADDR "}]}", "ports[0].subsystem: unknown key" },
+	{ P0 "{'portid': 1, 'addr': 'tcp'}]}", "ports[0].addr: expected an object, got a string" },
+	{ P0 "{'portid': 1, 'addr': {'trtype': 'rdma', 'traddr': '127.0.0.1'}}]}",
+	  "ports[0].addr.trtype: \"rdma\" is not supported (kato serves only \"tcp\")" },
+	{ P0 "{'portid': 1, 'addr': {'trtype': 'loop'}}]}",
+	  "ports[0].addr.trtype: \"loop\" is not supported (kato serves only \"tcp\")" },
+	{ P0 "{'portid': 1, 'addr': {'adrfam': 'ib', 'traddr': '127.0.0.1'}}]}",
+	  "ports[0].addr.adrfam: \"ib\" is not supported (kato serves \"ipv4\" and \"ipv6\")" },
+	{ P0 "{'portid': 1, 'addr': {'trsvcid': '4420'}}]}", "ports[0].addr.traddr: missing" },
+	{ P0 "{'portid': 1, 'addr': {'traddr': '1.2.3'}}]}", "ports[0].addr.traddr: \"1.2.3\" is not an IPv4 address" },
+	{ P0 "{'portid': 1, 'addr': {'traddr': '127.0.0.1', 'adrfam': 'ipv6'}}]}",
+	  "ports[0].addr.traddr: \"127.0.0.1\" is not an IPv6 address" },
+	{ P0 "{'portid': 1, 'addr': {'traddr': 'fe80::1::2'}}]}",
+	  "ports[0].addr.traddr: \"fe80::1::2\" is not an IPv6 address" },
+	{ P0 "{'portid': 1, 'addr': {'traddr': '127.0.0.1', 'trsvcid': 'abc'}}]}",
+	  "ports[0].addr.trsvcid: \"abc\" is not a port number" },
+	{ P0 "{'portid': 1, 'addr': {'traddr': '127.0.0.1', 'trsvcid': '0'}}]}",
+	  "ports[0].addr.trsvcid: \"0\" is not a port number" },
+	{ P0 "{'portid': 1, 'addr': {'traddr': '127.0.0.1', 'trsvcid': 65536}}]}",
+	  "ports[0].addr.trsvcid: 65536 is not a port number" },
+	{ P0 "{'portid': 1, 'addr': {'traddr': '127.0.0.1', 'trsvcid': []}}]}",
+	  "ports[0].addr.trsvcid: expected a string, got an array" },
+	{ P0 "{'portid': 1, 'addr': {'traddr': '127.0.0.1', 'treq': 'required'}}]}",
+	  "ports[0].addr.treq: \"required\" asks for a secure channel, which kato does not provide (no TLS)" },
+	{ P0 "{'portid': 1, 'addr': {'traddr': '127.0.0.1', 'treq': 'maybe'}}]}",
+	  "ports[0].addr.treq: \"maybe\" is not a treq value (\"not specified\", \"required\" or \"not required\")" },
+	{ P0 "{'portid': 1, 'addr': {'traddr': '127.0.0.1', 'tsas': 'tls1.3'}}]}",
+	  "ports[0].addr.tsas: \"tls1.3\" is not supported (kato has no TLS; use \"none\")" },
+	{ P0 "{'portid': 1, " ADDR ", 'param': {'inline_data_size': '0'}}]}",
+	  "ports[0].param.inline_data_size: \"0\" is not supported: kato always accepts in-capsule data (-1 selects the default)" },
+	{ P0 "{'portid': 1, " ADDR ", 'param': {'inline_data_size': '1000000'}}]}",
+	  "ports[0].param.inline_data_size: \"1000000\" is out of range (-1..131072)" },
+	{ P0 "{'portid': 1, " ADDR ", 'param': []}]}", "ports[0].param: expected an object, got an array" },
+	{ P0 "{'portid': 1, " ADDR ", 'subsystems': ['nqn.x']}]}", "ports[0].subsystems[0]: no subsystem \"nqn.x\"" },
+	{ P0 "{'portid': 1, " ADDR ", 'subsystems': 'nqn.s'}]}", "ports[0].subsystems: expected an array, got a string" },
+	{ P0 "{'portid': 1, " ADDR ", 'subsystems': ['nqn.s', 'nqn.s']}]}",
+	  "ports[0].subsystems[1]: \"nqn.s\" duplicates ports[0].subsystems[0]" },
+	{ P0 "{'portid': 1, " ADDR "}, {'portid': 2, 'addr': {'traddr': '127.0.0.1', 'trsvcid': '4420'}}]}",
+	  "ports[1].addr: 127.0.0.1 port 4420 duplicates the address of ports[0]" },
+	{ P0 "{'portid': 1, " ADDR ", 'referrals': {}}]}", "ports[0].referrals: expected an array, got an object" },
+	{ P0 "{'portid': 1, " ADDR ", 'ana_groups': 1}]}", "ports[0].ana_groups: expected an array, got an integer" },
+};
+
+static const struct err_case katod_cases[] = {
+	{ "{'katod': []}", "katod: expected an object, got an array" },
+	{ "{'katod': {'worker': 2}}", "katod.worker: unknown key" },
+	{ "{'katod': {'workers': -1}}", "katod.workers: -1 is out of range (0..1024)" },
+	{ "{'katod': {'workers': '1025'}}", "katod.workers: \"1025\" is out of range (0..1024)" },
+	{ "{'katod': {'log_level': 'verbose'}}",
+	  "katod.log_level: \"verbose\" is not a log level (\"error\", \"warn\", \"info\" or \"debug\")" },
+	{ "{'katod': {'log_level': 3}}", "katod.log_level: expected a string, got an integer" },
+	{ "{'katod': {'kas': 0}}", "katod.kas: 0 is out of range (1..255)" },
+	{ "{'katod': {'disc_activity_timeout_ms': 0}}", "katod.disc_activity_timeout_ms: 0 is out of range (1..86400000)" },
+	{ "{'katod': {'mdts': 13}}", "katod.mdts: 13 is out of range (1..12)" },
+	{ "{'katod': {'max_queue_size': 1}}", "katod.max_queue_size: 1 is out of range (2..65536)" },
+	{ "{'katod': {'max_queue_size': 99999999999999999999}}",
+	  "katod.max_queue_size: integer is out of range (2..65536)" },
+	{ "{'katod': {'digests': 'maybe'}}", "katod.digests: \"maybe\" is not a boolean (0 or 1)" },
+	{ "{'katod': {'discovery_nqn': 'disc'}}", "katod.discovery_nqn: \"disc\" is not an NQN (it must start with \"nqn.\")" },
+	{ "{'subsystems': [{'nqn': 'nqn.s'}], 'katod': {'discovery_nqn': 'nqn.s'}}",
+	  "katod.discovery_nqn: \"nqn.s\" is also the NQN of subsystems[0]" },
+};
+
+static void run_cases(const struct err_case *cases, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		expect_error(J(cases[i].json), cases[i].msg);
+}
+
+#define RUN(c) run_cases(c, sizeof(c) / sizeof((c)[0]))
+static void test_errors_top_hosts(void **state) { (void)state; RUN(top_cases); }
+static void test_errors_subsystems(void **state) { (void)state; RUN(subsys_cases); }
+static void test_errors_namespaces(void **state) { (void)state; RUN(ns_cases); }
+static void test_errors_ports(void **state) { (void)state; RUN(port_cases); }
+static void test_errors_katod(void **state) { (void)state; RUN(katod_cases); }
+
+static void test_errors_long_nqn(void **state)
+{
+	(void)state;
+	char json[600], nqn[225];
+	memcpy(nqn, "nqn.", 4);
+	memset(nqn + 4, 'a', 220);
+	nqn[224] = '\0';
+	snprintf(json, sizeof(json), "{\"subsystems\": [{\"nqn\": \"%s\"}]}", nqn);
+	expect_error(json, "subsystems[0].nqn: NQN is 224 bytes long (at most 223)");
+}
+
+/* An error is reported for the first problem in a fixed order (hosts,
+ * subsystems, ports, katod), whatever the key order of the file. */
+static void test_error_order(void **state)
+{
+	(void)state;
+	expect_error(J("{'katod': {'kas': 0}, 'ports': [{}], 'subsystems': [{}], 'hosts': [{}]}"), "hosts[0].nqn: missing");
+	expect_error(J("{'katod': {'kas': 0}, 'ports': [{}], 'subsystems': [{}]}"), "subsystems[0].nqn: missing");
+	expect_error(J("{'katod': {'kas': 0}, 'ports': [{}]}"), "ports[0].portid: missing");
+}
+
+static void test_malformed_json(void **state)
+{
+	(void)state;
+	expect_error("", "line 1, column 1: unexpected end of the document");
+	expect_error("{", "line 1, column 2: unexpected end of the document");
+	expect_error("{\n  \"hosts\": [\n", "line 3, column 1: unexpected end of the document");
+	expect_error("{} x", "line 1, column 4: unexpected text after the JSON document");
+	expect_error("{\n  \"hosts\": [\n    {\"nqn\": }\n  ]\n}", "line 3, column 13: unexpected character");
+	expect_error("{\n  \"hosts\" [] }", "line 2, column 11: object property name separator ':' expected");
+
+	/* a short error buffer is cut, never overrun */
+	struct kt_config *cfg = NULL;
+	char err[8];
+	assert_int_equal(kt_config_load_string("{\"x\": 1}", &cfg, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "x: unkn");
+	assert_int_equal(kt_config_load_string("{\"x\": 1}", &cfg, NULL, 0), -EINVAL);
+}
+
+static void test_load_file_errors(void **state)
+{
+	(void)state;
+	struct kt_config *cfg = NULL;
+	char err[512];
+	assert_int_equal(kt_config_load_file("/nonexistent/kato.json", &cfg, err, sizeof(err)), -ENOENT);
+	assert_string_equal(err, "/nonexistent/kato.json: No such file or directory");
+	assert_null(cfg);
+	assert_int_equal(kt_config_load_file("/tmp", &cfg, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "/tmp: not a regular file");
+
+	char path[] = "/tmp/test_config_XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	static const char text[] = "{\n  \"ports\": [\n    {\"portid\": 1, \"addr\": {\"traddr\": \"10.0.0.300\"}}\n  ]\n}\n";
+	assert_int_equal(write(fd, text, sizeof(text) - 1), (ssize_t)(sizeof(text) - 1));
+	close(fd);
+	assert_int_equal(kt_config_load_file(path, &cfg, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "ports[0].addr.traddr: \"10.0.0.300\" is not an IPv4 address");
+	unlink(path);
+}
+
+static void test_daemon_defaults_fn(void **state)
+{
+	(void)state;
+	struct kt_cfg_daemon d;
+	memset(&d, 0xa5, sizeof(d));
+	kt_cfg_daemon_defaults(&d);
+	assert_daemon_defaults(&d);
+	free(d.log_level);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_default),
+		cmocka_unit_test(test_default_json_text),
+		cmocka_unit_test(test_nvmetcli_saved),
+		cmocka_unit_test(test_kato_example),
+		cmocka_unit_test(test_accepted_forms),
+		cmocka_unit_test(test_errors_top_hosts),
+		cmocka_unit_test(test_errors_subsystems),
+		cmocka_unit_test(test_errors_namespaces),
+		cmocka_unit_test(test_errors_ports),
+		cmocka_unit_test(test_errors_katod),
+		cmocka_unit_test(test_errors_long_nqn),
+		cmocka_unit_test(test_error_order),
+		cmocka_unit_test(test_malformed_json),
+		cmocka_unit_test(test_load_file_errors),
+		cmocka_unit_test(test_daemon_defaults_fn),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
