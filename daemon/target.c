@@ -356,6 +356,7 @@ uint16_t kt_target_connect_io(struct kt_queue *q, struct kt_cmd *cmd,
 	if (!st) {
 		q->qid = a->qid;
 		attach_locked(dc, q);
+		atomic_fetch_add(&dc->c.io_queues, 1); /* Set Features Number of Queues is now refused */
 		*out = dc;
 	}
 	if (dc)
@@ -390,6 +391,8 @@ void kt_dctrl_queue_gone(struct kt_dctrl *dc, struct kt_queue *q)
 		if (*pp == q) {
 			*pp = q->ctrl_next;
 			dc->nr_queues--;
+			if (q != dc->admin)
+				atomic_fetch_sub(&dc->c.io_queues, 1);
 			break;
 		}
 	}
