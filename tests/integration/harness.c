@@ -202,6 +202,7 @@ int hn_start(struct hn_katod *k, unsigned nwait, const char *json_fmt, ...)
 			sleep_ms(20);
 		}
 	}
+	k->started = true;
 	return 0;
 }
 
@@ -224,6 +225,7 @@ int hn_stop(struct hn_katod *k)
 	uint64_t deadline;
 	int st;
 
+	k->started = false;
 	if (!k->pid)
 		return k->exit_status;
 	kill(k->pid, SIGTERM);
@@ -307,7 +309,7 @@ void hn_test_begin(struct hn_katod *k)
 
 int hn_test_end(struct hn_katod *k)
 {
-	bool alive = hn_alive(k);
+	bool alive = !k->started || hn_alive(k);
 
 	if (!k->test_ok || !alive) {
 		if (!alive)

@@ -27,6 +27,7 @@ struct hn_katod {
 	uint16_t port[HN_MAX_PORTS]; /* free loopback ports picked by hn_init */
 	unsigned nports;
 	pid_t pid;                /* 0: not running */
+	bool started;             /* hn_start succeeded and hn_stop was not called */
 	int exit_status;          /* after hn_stop: the exit code, 128+signal, or -1 */
 	bool test_ok;             /* set by hn_pass(); per-test teardown reads it */
 	long log_mark;            /* log size when the current test began */
