@@ -133,9 +133,16 @@ int main(int argc, char **argv)
 	}
 	if (print) {
 		char *json = NULL;
+		/* the effective configuration: command-line options win */
+		if (workers > 0)
+			cfg->daemon.workers = (unsigned)workers;
+		if (level) {
+			free(cfg->daemon.log_level);
+			cfg->daemon.log_level = strdup(level);
+		}
 		rc = kt_config_to_json(cfg, &json);
 		if (rc == 0)
-			printf("%s\n", json);
+			fputs(json, stdout);
 		free(json);
 		kt_config_free(cfg);
 		return rc == 0 ? 0 : EXIT_CONFIG;

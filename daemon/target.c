@@ -116,6 +116,9 @@ static int cmp_ns(const void *a, const void *b)
 int kt_target_build(const struct kt_config *cfg, char *err, size_t errlen)
 {
 	settings = cfg->daemon;
+	/* the configuration is freed after start-up: keep no pointers into it */
+	settings.log_level = NULL;
+	settings.discovery_nqn = NULL;
 	struct kt_target *t = &target;
 	memset(t, 0, sizeof(*t));
 	copy_str(t->disc_nqn, sizeof(t->disc_nqn),
