@@ -38,7 +38,12 @@ static const char CONFIG[] =
 	"     \"namespaces\": [\n"
 	"       {\"nsid\": 1, \"enable\": 1, \"device\": {\"backend\": \"ram\", \"size\": \"64M\"}},\n"
 	"       {\"nsid\": 2, \"enable\": 1, \"device\": {\"backend\": \"ram\", \"size\": \"64M\",\n"
-	"                                           \"block_size\": 4096}}]}],\n"
+	"                                           \"block_size\": 4096}},\n"
+	/* the file backend: regular files in the test's temp dir, through io_uring */
+	"       {\"nsid\": 3, \"enable\": 1, \"device\": {\"path\": \"%s/disk512.img\", \"size\": \"64M\"}},\n"
+	"       {\"nsid\": 4, \"enable\": 1, \"device\": {\"path\": \"%s/disk4k.img\", \"size\": \"64M\",\n"
+	"                                           \"block_size\": 4096}},\n"
+	"       {\"nsid\": 5, \"enable\": 1, \"device\": {\"backend\": \"null\", \"size\": \"1G\"}}]}],\n"
 	"  \"katod\": {\"workers\": 2, \"log_level\": \"debug\"}\n"
 	"}\n";
 
@@ -62,7 +67,17 @@ static int group_setup(void **state)
 	(void)state;
 	if (hn_init(&K, 1))
 		return -1;
-	return hn_start(&K, 1, CONFIG, K.port[0]);
+	/* the file backend opens existing files only */
+	const char *names[] = { "disk512.img", "disk4k.img" };
+	for (unsigned i = 0; i < 2; i++) {
+		char path[256];
+		snprintf(path, sizeof(path), "%s/%s", K.dir, names[i]);
+		FILE *f = fopen(path, "w");
+		if (!f)
+			return -1;
+		fclose(f);
+	}
+	return hn_start(&K, 1, CONFIG, K.port[0], K.dir, K.dir);
 }
 
 static int group_teardown(void **state)
@@ -374,6 +389,28 @@ static const struct param P4K = { 2, 4096, false, false };
 static const struct param P512_DG = { 1, 512, true, true };
 static const struct param P4K_DG = { 2, 4096, true, true };
 static const struct param P512_HD = { 1, 512, true, false };
+static const struct param FILE512 = { 3, 512, false, false };
+static const struct param FILE4K_DG = { 4, 4096, true, true };
+
+/* The null backend: writes succeed and vanish, reads return zeroes. */
+static void null_reads_zeroes(void **state)
+{
+	const struct param *p = *state;
+	uint32_t len = 256 * 1024;
+	uint8_t *w = xmalloc(len), *r = xmalloc(len), *z = xmalloc(len);
+	memset(z, 0, len);
+	hn_fill(w, len, 77);
+	HN_ASSERT_OK(kh_write(C.io, p->nsid, 1000, len / p->bs, w, len, true));
+	memset(r, 0xa5, len);
+	HN_ASSERT_OK(kh_read(C.io, p->nsid, 1000, len / p->bs, r, len));
+	assert_same(r, z, len);
+	HN_ASSERT_OK(kh_flush(C.io, p->nsid));
+	free(w);
+	free(r);
+	free(z);
+	hn_pass(&K);
+}
+static const struct param NULL512 = { 5, 512, false, false };
 
 #define TN(f, p) { #f "/" #p, f, t_setup, t_teardown, (void *)&p }
 
@@ -399,6 +436,19 @@ int main(void)
 		TN(range_nsid_and_mdts_errors, P4K),
 		TN(queue_depth_32, P512),
 		TN(queue_depth_32, P4K_DG),
+		TN(write_read_verify, FILE512),
+		TN(write_read_verify, FILE4K_DG),
+		TN(one_mib_transfers, FILE512),
+		TN(fua_and_flush, FILE512),
+		TN(fua_and_flush, FILE4K_DG),
+		TN(write_zeroes, FILE512),
+		TN(write_zeroes, FILE4K_DG),
+		TN(dsm_deallocate, FILE512),
+		TN(compare_match_and_mismatch, FILE4K_DG),
+		TN(range_nsid_and_mdts_errors, FILE512),
+		TN(queue_depth_32, FILE512),
+		TN(queue_depth_32, FILE4K_DG),
+		TN(null_reads_zeroes, NULL512),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
