@@ -35,7 +35,14 @@
  *     "log_level" ("error", "warn", "info", "debug"), "discovery_nqn" (a
  *     unique discovery NQN), "kas" (keep-alive granularity in 100 ms units,
  *     1..255), "disc_activity_timeout_ms" (1..86400000), "mdts" (1..12:
- *     2^mdts * 4 KiB), "max_queue_size" (2..65536) and "digests" (bool).
+ *     2^mdts * 4 KiB), "max_queue_size" (2..65536), "digests" (bool),
+ *     "control_socket" (an absolute path, or "" for none) and "keepalive":
+ *     {"tbkas" (bool, default true), "trace" (a file for the JSON-lines
+ *     event trace), "tcp_idle_s"/"tcp_interval_s"/"tcp_count" (TCP
+ *     keepalive on every connection: 30, 5, 3), "policy" (deliberate
+ *     misbehaviour rules: [{"host"|"subsystem"|"cntlid": ..., "delay_ms",
+ *     "drop", "status", "expire" (a fraction of KATO or "never"),
+ *     "ignore_traffic", "refuse_set_kato" (bool or a status), "kas"}])}.
  *   - hand-written files may leave out "addr.trtype" ("tcp"), "addr.adrfam"
  *     (from the address), "addr.trsvcid" ("4420"), "addr.treq", a
  *     namespace's "enable" (enabled) and "ana_grpid" (1).
@@ -98,6 +105,10 @@ void kt_cfg_daemon_defaults(struct kt_cfg_daemon *d)
 	d->mdts = 8;
 	d->max_queue_size = 128;
 	d->digests = true;
+	d->tbkas = true;
+	d->tcp_ka_idle_s = 30;
+	d->tcp_ka_interval_s = 5;
+	d->tcp_ka_count = 3;
 }
 
 static void free_strv(char **v, size_t n)
@@ -136,6 +147,9 @@ void kt_config_free(struct kt_config *cfg)
 	free(cfg->subsys);
 	free(cfg->daemon.log_level);
 	free(cfg->daemon.discovery_nqn);
+	free(cfg->daemon.ka_trace);
+	free(cfg->daemon.ka_rules);
+	free(cfg->daemon.control_socket);
 	free(cfg);
 }
 
@@ -1088,13 +1102,191 @@ static int load_ports(struct loader *L, struct json_object *root)
 	return 0;
 }
 
+/* ---- katod.keepalive --------------------------------------------------- */
+
+/* One policy rule: exactly one scope key ("host", "subsystem" or "cntlid")
+ * and at least one behaviour (proto/kapolicy.h). */
+static int load_ka_rule(struct loader *L, struct json_object *o, struct kt_kapol_rule *r, size_t i)
+{
+	static const char *const keys[] = { "host", "subsystem", "cntlid", "delay_ms", "drop", "status",
+					    "expire", "ignore_traffic", "refuse_set_kato", "kas", NULL };
+	struct kcj *c = &L->j;
+	char rb[80];
+	const char *s;
+	int64_t x;
+	int rc, scopes = 0;
+	if ((rc = kcj_want_object(c, o)) || (rc = kcj_only_keys(c, o, keys)))
+		return rc;
+	memset(r, 0, sizeof(*r));
+	static const struct {
+		const char *key;
+		enum kt_kapol_kind kind;
+	} sk[] = { { "host", KT_KAPOL_HOST }, { "subsystem", KT_KAPOL_SUBSYS } };
+	for (size_t k = 0; k < 2; k++) {
+		if ((rc = opt_str(c, o, sk[k].key, &s)) < 0)
+			return rc;
+		if (!rc)
+			continue;
+		size_t m = kcj_key(c, sk[k].key);
+		if ((rc = check_nqn(c, member(o, sk[k].key), s)))
+			return rc;
+		kcj_pop(c, m);
+		r->scope.kind = sk[k].kind;
+		snprintf(r->scope.nqn, sizeof(r->scope.nqn), "%s", s);
+		scopes++;
+	}
+	if ((rc = opt_int(c, o, "cntlid", 1, CNTLID_MAX, &x)) < 0)
+		return rc;
+	if (rc) {
+		r->scope.kind = KT_KAPOL_CNTLID;
+		r->scope.cntlid = (uint16_t)x;
+		scopes++;
+	}
+	if (scopes != 1)
+		return kcj_fail(c, "a rule needs exactly one of \"host\", \"subsystem\" or \"cntlid\"");
+	for (size_t k = 0; k < i; k++)
+		if (kt_kapol_scope_equal(&L->cfg->daemon.ka_rules[k].scope, &r->scope))
+			return kcj_fail(c, "the same scope as policy[%zu]", k);
+
+	struct kt_kapol *p = &r->pol;
+	bool b;
+	if ((rc = opt_int(c, o, "delay_ms", 0, KT_KAPOL_DELAY_MAX, &x)) < 0)
+		return rc;
+	if (rc) {
+		p->set |= KT_KAPOL_F_DELAY;
+		p->delay_ms = (uint32_t)x;
+	}
+	if ((rc = opt_bool(c, o, "drop", &b)) < 0)
+		return rc;
+	if (rc) {
+		p->set |= KT_KAPOL_F_DROP;
+		p->drop = b;
+	}
+	/* an NVMe status as the CQE carries it without the phase bit:
+	 * SCT 10:8, SC 7:0, DNR 14 (e.g. 0x4002 Invalid Field, DNR) */
+	if ((rc = opt_int(c, o, "status", 0, 0x7fff, &x)) < 0)
+		return rc;
+	if (rc) {
+		p->set |= KT_KAPOL_F_STATUS;
+		p->status = (uint16_t)x;
+	}
+	if ((rc = opt_bool(c, o, "ignore_traffic", &b)) < 0)
+		return rc;
+	if (rc) {
+		p->set |= KT_KAPOL_F_IGNORE_TRAFFIC;
+		p->ignore_traffic = b;
+	}
+	/* true (Invalid Field in Command, DNR), false, or the status to fail with */
+	struct json_object *v = member(o, "refuse_set_kato");
+	if (v) {
+		size_t m = kcj_key(c, "refuse_set_kato");
+		p->set |= KT_KAPOL_F_REFUSE_SET_KATO;
+		if (json_object_is_type(v, json_type_boolean)) {
+			p->refuse_set_kato = json_object_get_boolean(v);
+		} else {
+			if ((rc = kcj_get_int(c, v, 1, 0x7fff, &x)))
+				return rc;
+			p->refuse_set_kato = true;
+			p->refuse_status = (uint16_t)x;
+		}
+		kcj_pop(c, m);
+	}
+	if ((rc = opt_int(c, o, "kas", 1, 65535, &x)) < 0)
+		return rc;
+	if (rc) {
+		p->set |= KT_KAPOL_F_KAS;
+		p->kas = (uint16_t)x;
+	}
+	/* a fraction of KATO (0 < f <= 10), or "never" */
+	v = member(o, "expire");
+	if (v) {
+		size_t m = kcj_key(c, "expire");
+		p->set |= KT_KAPOL_F_EXPIRE;
+		if (json_object_is_type(v, json_type_string) && !strcmp(json_object_get_string(v), "never")) {
+			p->expire_permille = 0;
+		} else if (json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int)) {
+			double f = json_object_get_double(v);
+			if (!(f > 0 && f <= KT_KAPOL_EXPIRE_MAX / 1000.0) || f * 1000 < 1)
+				return kcj_fail(c, "%s is not a fraction of KATO from 0.001 to %u, or \"never\"",
+						kcj_repr(v, rb, sizeof(rb)), KT_KAPOL_EXPIRE_MAX / 1000u);
+			p->expire_permille = (uint32_t)(f * 1000 + 0.5);
+		} else {
+			return kcj_fail(c, "%s is not a fraction of KATO or \"never\"", kcj_repr(v, rb, sizeof(rb)));
+		}
+		kcj_pop(c, m);
+	}
+	if (!p->set)
+		return kcj_fail(c, "the rule changes nothing (delay_ms, drop, status, expire, "
+				   "ignore_traffic, refuse_set_kato or kas)");
+	return 0;
+}
+
+static int load_keepalive(struct loader *L, struct json_object *katod)
+{
+	static const char *const keys[] = { "tbkas", "trace", "tcp_idle_s", "tcp_interval_s", "tcp_count",
+					    "policy", NULL };
+	struct kcj *c = &L->j;
+	struct kt_cfg_daemon *d = &L->cfg->daemon;
+	struct json_object *o, *arr;
+	const char *s;
+	int64_t x;
+	size_t n;
+	int r;
+	if ((r = opt_obj(c, katod, "keepalive", &o)) <= 0)
+		return r;
+	size_t m = kcj_key(c, "keepalive");
+	if ((r = kcj_only_keys(c, o, keys)))
+		return r;
+	if ((r = opt_bool(c, o, "tbkas", &d->tbkas)) < 0)
+		return r;
+	static const struct {
+		const char *key;
+		int64_t lo, hi;
+		size_t off;
+	} nums[] = {
+		{ "tcp_idle_s", 1, 7200, offsetof(struct kt_cfg_daemon, tcp_ka_idle_s) },
+		{ "tcp_interval_s", 1, 600, offsetof(struct kt_cfg_daemon, tcp_ka_interval_s) },
+		{ "tcp_count", 1, 127, offsetof(struct kt_cfg_daemon, tcp_ka_count) },
+	};
+	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+		if ((r = opt_int(c, o, nums[i].key, nums[i].lo, nums[i].hi, &x)) < 0)
+			return r;
+		if (r)
+			*(unsigned *)((char *)d + nums[i].off) = (unsigned)x;
+	}
+	if ((r = opt_str(c, o, "trace", &s)) < 0)
+		return r;
+	if (r && *s && (r = dup_str(&d->ka_trace, s)))
+		return r;
+	if ((r = opt_array(c, o, "policy", &arr, &n)) < 0)
+		return r;
+	if (n) {
+		size_t m2 = kcj_key(c, "policy");
+		if (n > KT_KAPOL_RULES_MAX)
+			return kcj_fail(c, "%zu rules (at most %d)", n, KT_KAPOL_RULES_MAX);
+		d->ka_rules = calloc(n, sizeof(*d->ka_rules));
+		if (!d->ka_rules)
+			return -ENOMEM;
+		for (size_t i = 0; i < n; i++) {
+			size_t m3 = kcj_idx(c, i);
+			if ((r = load_ka_rule(L, json_object_array_get_idx(arr, i), &d->ka_rules[i], i)))
+				return r;
+			d->n_ka_rules = i + 1;
+			kcj_pop(c, m3);
+		}
+		kcj_pop(c, m2);
+	}
+	kcj_pop(c, m);
+	return 0;
+}
+
 /* ---- katod ------------------------------------------------------------- */
 
 static int load_katod(struct loader *L, struct json_object *root)
 {
 	static const char *const keys[] = { "workers", "log_level", "discovery_nqn", "kas",
 					    "disc_activity_timeout_ms", "mdts", "max_queue_size",
-					    "digests", NULL };
+					    "digests", "control_socket", "keepalive", NULL };
 	static const char *const levels[] = { "error", "warn", "info", "debug", NULL };
 	struct kcj *c = &L->j;
 	struct kt_cfg_daemon *d = &L->cfg->daemon;
@@ -1131,6 +1323,8 @@ static int load_katod(struct loader *L, struct json_object *root)
 	}
 	if ((r = opt_bool(c, o, "digests", &d->digests)) < 0)
 		return r;
+	if ((r = load_keepalive(L, o)) < 0)
+		return r;
 
 	if ((r = opt_str(c, o, "log_level", &s)) < 0)
 		return r;
@@ -1144,6 +1338,20 @@ static int load_katod(struct loader *L, struct json_object *root)
 					kcj_repr(member(o, "log_level"), rb, sizeof(rb)));
 		}
 		if ((r = dup_str(&d->log_level, s)))
+			return r;
+	}
+
+	if ((r = opt_str(c, o, "control_socket", &s)) < 0)
+		return r;
+	if (r) {
+		/* "" turns the control socket off; else an absolute path that
+		 * fits sockaddr_un.sun_path (108 bytes with the NUL) */
+		if (*s && (s[0] != '/' || strlen(s) > 107)) {
+			kcj_key(c, "control_socket");
+			return kcj_fail(c, "%s is not an absolute path of at most 107 bytes",
+					kcj_repr(member(o, "control_socket"), rb, sizeof(rb)));
+		}
+		if ((r = dup_str(&d->control_socket, s)))
 			return r;
 	}
 

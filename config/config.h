@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "proto/kapolicy.h"
 
 enum kt_cfg_backend {
 	KT_BACKEND_FILE,
@@ -75,6 +76,17 @@ struct kt_cfg_daemon {
 	unsigned mdts;              /* 2^mdts * 4 KiB max transfer (default 8: 1 MiB) */
 	unsigned max_queue_size;    /* entries (default 128) */
 	bool digests;               /* accept header/data digests (default true) */
+	/* "keepalive": traffic-based keep-alive, TCP keepalive on every
+	 * connection, the event trace, deliberate misbehaviour rules. */
+	bool tbkas;                 /* advertise TBKAS (default true) */
+	unsigned tcp_ka_idle_s;     /* TCP_KEEPIDLE (default 30) */
+	unsigned tcp_ka_interval_s; /* TCP_KEEPINTVL (default 5) */
+	unsigned tcp_ka_count;      /* TCP_KEEPCNT (default 3) */
+	char *ka_trace;             /* event trace file; NULL = none */
+	size_t n_ka_rules;
+	struct kt_kapol_rule *ka_rules; /* proto/kapolicy.h */
+	char *control_socket;       /* control socket path; NULL = the default
+	                               (/run/katod/katod.sock), "" = none */
 };
 
 struct kt_config {

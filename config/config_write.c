@@ -169,6 +169,64 @@ static struct json_object *port_json(const struct kt_cfg_port *p, bool *bad)
 	return o;
 }
 
+/* "katod"."keepalive": the settings, and the policy rules with only the
+ * fields each decides. */
+static struct json_object *keepalive_json(const struct kt_cfg_daemon *d, bool *bad)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *rules = json_object_new_array();
+	if (!o || !rules) {
+		json_object_put(o);
+		json_object_put(rules);
+		*bad = true;
+		return NULL;
+	}
+	put(o, "tbkas", json_object_new_boolean(d->tbkas), bad);
+	put(o, "tcp_idle_s", json_object_new_int64(d->tcp_ka_idle_s), bad);
+	put(o, "tcp_interval_s", json_object_new_int64(d->tcp_ka_interval_s), bad);
+	put(o, "tcp_count", json_object_new_int64(d->tcp_ka_count), bad);
+	if (d->ka_trace)
+		put_str(o, "trace", d->ka_trace, bad);
+	for (size_t i = 0; i < d->n_ka_rules; i++) {
+		const struct kt_kapol_rule *r = &d->ka_rules[i];
+		const struct kt_kapol *p = &r->pol;
+		struct json_object *j = json_object_new_object();
+		if (!j) {
+			*bad = true;
+			break;
+		}
+		if (r->scope.kind == KT_KAPOL_CNTLID)
+			put(j, "cntlid", json_object_new_int(r->scope.cntlid), bad);
+		else
+			put_str(j, r->scope.kind == KT_KAPOL_HOST ? "host" : "subsystem", r->scope.nqn, bad);
+		if (p->set & KT_KAPOL_F_DELAY)
+			put(j, "delay_ms", json_object_new_int64(p->delay_ms), bad);
+		if (p->set & KT_KAPOL_F_DROP)
+			put(j, "drop", json_object_new_boolean(p->drop), bad);
+		if (p->set & KT_KAPOL_F_STATUS)
+			put(j, "status", json_object_new_int(p->status), bad);
+		if (p->set & KT_KAPOL_F_EXPIRE) {
+			if (p->expire_permille)
+				put(j, "expire", json_object_new_double(p->expire_permille / 1000.0), bad);
+			else
+				put_str(j, "expire", "never", bad);
+		}
+		if (p->set & KT_KAPOL_F_IGNORE_TRAFFIC)
+			put(j, "ignore_traffic", json_object_new_boolean(p->ignore_traffic), bad);
+		if (p->set & KT_KAPOL_F_REFUSE_SET_KATO) {
+			if (p->refuse_set_kato && p->refuse_status)
+				put(j, "refuse_set_kato", json_object_new_int(p->refuse_status), bad);
+			else
+				put(j, "refuse_set_kato", json_object_new_boolean(p->refuse_set_kato), bad);
+		}
+		if (p->set & KT_KAPOL_F_KAS)
+			put(j, "kas", json_object_new_int(p->kas), bad);
+		push(rules, j, bad);
+	}
+	put(o, "policy", rules, bad);
+	return o;
+}
+
 static struct json_object *daemon_json(const struct kt_cfg_daemon *d, bool *bad)
 {
 	struct json_object *o = json_object_new_object();
@@ -176,11 +234,17 @@ static struct json_object *daemon_json(const struct kt_cfg_daemon *d, bool *bad)
 		*bad = true;
 		return NULL;
 	}
+	if (d->control_socket)
+		put_str(o, "control_socket", d->control_socket, bad);
 	put(o, "digests", json_object_new_boolean(d->digests), bad);
 	put(o, "disc_activity_timeout_ms", json_object_new_int64(d->disc_activity_timeout_ms), bad);
 	if (d->discovery_nqn)
 		put_str(o, "discovery_nqn", d->discovery_nqn, bad);
 	put(o, "kas", json_object_new_int64(d->kas), bad);
+	/* written only when it differs from the defaults */
+	if (!d->tbkas || d->tcp_ka_idle_s != 30 || d->tcp_ka_interval_s != 5 || d->tcp_ka_count != 3 ||
+	    d->ka_trace || d->n_ka_rules)
+		put(o, "keepalive", keepalive_json(d, bad), bad);
 	put_str(o, "log_level", d->log_level ? d->log_level : "info", bad);
 	put(o, "max_queue_size", json_object_new_int64(d->max_queue_size), bad);
 	put(o, "mdts", json_object_new_int64(d->mdts), bad);

@@ -36,6 +36,11 @@ void kt_backend_close(struct kt_backend *be)
 		be->ops->close(be);
 }
 
+int kt_backend_sync(struct kt_backend *be)
+{
+	return be && be->ops->sync ? be->ops->sync(be) : 0;
+}
+
 int kt_backend_geometry(const struct kt_cfg_ns *ns, uint64_t size, uint32_t *block_size,
 			char *err, size_t errlen)
 {

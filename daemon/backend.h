@@ -55,12 +55,18 @@ struct kt_backend_ops {
 	/* Submits bio; completion through bio->done. */
 	void (*submit)(struct kt_backend *be, struct kt_bio *bio);
 	void (*close)(struct kt_backend *be);
+	/* Optional: makes written data durable (file: fdatasync). Called with
+	 * no I/O in flight (at shutdown). 0 or a negative errno. */
+	int (*sync)(struct kt_backend *be);
 };
 
 /* Opens the backend a namespace description names. Returns 0 or a negative
  * errno, with a reason in err (e.g. "open /dev/x: Permission denied"). */
 int kt_backend_open(const struct kt_cfg_ns *ns, struct kt_backend **out, char *err, size_t errlen);
 void kt_backend_close(struct kt_backend *be);
+/* Flushes what the backend holds to stable storage (ops->sync; 0 for the
+ * backends with nothing to flush). */
+int kt_backend_sync(struct kt_backend *be);
 
 /* The constructors kt_backend_open dispatches to, by ns->backend. */
 int kt_backend_null_open(const struct kt_cfg_ns *ns, struct kt_backend **out, char *err, size_t errlen);

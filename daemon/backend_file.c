@@ -401,10 +401,18 @@ static void file_close(struct kt_backend *be)
 	free(fb);
 }
 
+static int file_sync(struct kt_backend *be)
+{
+	struct file_backend *fb = (struct file_backend *)be;
+
+	return fb->fd >= 0 && fdatasync(fb->fd) < 0 ? -errno : 0;
+}
+
 static const struct kt_backend_ops file_ops = {
 	.name = "file",
 	.submit = file_submit,
 	.close = file_close,
+	.sync = file_sync,
 };
 
 /* ---- open ------------------------------------------------------------- */

@@ -1,5 +1,9 @@
 /*
  * listener.c - binds the ports and hands accepted connections to workers.
+ * Under socket activation (katod.socket, sd_listen_fds) a port whose address
+ * matches a passed socket exactly (family, address and TCP port, read by
+ * getsockname) adopts that socket; katod binds the other ports itself and
+ * closes passed sockets that match no port, with a warning.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -8,7 +12,10 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <event2/event.h>
+#include <systemd/sd-daemon.h>
 #include "daemon/listener.h"
 #include "daemon/log.h"
 #include "daemon/queue.h"
@@ -24,6 +31,42 @@ struct listener {
 static struct listener *listeners;
 static size_t nr_listeners;
 static unsigned next_worker;
+static int nr_passed;          /* sockets passed by the service manager */
+static bool *passed_taken;
+
+static bool same_addr(const struct sockaddr *a, const struct sockaddr *b)
+{
+	if (a->sa_family != b->sa_family)
+		return false;
+	if (a->sa_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+	}
+	if (a->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+		return x->sin6_port == y->sin6_port && !memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr));
+	}
+	return false;
+}
+
+/* A passed listening socket bound to exactly addr, made non-blocking, or -1. */
+static int adopt_passed(const struct addrinfo *ai)
+{
+	for (int i = 0; i < nr_passed; i++) {
+		int fd = SD_LISTEN_FDS_START + i;
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		if (passed_taken[i] || sd_is_socket(fd, ai->ai_family, SOCK_STREAM, 1) <= 0 ||
+		    getsockname(fd, (struct sockaddr *)&ss, &sl) < 0 || !same_addr((struct sockaddr *)&ss, ai->ai_addr))
+			continue;
+		int fl = fcntl(fd, F_GETFL);
+		if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 || fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+			continue;
+		passed_taken[i] = true;
+		return fd;
+	}
+	return -1;
+}
 
 struct handoff {
 	int fd;
@@ -73,11 +116,14 @@ static int listen_one(struct event_base *base, struct listener *l, const struct 
 			 gai_strerror(rc));
 		return -EINVAL;
 	}
-	int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int fd = adopt_passed(ai);
+	bool adopted = fd >= 0;
+	if (!adopted)
+		fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	int one = 1;
-	if (fd >= 0)
+	if (fd >= 0 && !adopted)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (fd < 0 || bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 1024) < 0) {
+	if (fd < 0 || (!adopted && (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 1024) < 0))) {
 		rc = -errno;
 		snprintf(err, errlen, "port %u: listen on %s:%s: %s", p->portid, p->traddr, p->trsvcid,
 			 strerror(errno));
@@ -91,8 +137,8 @@ static int listen_one(struct event_base *base, struct listener *l, const struct 
 	l->port = p;
 	l->ev = event_new(base, fd, EV_READ | EV_PERSIST, on_accept, l);
 	event_add(l->ev, NULL);
-	kt_info("listening on %s:%s (port %u, %zu subsystem%s)", p->traddr, p->trsvcid, p->portid,
-		p->n_subsys, p->n_subsys == 1 ? "" : "s");
+	kt_info("listening on %s:%s (port %u, %zu subsystem%s)%s", p->traddr, p->trsvcid, p->portid,
+		p->n_subsys, p->n_subsys == 1 ? "" : "s", adopted ? " on a socket passed by systemd" : "");
 	return 0;
 }
 
@@ -101,13 +147,32 @@ int kt_listeners_start(struct event_base *base, const struct kt_target *t, char 
 	listeners = calloc(t->n_ports ? t->n_ports : 1, sizeof(*listeners));
 	if (!listeners)
 		return -ENOMEM;
-	for (size_t i = 0; i < t->n_ports; i++) {
-		int rc = listen_one(base, &listeners[i], &t->ports[i], err, errlen);
-		if (rc < 0)
-			return rc;
-		nr_listeners = i + 1;
+	nr_passed = sd_listen_fds(1); /* unsets LISTEN_*: children do not inherit them */
+	if (nr_passed < 0) {
+		kt_warn("socket activation: %s", strerror(-nr_passed));
+		nr_passed = 0;
 	}
-	return 0;
+	passed_taken = calloc(nr_passed ? (size_t)nr_passed : 1, sizeof(*passed_taken));
+	if (!passed_taken)
+		return -ENOMEM;
+	int rc = 0;
+	for (size_t i = 0; i < t->n_ports && rc == 0; i++) {
+		rc = listen_one(base, &listeners[i], &t->ports[i], err, errlen);
+		if (rc == 0)
+			nr_listeners = i + 1;
+	}
+	for (int i = 0; i < nr_passed; i++) {
+		if (passed_taken[i])
+			continue;
+		if (rc == 0)
+			kt_warn("socket activation: passed socket %d matches no configured port: closed",
+				SD_LISTEN_FDS_START + i);
+		close(SD_LISTEN_FDS_START + i);
+	}
+	free(passed_taken);
+	passed_taken = NULL;
+	nr_passed = 0;
+	return rc;
 }
 
 void kt_listeners_stop(void)

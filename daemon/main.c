@@ -1,7 +1,11 @@
 /*
  * main.c - katod: reads the configuration (or uses the built-in default
  * target), builds the target, starts the workers and the listeners, and
- * runs until SIGINT or SIGTERM.
+ * runs until SIGINT or SIGTERM. Stopping: the listeners and the control
+ * socket close first, in-flight I/O is given up to KT_DRAIN_MS to finish,
+ * then every queue closes and file namespaces are flushed (fdatasync)
+ * before exit 0. SIGHUP (ExecReload) is logged and ignored: reloading the
+ * configuration live is phase 2 of the control issue.
  *
  * Exit status (also in katod(8)): 0 clean stop, 64 usage error,
  * 78 configuration error, 74 a namespace backend could not be opened,
@@ -17,9 +21,13 @@
 #include <event2/event.h>
 #include <systemd/sd-daemon.h>
 #include "config/config.h"
+#include "daemon/backend.h"
+#include "daemon/control.h"
 #include "daemon/listener.h"
 #include "daemon/log.h"
+#include "daemon/notify.h"
 #include "daemon/queue.h"
+#include "daemon/rpc.h"
 #include "daemon/target.h"
 #include "daemon/worker.h"
 
@@ -33,7 +41,7 @@ enum {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: katod [-c FILE] [-w N] [-l LEVEL] [--check] [--print-config]\n"
+		"Usage: katod [-c FILE] [-w N] [-l LEVEL] [-s SOCKET] [--check] [--print-config]\n"
 		"Serve NVMe over TCP: discovery, fabrics Connect, admin and I/O queues.\n\n"
 		"  -c, --config FILE    nvmetcli JSON configuration (plus a \"katod\" section);\n"
 		"                       without it, the built-in default target: a 1 GiB RAM\n"
@@ -41,6 +49,8 @@ static void usage(FILE *f)
 		"                       discovery on 127.0.0.1:4420 and 127.0.0.1:8009\n"
 		"  -w, --workers N      worker threads (default: one per core)\n"
 		"  -l, --log-level L    error, warn, info (default) or debug\n"
+		"  -s, --control-socket PATH  the control socket for katoctl (default\n"
+		"                       " KT_CONTROL_DEFAULT_PATH "; \"\" for none)\n"
 		"      --check          validate the configuration and exit\n"
 		"      --print-config   print the effective configuration as JSON and exit\n"
 		"  -h, --help           this text\n"
@@ -48,6 +58,11 @@ static void usage(FILE *f)
 		"Exit status: 0 clean stop, 64 usage, 78 configuration error, 74 backend error,\n"
 		"71 cannot listen or start. See katod(8).\n",
 		KT_DEFAULT_SUBNQN);
+}
+
+static void on_sighup(evutil_socket_t sig, short what, void *arg)
+{
+	kt_warn("SIGHUP: reloading the configuration live is not supported yet; nothing changed");
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -59,6 +74,69 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 static void close_worker_queues(struct kt_worker *w, void *arg)
 {
 	kt_queue_close_all(w);
+}
+
+/* Stopping: how long in-flight I/O may take to finish. */
+#define KT_DRAIN_MS 5000
+
+static _Atomic unsigned drain_left; /* workers not yet drained */
+static _Atomic bool drain_force;
+
+/* On a worker: once none of its queues has a command with a backend, close
+ * them all in the same turn (so nothing new starts in between). */
+static void drain_worker(struct kt_worker *w, void *arg)
+{
+	_Atomic bool *done = arg;
+	unsigned inflight = 0;
+	if (atomic_load(done)) /* an earlier round's message did it */
+		return;
+	for (struct kt_queue *q = w->queues; q; q = q->w_next)
+		inflight += q->inflight;
+	if (inflight && !atomic_load(&drain_force))
+		return;
+	if (inflight)
+		kt_warn("worker %u: closing with %u command%s still in flight", w->id, inflight,
+			inflight == 1 ? "" : "s");
+	kt_queue_close_all(w);
+	atomic_store(done, true);
+	atomic_fetch_sub(&drain_left, 1);
+}
+
+static void drain_and_close(void)
+{
+	unsigned n = kt_workers_count();
+	_Atomic bool *done = calloc(n ? n : 1, sizeof(*done));
+	if (!done) {
+		for (unsigned i = 0; i < n; i++)
+			kt_worker_post(kt_worker_get(i), close_worker_queues, NULL);
+		return;
+	}
+	atomic_store(&drain_left, n);
+	uint64_t deadline = kt_now_ms() + KT_DRAIN_MS;
+	while (atomic_load(&drain_left) > 0) {
+		if (kt_now_ms() >= deadline)
+			atomic_store(&drain_force, true);
+		for (unsigned i = 0; i < n; i++)
+			if (!atomic_load(&done[i]))
+				kt_worker_post(kt_worker_get(i), drain_worker, &done[i]);
+		usleep(20000);
+	}
+	/* the workers run the messages still queued before they stop */
+	kt_workers_stop();
+	free(done);
+}
+
+static void sync_backends(void)
+{
+	const struct kt_target *t = kt_target_get();
+	for (size_t i = 0; i < t->n_subsys; i++) {
+		for (size_t n = 0; n < t->subsys[i].n_ns; n++) {
+			int rc = kt_backend_sync(t->subsys[i].ns[n].backend);
+			if (rc < 0)
+				kt_err("subsystem %s namespace %u: flush at exit: %s", t->subsys[i].nqn,
+				       t->subsys[i].ns[n].nsid, strerror(-rc));
+		}
+	}
 }
 
 static void print_connect_hint(const struct kt_target *t)
@@ -78,17 +156,18 @@ int main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "log-level", required_argument, NULL, 'l' },
+		{ "control-socket", required_argument, NULL, 's' },
 		{ "check", no_argument, NULL, 'C' },
 		{ "print-config", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *config_path = NULL, *level = NULL;
+	const char *config_path = NULL, *level = NULL, *control_path = NULL;
 	long workers = -1;
 	bool check = false, print = false;
 	int opt;
-	while ((opt = getopt_long(argc, argv, "c:w:l:hV", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:w:l:s:hV", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': config_path = optarg; break;
 		case 'w': {
@@ -101,6 +180,7 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 'l': level = optarg; break;
+		case 's': control_path = optarg; break;
 		case 'C': check = true; break;
 		case 'P': print = true; break;
 		case 'h': usage(stdout); return 0;
@@ -140,6 +220,10 @@ int main(int argc, char **argv)
 			free(cfg->daemon.log_level);
 			cfg->daemon.log_level = strdup(level);
 		}
+		if (control_path) {
+			free(cfg->daemon.control_socket);
+			cfg->daemon.control_socket = strdup(control_path);
+		}
 		rc = kt_config_to_json(cfg, &json);
 		if (rc == 0)
 			fputs(json, stdout);
@@ -167,40 +251,69 @@ int main(int argc, char **argv)
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		nw = n > 0 ? (unsigned)n : 1;
 	}
-	kt_config_free(cfg);
+	/* -s wins over katod.control_socket; only the default may be missing
+	 * (katod run by hand without /run/katod), an explicit one may not */
+	bool control_required = control_path || cfg->daemon.control_socket;
+	char *control = strdup(control_path ? control_path
+				: cfg->daemon.control_socket ? cfg->daemon.control_socket
+							     : KT_CONTROL_DEFAULT_PATH);
+	kt_rpc_set_config(cfg); /* config.save and hosts.list read it */
 
 	struct event_base *base = event_base_new();
 	if (!base || kt_workers_start(nw) < 0) {
 		fprintf(stderr, "katod: cannot start workers: %s\n", strerror(errno));
 		return EXIT_OSERR;
 	}
+	if (control && *control) {
+		rc = kt_control_start(base, control, err, sizeof(err));
+		if (rc < 0 && control_required) {
+			fprintf(stderr, "katod: %s\n", err);
+			kt_workers_stop();
+			kt_target_destroy();
+			kt_rpc_set_config(NULL);
+			free(control);
+			event_base_free(base);
+			return EXIT_OSERR;
+		}
+		if (rc < 0)
+			kt_warn("%s: running without a control socket", err);
+	}
+	free(control);
 	rc = kt_listeners_start(base, kt_target_get(), err, sizeof(err));
 	if (rc < 0) {
 		fprintf(stderr, "katod: %s\n", err);
 		kt_listeners_stop();
+		kt_control_stop();
 		kt_workers_stop();
 		kt_target_destroy();
+		kt_rpc_set_config(NULL);
 		event_base_free(base);
 		return EXIT_OSERR;
 	}
 	struct event *sigint = evsignal_new(base, SIGINT, on_signal, base);
 	struct event *sigterm = evsignal_new(base, SIGTERM, on_signal, base);
+	struct event *sighup = evsignal_new(base, SIGHUP, on_sighup, NULL);
 	event_add(sigint, NULL);
 	event_add(sigterm, NULL);
+	event_add(sighup, NULL);
 	print_connect_hint(kt_target_get());
 	kt_info("katod %s ready", KATO_VERSION);
-	sd_notify(0, "READY=1");
+	if (kt_notify_ready(base) < 0)
+		kt_warn("systemd notification: out of memory");
 
 	event_base_dispatch(base);
 
-	sd_notify(0, "STOPPING=1");
+	kt_notify_stopping("finishing in-flight I/O");
+	kt_notify_stop();
 	kt_listeners_stop();
-	for (unsigned i = 0; i < kt_workers_count(); i++)
-		kt_worker_post(kt_worker_get(i), close_worker_queues, NULL);
-	kt_workers_stop();
+	kt_control_stop();
+	drain_and_close();
+	sync_backends();
 	kt_target_destroy();
+	kt_rpc_set_config(NULL);
 	event_free(sigint);
 	event_free(sigterm);
+	event_free(sighup);
 	event_base_free(base);
 	kt_info("stopped");
 	return 0;

@@ -6,8 +6,10 @@
  *
  * Receive: one read per wake-up into rxbuf, parsed by proto's kt_rx_feed
  * into PDUs; in-capsule and H2CData payloads are copied once, from rxbuf
- * into the command's buffer. Commands run through proto's handlers and the
- * backends. Transmit: finished slots are chained on a list and written with
+ * into the command's buffer, except the rest of a large payload that a
+ * read left unfinished, which the next read places directly (rx_read). Commands run through proto's handlers and the
+ * backends; reads of RAM namespaces are sent from the namespace memory
+ * (read_zero_copy). Transmit: finished slots are chained on a list and written with
  * one writev per loop turn (a deferred event collects everything the turn
  * produced), header and data together, with TCP_NODELAY.
  */
@@ -244,6 +246,26 @@ static void tx_done(struct kt_slot *s)
 	slot_put(s);
 }
 
+/* The socket is full and replies wait for the next turn: the data of
+ * zero-copy reads still unsent is copied into the slots' own buffers, so
+ * that no send from namespace memory outlives the loop turn that queued it
+ * (see read_zero_copy). Rare: only when the host does not keep up. */
+static void tx_detach_zc(struct kt_queue *q)
+{
+	for (struct kt_slot *s = q->tx_head; s; s = s->tx_next) {
+		if (!s->zc)
+			continue;
+		for (unsigned i = s->iov_pos; i < s->iovcnt; i++) {
+			if (s->iov[i].iov_base == s->cmd.data) {
+				memcpy(s->buf, s->cmd.data, s->cmd.xfer_len);
+				s->iov[i].iov_base = s->buf; /* iov_off still counts what went out */
+				s->cmd.data = s->buf;
+			}
+		}
+		s->zc = false;
+	}
+}
+
 static void tx_flush(struct kt_queue *q)
 {
 	struct iovec iov[TX_IOV_MAX];
@@ -269,6 +291,7 @@ static void tx_flush(struct kt_queue *q)
 		ssize_t w = writev(q->fd, iov, n);
 		if (w < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				tx_detach_zc(q);
 				event_add(q->wr_ev, NULL);
 				return;
 			}
@@ -408,6 +431,36 @@ static void bio_done(struct kt_bio *bio, uint16_t status)
 	queue_maybe_release(q);
 }
 
+/* A read from a namespace held in memory (backend->mem: ram) is sent from
+ * that memory, without a copy. Safe because such a send never outlives the
+ * loop turn that queued it (tx_detach_zc), and a worker runs one thing at a
+ * time: a write to the same range from any queue of this worker lands wholly
+ * before the bytes are taken or wholly after, and the read's completion
+ * cannot have reached the host before either. A write from another worker
+ * can race the send, as it races the ram backend's own memcpy; NVMe orders
+ * no overlapping commands in flight. With data digests the copy is kept:
+ * the digest is computed when the reply is queued and must match the bytes
+ * sent. */
+static bool read_zero_copy(struct kt_slot *s)
+{
+	struct kt_queue *q = s->q;
+	struct kt_cmd *cmd = &s->cmd;
+	struct kt_backend *be = cmd->io.ns->backend;
+	if (cmd->io.op != KT_IO_READ || !be->mem || q->params.ddgst)
+		return false;
+	s->bio.io = &cmd->io;
+	uint16_t st = kt_backend_check(be, &s->bio);
+	if (st == 0) {
+		cmd->data = be->mem + cmd->io.offset;
+		cmd->xfer_len = (uint32_t)cmd->io.length;
+		s->zc = true;
+		if (q->dc)
+			count_io(&q->dc->c, &cmd->io);
+	}
+	slot_complete(s, st);
+	return true;
+}
+
 static void io_submit(struct kt_slot *s)
 {
 	struct kt_queue *q = s->q;
@@ -421,6 +474,8 @@ static void io_submit(struct kt_slot *s)
 		slot_complete(s, 0);
 		return;
 	}
+	if (read_zero_copy(s))
+		return;
 	struct kt_bio *bio = &s->bio;
 	bio->io = &cmd->io;
 	bio->buf = cmd->data;
@@ -458,14 +513,17 @@ static void exec_admin(struct kt_slot *s)
 	struct kt_queue *q = s->q;
 	struct kt_dctrl *dc = q->dc;
 	uint16_t st = kt_admin_exec(&dc->c, &s->cmd, q->now_ms);
+	/* keep-alive: timer, trace, and a policy that holds Keep Alive completions */
+	bool ka_held = kt_ka_after_admin(dc, s, &st, slot_complete);
 	if (st == KT_STATUS_DEFERRED) {
 		s->held = true;
 		s->state = KT_SLOT_EXEC;
+	} else if (ka_held) {
+		s->state = KT_SLOT_EXEC; /* completed later by daemon/keepalive.c, or never */
 	} else {
 		slot_complete(s, st);
 	}
 	pump_aens(q);
-	kt_dctrl_ka_update(dc);
 }
 
 static uint16_t exec_connect(struct kt_slot *s)
@@ -602,6 +660,7 @@ static int on_capsule(struct kt_queue *q, const struct kt_cmd_pdu *pdu, uint32_t
 	s->r2t = false;
 	s->held = false;
 	s->tx_r2t = false;
+	s->zc = false;
 	s->state = KT_SLOT_DATA_IN;
 	if (!q->sqhd_disabled && q->state == KT_Q_LIVE)
 		q->sqhd = (uint16_t)((q->sqhd + 1u) % (q->sqsize + 1u));
@@ -766,13 +825,43 @@ static int rx_pdu(void *ctx, const void *hdr, bool ddgst_ok, struct kt_pdu_err *
 
 static const struct kt_rx_ops rx_ops = { .header = rx_header, .pdu = rx_pdu };
 
+/* Payload straight into the command's buffer: when the parser is part-way
+ * through a large payload (an H2CData PDU, or in-capsule data) whose
+ * destination it knows, the rest of it is read directly there, and what
+ * follows into rxbuf, with one readv. The payload's last byte is left to
+ * the rxbuf side, so that kt_rx_feed sees it and completes the PDU itself;
+ * the bytes placed directly are accounted here as the parser would (its
+ * data count, and the running data digest). Returns the bytes read into
+ * the payload through *direct and the readv result. */
+#define RX_DIRECT_MIN 8192u
+
+static ssize_t rx_read(struct kt_queue *q, size_t *direct)
+{
+	struct kt_rx *rx = &q->rx;
+	*direct = 0;
+	if (rx->state != KT_RX_DATA || !rx->data || rx->data_len - rx->data_got <= RX_DIRECT_MIN)
+		return read(q->fd, q->rxbuf, q->rxbuf_len);
+	uint8_t *dst = rx->data + rx->data_got;
+	size_t want = rx->data_len - rx->data_got - 1;
+	struct iovec iov[2] = { { dst, want }, { q->rxbuf, q->rxbuf_len } };
+	ssize_t n = readv(q->fd, iov, 2);
+	if (n <= 0)
+		return n;
+	*direct = (size_t)n < want ? (size_t)n : want;
+	if (rx->hdr[1] & KT_PDU_F_DDGST)
+		rx->crc = kt_crc32c_update(rx->crc, dst, *direct);
+	rx->data_got += (uint32_t)*direct;
+	return n;
+}
+
 static void on_read(evutil_socket_t fd, short what, void *arg)
 {
 	struct kt_queue *q = arg;
 	atomic_fetch_add(&q->refs, 1); /* a callback may close the queue */
 	q->now_ms = kt_now_ms();
 	for (int rounds = 0; rounds < 4 && q->state != KT_Q_CLOSED && q->state != KT_Q_TERMINATING; rounds++) {
-		ssize_t n = read(fd, q->rxbuf, q->rxbuf_len);
+		size_t direct;
+		ssize_t n = rx_read(q, &direct);
 		if (n == 0) {
 			queue_close(q, "peer closed");
 			break;
@@ -783,7 +872,8 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 			break;
 		}
 		struct kt_pdu_err err = { 0, 0 };
-		if (kt_rx_feed(&q->rx, &rx_ops, q, q->rxbuf, (size_t)n, &err) < 0) {
+		size_t buffered = (size_t)n - direct;
+		if (buffered && kt_rx_feed(&q->rx, &rx_ops, q, q->rxbuf, buffered, &err) < 0) {
 			/* FES 0: nothing to answer (a malformed H2CTermReq, or the
 			 * queue already closed in a callback): just close */
 			if (err.fes)
@@ -792,7 +882,7 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 				queue_close(q, "transport closed by host");
 			break;
 		}
-		if ((size_t)n < q->rxbuf_len)
+		if (buffered < q->rxbuf_len)
 			break;
 	}
 	queue_put(q);
@@ -818,7 +908,7 @@ void kt_queue_accept(struct kt_worker *w, int fd, const struct kt_port *port)
 	}
 	int one = 1;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	kt_ka_tcp_keepalive(fd); /* reaps vanished hosts where no KATO timer runs */
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	char addr[INET6_ADDRSTRLEN] = "?";

@@ -45,6 +45,7 @@ struct kt_slot {
 	/* transmit */
 	struct kt_slot *tx_next;
 	bool tx_r2t;              /* what is queued is an R2T, not the completion */
+	bool zc;                  /* C2H data is sent from namespace memory (cmd.data) */
 	struct iovec iov[KT_SLOT_IOV_MAX];
 	unsigned iovcnt, iov_pos;
 	size_t iov_off;

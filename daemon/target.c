@@ -119,6 +119,13 @@ int kt_target_build(const struct kt_config *cfg, char *err, size_t errlen)
 	/* the configuration is freed after start-up: keep no pointers into it */
 	settings.log_level = NULL;
 	settings.discovery_nqn = NULL;
+	settings.control_socket = NULL;
+	settings.ka_trace = NULL;
+	settings.ka_rules = NULL;
+	settings.n_ka_rules = 0;
+	int krc = kt_keepalive_configure(&cfg->daemon, err, errlen); /* copies what it keeps */
+	if (krc < 0)
+		return krc;
 	struct kt_target *t = &target;
 	memset(t, 0, sizeof(*t));
 	copy_str(t->disc_nqn, sizeof(t->disc_nqn),
@@ -211,6 +218,7 @@ void kt_target_destroy(void)
 		free(t->ports[i].subsys);
 	free(t->ports);
 	memset(t, 0, sizeof(*t));
+	kt_keepalive_fini();
 }
 
 /* ---- controllers ---------------------------------------------------- */
@@ -240,44 +248,14 @@ static uint16_t alloc_cntlid_locked(struct kt_subsys *s)
 	return 0;
 }
 
-static void ka_fire(evutil_socket_t fd, short what, void *arg);
-
-static void ka_arm(struct kt_dctrl *dc, uint64_t now)
+void kt_target_foreach_ctrl(void (*fn)(struct kt_dctrl *dc, void *arg), void *arg)
 {
-	uint64_t deadline = kt_ctrl_ka_deadline(&dc->c);
-	dc->ka_armed_for = deadline;
-	if (!deadline) {
-		evtimer_del(dc->ka_timer);
-		return;
+	pthread_mutex_lock(&target_lock);
+	for (struct kt_dctrl *dc = ctrls, *next; dc; dc = next) {
+		next = dc->next;
+		fn(dc, arg);
 	}
-	uint64_t wait = deadline > now ? deadline - now : 0;
-	struct timeval tv = { .tv_sec = (time_t)(wait / 1000), .tv_usec = (suseconds_t)(wait % 1000) * 1000 };
-	evtimer_add(dc->ka_timer, &tv);
-}
-
-static void ka_fire(evutil_socket_t fd, short what, void *arg)
-{
-	struct kt_dctrl *dc = arg;
-	uint64_t now = kt_now_ms();
-	uint64_t deadline = kt_ctrl_ka_deadline(&dc->c);
-	if (!deadline)
-		return;
-	if (now < deadline) { /* re-armed by Keep Alive or traffic since */
-		ka_arm(dc, now);
-		return;
-	}
-	struct kt_ctrl *c = &dc->c;
-	kt_log_ctrl(KT_LOG_WARN, c, "keep-alive timeout: subsystem %s, KATO %u ms, %llu ms since last re-arm",
-		    c->subsys->nqn, c->kato_ms, (unsigned long long)(now - c->ka_rearm_ms));
-	kt_ctrl_log_error(c, 0, 0xffff, NVME_SC_KAT_EXPIRED, 0xffff, 0, 0);
-	c->csts |= NVME_CSTS_CFS_MASK << NVME_CSTS_CFS_SHIFT;
-	kt_dctrl_close_queues(dc, true, "keep-alive timeout");
-}
-
-void kt_dctrl_ka_update(struct kt_dctrl *dc)
-{
-	if (kt_ctrl_ka_deadline(&dc->c) != dc->ka_armed_for)
-		ka_arm(dc, kt_now_ms());
+	pthread_mutex_unlock(&target_lock);
 }
 
 static void attach_locked(struct kt_dctrl *dc, struct kt_queue *q)
@@ -310,12 +288,7 @@ uint16_t kt_target_connect_admin(struct kt_queue *q, struct kt_cmd *cmd,
 		return (NVME_SCT_CMD_SPECIFIC << NVME_SCT_SHIFT) | NVME_SC_CONNECT_CTRL_BUSY;
 	}
 	uint64_t now = kt_now_ms();
-	uint32_t kato = a->kato_ms;
-	if (s->discovery && kato == 0)
-		kato = settings.disc_activity_timeout_ms; /* activity timeout, traffic re-arms it */
-	kt_ctrl_init(&dc->c, &target, s, q->port, id, a->hostnqn, a->hostid, a->sqsize, kato, now);
-	if (s->discovery && a->kato_ms == 0)
-		dc->c.ka_traffic_based = true;
+	kt_ctrl_init(&dc->c, &target, s, q->port, id, a->hostnqn, a->hostid, a->sqsize, a->kato_ms, now);
 	dc->c.owner = dc;
 	pthread_mutex_init(&dc->lock, NULL);
 	dc->admin = q;
@@ -325,8 +298,9 @@ uint16_t kt_target_connect_admin(struct kt_queue *q, struct kt_cmd *cmd,
 	ctrls = dc;
 	pthread_mutex_unlock(&target_lock);
 
-	dc->ka_timer = evtimer_new(q->worker->base, ka_fire, dc);
-	ka_arm(dc, now);
+	/* keep-alive: a discovery controller without KATO gets an activity
+	 * timeout; TBKAS, the policy and the timer (daemon/keepalive.c) */
+	kt_ka_attach(dc, settings.disc_activity_timeout_ms, now);
 	kt_log_ctrl(KT_LOG_INFO, &dc->c, "%s controller for %s on %s, KATO %u ms",
 		    s->discovery ? "discovery" : "I/O", s->nqn, q->peer, dc->c.kato_ms);
 	*out = dc;
@@ -418,14 +392,97 @@ void kt_dctrl_queue_gone(struct kt_dctrl *dc, struct kt_queue *q)
 
 	if (was_admin) {
 		/* We are on the admin worker: the timer dies here. */
-		event_free(dc->ka_timer);
-		dc->ka_timer = NULL;
+		kt_ka_detach(dc);
 		if (!last)
 			kt_dctrl_close_queues(dc, true, "admin queue gone");
 	}
 	if (last) {
 		kt_log_ctrl(KT_LOG_INFO, &dc->c, "controller freed");
+		kt_ka_teardown_done(dc);
 		pthread_mutex_destroy(&dc->lock);
 		free(dc);
 	}
+}
+
+/* ---- reports for the control socket ----------------------------------- */
+
+#define KT_PEEK(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+
+static uint64_t ms_since(uint64_t now, uint64_t then)
+{
+	return now > then ? now - then : 0;
+}
+
+int kt_target_ctrls_snapshot(struct kt_ctrl_info **out, size_t *n, uint64_t now)
+{
+	*out = NULL;
+	*n = 0;
+	pthread_mutex_lock(&target_lock);
+	size_t count = 0;
+	for (struct kt_dctrl *dc = ctrls; dc; dc = dc->next)
+		count++;
+	struct kt_ctrl_info *v = count ? calloc(count, sizeof(*v)) : NULL;
+	if (count && !v) {
+		pthread_mutex_unlock(&target_lock);
+		return -ENOMEM;
+	}
+	size_t i = 0;
+	for (struct kt_dctrl *dc = ctrls; dc; dc = dc->next, i++) {
+		struct kt_ctrl *c = &dc->c;
+		struct kt_ctrl_info *e = &v[i];
+		e->cntlid = c->cntlid;
+		e->discovery = c->subsys->discovery;
+		copy_str(e->subnqn, sizeof(e->subnqn), c->subsys->nqn);
+		copy_str(e->hostnqn, sizeof(e->hostnqn), c->hostnqn);
+		memcpy(e->hostid, c->hostid, sizeof(e->hostid));
+		e->portid = c->port ? c->port->portid : 0;
+		pthread_mutex_lock(&dc->lock);
+		if (dc->admin)
+			copy_str(e->peer, sizeof(e->peer), dc->admin->peer);
+		e->queues = dc->nr_queues;
+		pthread_mutex_unlock(&dc->lock);
+		e->io_queues = atomic_load(&c->io_queues);
+		e->kato_ms = KT_PEEK(c->kato_ms);
+		e->traffic_based = KT_PEEK(c->ka_traffic_based);
+		e->ms_since_keepalive = ms_since(now, KT_PEEK(c->ka_rearm_ms));
+		uint64_t t = atomic_load_explicit(&c->last_traffic_ms, memory_order_relaxed);
+		e->ms_since_traffic = t ? ms_since(now, t) : UINT64_MAX;
+		e->age_ms = ms_since(now, c->start_ms);
+		e->cc = KT_PEEK(c->cc);
+		e->csts = KT_PEEK(c->csts);
+		e->host_reads = atomic_load_explicit(&c->host_reads, memory_order_relaxed);
+		e->host_writes = atomic_load_explicit(&c->host_writes, memory_order_relaxed);
+		e->bytes_read = atomic_load_explicit(&c->bytes_read, memory_order_relaxed);
+		e->bytes_written = atomic_load_explicit(&c->bytes_written, memory_order_relaxed);
+		e->errors = KT_PEEK(c->err_count);
+	}
+	pthread_mutex_unlock(&target_lock);
+	*out = v;
+	*n = count;
+	return 0;
+}
+
+int kt_target_disconnect(const char *subnqn, uint16_t cntlid, const char *why)
+{
+	struct kt_dctrl *found = NULL;
+	int rc = -ENOENT;
+	pthread_mutex_lock(&target_lock);
+	for (struct kt_dctrl *dc = ctrls; dc; dc = dc->next) {
+		if (dc->c.cntlid != cntlid || (subnqn && strcmp(dc->c.subsys->nqn, subnqn)))
+			continue;
+		if (found) {
+			rc = -ENOTUNIQ;
+			found = NULL;
+			break;
+		}
+		found = dc;
+	}
+	if (found) {
+		/* lock order: target_lock, then the controller's */
+		kt_log_ctrl(KT_LOG_INFO, &found->c, "disconnect: %s", why);
+		kt_dctrl_close_queues(found, true, why);
+		rc = 0;
+	}
+	pthread_mutex_unlock(&target_lock);
+	return rc;
 }

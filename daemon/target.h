@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include "config/config.h"
+#include "daemon/keepalive.h"
 #include "proto/ctrl.h"
 #include "proto/fabrics.h"
 
@@ -25,8 +26,7 @@ struct kt_dctrl {
 	unsigned nr_queues;
 	struct kt_queue *admin;
 	struct kt_worker *admin_worker;
-	struct event *ka_timer;     /* on the admin worker */
-	uint64_t ka_armed_for;      /* deadline the timer was last set for */
+	struct kt_ka ka;            /* keep-alive engine state (admin worker) */
 	bool dying;
 	struct kt_dctrl *next;      /* all controllers (target lock) */
 };
@@ -52,8 +52,46 @@ uint16_t kt_target_connect_io(struct kt_queue *q, struct kt_cmd *cmd,
 void kt_dctrl_queue_gone(struct kt_dctrl *dc, struct kt_queue *q);
 /* Closes the controller's I/O queues (reset), or all of them. */
 void kt_dctrl_close_queues(struct kt_dctrl *dc, bool include_admin, const char *why);
-/* Re-evaluates the keep-alive timer after KATO changed (admin worker). */
+/* Re-evaluates the keep-alive timer after a command that may have moved
+ * the deadline (admin worker; daemon/keepalive.c). */
 void kt_dctrl_ka_update(struct kt_dctrl *dc);
+/* Calls fn on every controller under the target lock (fn must not take it;
+ * it may take a controller's lock). */
+void kt_target_foreach_ctrl(void (*fn)(struct kt_dctrl *dc, void *arg), void *arg);
+
+/* A controller as the control socket reports it: copied under the target
+ * and controller locks. Fields the admin worker writes without a lock
+ * (KATO, the last re-arm, CC/CSTS, the error count) are read with relaxed
+ * word-sized atomic loads: a monitoring snapshot, never torn. */
+struct kt_ctrl_info {
+	uint16_t cntlid;
+	bool discovery;
+	char subnqn[KT_NQN_MAX + 1];
+	char hostnqn[KT_NQN_MAX + 1];
+	uint8_t hostid[16];
+	char peer[64];              /* the admin queue's "addr:port", or "" */
+	uint16_t portid;
+	unsigned queues;            /* admin + I/O queues connected now */
+	unsigned io_queues;
+	uint32_t kato_ms;           /* 0: keep-alive disabled */
+	bool traffic_based;         /* TBKAS (or a discovery activity timeout) */
+	uint64_t ms_since_keepalive; /* since the last re-arm (Keep Alive, CC.EN, Connect) */
+	uint64_t ms_since_traffic;  /* since the last command on any queue; UINT64_MAX: none */
+	uint64_t age_ms;            /* since the admin Connect */
+	uint32_t cc, csts;
+	uint64_t host_reads, host_writes, bytes_read, bytes_written; /* SMART counters */
+	uint64_t errors;            /* error log entries recorded */
+};
+
+/* A snapshot of every controller, newest first, at time now (kt_now_ms).
+ * *out is malloc'd (NULL when there are none); the caller frees it.
+ * Returns 0 or -ENOMEM. */
+int kt_target_ctrls_snapshot(struct kt_ctrl_info **out, size_t *n, uint64_t now);
+/* Closes every queue of controller cntlid (of subsystem subnqn, or of any
+ * subsystem when NULL), as a keep-alive expiry would, but without the
+ * error. Returns 0, -ENOENT (no such controller) or -ENOTUNIQ (subnqn is
+ * NULL and two subsystems have a controller with that id). */
+int kt_target_disconnect(const char *subnqn, uint16_t cntlid, const char *why);
 
 /* Settings from the "katod" section that the daemon consults. */
 const struct kt_cfg_daemon *kt_target_settings(void);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <event2/event.h>
 #include <event2/thread.h>
+#include "daemon/keepalive.h"
 #include "daemon/log.h"
 #include "daemon/uring.h"
 #include "daemon/worker.h"
@@ -69,6 +70,12 @@ int kt_worker_post(struct kt_worker *w, kt_msg_fn fn, void *arg)
 	return 0;
 }
 
+static void on_heartbeat(evutil_socket_t fd, short what, void *arg)
+{
+	struct kt_worker *w = arg;
+	atomic_store_explicit(&w->heartbeat_ms, kt_now_ms(), memory_order_relaxed);
+}
+
 static void *worker_main(void *arg)
 {
 	struct kt_worker *w = arg;
@@ -100,6 +107,13 @@ int kt_workers_start(unsigned n)
 			return -ENOMEM;
 		w->msg_ev = event_new(w->base, w->efd, EV_READ | EV_PERSIST, on_messages, w);
 		event_add(w->msg_ev, NULL);
+		if (kt_keepalive_worker_init(w) < 0) /* its timerfd joins this loop */
+			return -ENOMEM;
+		atomic_init(&w->heartbeat_ms, kt_now_ms());
+		w->hb_ev = event_new(w->base, -1, EV_PERSIST, on_heartbeat, w);
+		struct timeval hb = { 0, KT_WORKER_HEARTBEAT_MS * 1000 };
+		if (!w->hb_ev || event_add(w->hb_ev, &hb) < 0)
+			return -ENOMEM;
 		char note[256] = "";
 		/* io_uring, or a small thread pool where the kernel refuses it */
 		w->ring = kt_uring_open(w->base, 256, note, sizeof(note));
@@ -127,7 +141,9 @@ void kt_workers_stop(void)
 		pthread_join(w->thread, NULL);
 		if (w->ring)
 			kt_uring_free(w->ring);
+		kt_keepalive_worker_fini(w);
 		event_free(w->msg_ev);
+		event_free(w->hb_ev);
 		close(w->efd);
 		event_base_free(w->base);
 		pthread_mutex_destroy(&w->msg_lock);

@@ -8,6 +8,7 @@
 #define KATO_DAEMON_WORKER_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -28,7 +29,14 @@ struct kt_worker {
 	struct kt_msg *msg_head, *msg_tail;
 	unsigned nr_queues;           /* queues living here (worker thread only) */
 	struct kt_queue *queues;      /* their list, for shutdown */
+	/* Liveness for the systemd watchdog: a periodic event on this loop
+	 * stores kt_now_ms() here every KT_WORKER_HEARTBEAT_MS; the main
+	 * thread pings the watchdog only while every worker's is fresh. */
+	_Atomic uint64_t heartbeat_ms;
+	struct event *hb_ev;
 };
+
+#define KT_WORKER_HEARTBEAT_MS 500
 
 typedef void (*kt_msg_fn)(struct kt_worker *w, void *arg);
 

@@ -61,6 +61,24 @@ uint32_t kt_kato_round(const struct kt_target *t, uint32_t kato_ms)
 	return (uint32_t)r;
 }
 
+uint16_t kt_ctrl_kas(const struct kt_ctrl *c)
+{
+	return kt_kapol_kas(c->ka_pol, c->target ? c->target->kas : 1);
+}
+
+uint32_t kt_ctrl_kato_round(const struct kt_ctrl *c, uint32_t kato_ms)
+{
+	uint64_t gran = (uint64_t)kt_ctrl_kas(c) * 100u;
+	uint64_t r;
+
+	if (!kato_ms)
+		return 0;
+	r = (kato_ms + gran - 1) / gran * gran;
+	if (r > UINT32_MAX)
+		r = UINT32_MAX / gran * gran;
+	return (uint32_t)r;
+}
+
 void kt_ctrl_init(struct kt_ctrl *c, struct kt_target *t, struct kt_subsys *subsys,
 		  const struct kt_port *port, uint16_t cntlid, const char *hostnqn,
 		  const uint8_t hostid[16], uint16_t admin_sqsize, uint32_t kato_ms,
@@ -101,6 +119,7 @@ void kt_ctrl_init(struct kt_ctrl *c, struct kt_target *t, struct kt_subsys *subs
 
 	c->kato_ms = kt_kato_round(t, kato_ms);
 	c->kato_default_ms = c->kato_ms;
+	c->kato_req_ms = kato_ms;
 	c->ka_rearm_ms = now_ms;
 	c->ka_traffic_based = true;
 	atomic_store(&c->last_traffic_ms, now_ms);
@@ -245,17 +264,32 @@ void kt_ctrl_ka_rearm(struct kt_ctrl *c, uint64_t now_ms)
 
 uint64_t kt_ctrl_ka_deadline(const struct kt_ctrl *c)
 {
-	uint64_t d;
+	uint64_t traffic = atomic_load_explicit(&c->last_traffic_ms, memory_order_relaxed);
 
+	/* A discovery controller without KATO has an activity timeout: any
+	 * command re-arms it, and no policy applies to it. */
 	if (!c->kato_ms)
-		return 0;
-	d = c->ka_rearm_ms + c->kato_ms;
-	if (c->ka_traffic_based) {
-		uint64_t t = atomic_load(&c->last_traffic_ms) + c->kato_ms;
-		if (t > d)
-			d = t;
+		return c->ka_activity_ms ? kt_kapol_deadline(NULL, c->ka_activity_ms, c->ka_rearm_ms,
+							     traffic, true)
+					 : 0;
+	return kt_kapol_deadline(c->ka_pol, c->kato_ms, c->ka_rearm_ms, traffic, c->ka_traffic_based);
+}
+
+void kt_ctrl_ka_set_policy(struct kt_ctrl *c, const struct kt_kapol *p)
+{
+	uint16_t old = kt_ctrl_kas(c);
+
+	c->ka_pol = p;
+	if (kt_ctrl_kas(c) != old) {
+		c->kato_ms = kt_ctrl_kato_round(c, c->kato_ms);
+		c->kato_default_ms = kt_ctrl_kato_round(c, c->kato_req_ms);
 	}
-	return d;
+}
+
+void kt_ctrl_ka_expire(struct kt_ctrl *c)
+{
+	kt_ctrl_log_error(c, 0, 0xffff, NVME_SC_KAT_EXPIRED, 0xffff, 0, 0);
+	c->csts |= CSTS_CFS;
 }
 
 /* ---- Error log ---------------------------------------------------------- */

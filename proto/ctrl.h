@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <nvme/types.h>
+#include "proto/kapolicy.h"
 #include "proto/model.h"
 
 #define KT_AER_MAX 4        /* AERL + 1: outstanding AERs we hold */
@@ -60,9 +61,14 @@ struct kt_ctrl {
 	uint32_t kato_ms;
 	uint32_t kato_default_ms;     /* the Connect's KATO, rounded: Get Features
 	                                 KATO with SEL default/saved */
+	uint32_t kato_req_ms;         /* the Connect's KATO as sent */
+	uint32_t ka_activity_ms;      /* discovery controller with KATO 0: closed
+	                                 after this long without a command (0: never) */
 	uint64_t ka_rearm_ms;
 	bool ka_traffic_based;        /* TBKAS advertised in CTRATT */
 	_Atomic uint64_t last_traffic_ms; /* any command on any queue (TBKAS) */
+	const struct kt_kapol *ka_pol; /* deliberate misbehaviour (proto/kapolicy.h);
+	                                 NULL in normal operation */
 
 	/* Features (current values). */
 	uint32_t feat_arbitration;
@@ -109,6 +115,10 @@ void kt_ctrl_init(struct kt_ctrl *c, struct kt_target *t, struct kt_subsys *subs
 
 /* KATO rounded up to a multiple of the KAS granularity (100 ms units). */
 uint32_t kt_kato_round(const struct kt_target *t, uint32_t kato_ms);
+/* The same with the controller's KAS (a policy may advertise another). */
+uint32_t kt_ctrl_kato_round(const struct kt_ctrl *c, uint32_t kato_ms);
+/* The KAS this controller advertises (100 ms units). */
+uint16_t kt_ctrl_kas(const struct kt_ctrl *c);
 
 /* Property Get / Property Set (NVMe-oF). size is 4 or 8 bytes. Return a
  * status. A Property Set that changes CC may reset the controller (EN 1->0)
@@ -127,6 +137,12 @@ static inline bool kt_ctrl_ready(const struct kt_ctrl *c)
  * keep-alive, the later of that and last_traffic_ms + kato_ms. 0 = never. */
 void kt_ctrl_ka_rearm(struct kt_ctrl *c, uint64_t now_ms);
 uint64_t kt_ctrl_ka_deadline(const struct kt_ctrl *c);
+/* Installs (or with NULL removes) the controller's keep-alive policy; a
+ * policy KAS re-rounds KATO (the current value and the Connect's default). */
+void kt_ctrl_ka_set_policy(struct kt_ctrl *c, const struct kt_kapol *p);
+/* The keep-alive timer expired: an Error Log entry with status Keep Alive
+ * Timer Expired and CSTS.CFS set. The daemon then closes every queue. */
+void kt_ctrl_ka_expire(struct kt_ctrl *c);
 
 /* Records an error in the error log (status without phase bit, the queue
  * and command it concerns, and the parameter error location). */

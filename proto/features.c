@@ -228,10 +228,15 @@ uint16_t kt_admin_set_features(struct kt_admin_req *r)
 		 * refusal would fail its initialisation. Get reports what holds. */
 		c->feat_aec = v & aec_supported(c);
 		return NVME_SC_SUCCESS;
-	case NVME_FEAT_FID_KATO:
-		c->kato_ms = kt_kato_round(c->target, v);
+	case NVME_FEAT_FID_KATO: {
+		/* a keep-alive policy may refuse the change (proto/kapolicy.h) */
+		uint16_t refused = kt_kapol_set_kato_status(c->ka_pol);
+		if (refused)
+			return refused;
+		c->kato_ms = kt_ctrl_kato_round(c, v);
 		kt_ctrl_ka_rearm(c, r->now_ms);
 		return NVME_SC_SUCCESS;
+	}
 	default: /* NVME_FEAT_FID_HOST_ID: set by Connect on fabrics */
 		return NVME_SC_CMD_SEQ_ERROR | KT_SC_DNR;
 	}

@@ -44,7 +44,7 @@ static void id_ctrl_common(const struct kt_ctrl *c, struct nvme_id_ctrl *id)
 	 * bit 6 traffic-based keep-alive. */
 	id->ctratt = htole32(1u | (c->ka_traffic_based ? 1u << 6 : 0));
 	id->aerl = KT_AER_MAX - 1;
-	id->kas = htole16(t->kas ? t->kas : 1);
+	id->kas = htole16(kt_ctrl_kas(c)); /* the target's, or a policy's */
 	/* Any active command may be outstanding; the transport bounds it by
 	 * the queue size. */
 	id->maxcmd = htole16((uint16_t)(t->mqes + 1u));

@@ -60,6 +60,7 @@ int hn_init(struct hn_katod *k, unsigned nports)
 		return -errno;
 	snprintf(k->cfg, sizeof(k->cfg), "%s/katod.json", k->dir);
 	snprintf(k->log, sizeof(k->log), "%s/katod.log", k->dir);
+	snprintf(k->sock, sizeof(k->sock), "%s/katod.sock", k->dir);
 	/* Bind port 0 for each, all open at once so they differ, then close. */
 	for (i = 0; i < nports; i++) {
 		struct sockaddr_in sa;
@@ -144,7 +145,7 @@ static int decode_status(int st)
 int hn_start(struct hn_katod *k, unsigned nwait, const char *json_fmt, ...)
 {
 	const char *bin = hn_katod_bin();
-	const char *argv[4];
+	const char *argv[6];
 	pid_t parent = getpid();
 	uint64_t deadline;
 	va_list ap;
@@ -169,7 +170,9 @@ int hn_start(struct hn_katod *k, unsigned nwait, const char *json_fmt, ...)
 	argv[0] = bin;
 	argv[1] = "-c";
 	argv[2] = k->cfg;
-	argv[3] = NULL;
+	argv[3] = "-s";
+	argv[4] = k->sock;
+	argv[5] = NULL;
 	k->pid = fork();
 	if (k->pid < 0) {
 		k->pid = 0;

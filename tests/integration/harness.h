@@ -24,6 +24,7 @@ struct hn_katod {
 	char dir[128];            /* the test's temp dir */
 	char cfg[192];            /* dir/katod.json */
 	char log[192];            /* dir/katod.log: katod's stderr */
+	char sock[192];           /* dir/katod.sock: the control socket (-s) */
 	uint16_t port[HN_MAX_PORTS]; /* free loopback ports picked by hn_init */
 	unsigned nports;
 	pid_t pid;                /* 0: not running */
@@ -42,7 +43,8 @@ int hn_init(struct hn_katod *k, unsigned nports);
 const char *hn_path(struct hn_katod *k, const char *name);
 /* Writes a file in the temp dir. */
 int hn_write_file(struct hn_katod *k, const char *name, const char *text);
-/* Writes the configuration (printf-style) to k->cfg, starts `katod -c cfg`
+/* Writes the configuration (printf-style) to k->cfg, starts
+ * `katod -c cfg -s sock` (the control socket in the temp dir)
  * and waits (10 s at most) until the first nwait ports accept connections.
  * Returns 0, or -1 with the log printed. */
 int hn_start(struct hn_katod *k, unsigned nwait, const char *json_fmt, ...)

@@ -139,6 +139,15 @@ static void assert_cfg_equal(const struct kt_config *a, const struct kt_config *
 	assert_int_equal(d->mdts, e->mdts);
 	assert_int_equal(d->max_queue_size, e->max_queue_size);
 	assert_int_equal(d->digests, e->digests);
+	assert_str_eq(d->control_socket, e->control_socket);
+	assert_int_equal(d->tbkas, e->tbkas);
+	assert_int_equal(d->tcp_ka_idle_s, e->tcp_ka_idle_s);
+	assert_int_equal(d->tcp_ka_interval_s, e->tcp_ka_interval_s);
+	assert_int_equal(d->tcp_ka_count, e->tcp_ka_count);
+	assert_str_eq(d->ka_trace, e->ka_trace);
+	assert_int_equal(d->n_ka_rules, e->n_ka_rules);
+	for (size_t i = 0; i < d->n_ka_rules; i++)
+		assert_memory_equal(&d->ka_rules[i], &e->ka_rules[i], sizeof(d->ka_rules[i]));
 }
 
 static void assert_round_trip(const struct kt_config *cfg)
@@ -166,6 +175,7 @@ static void assert_daemon_defaults(const struct kt_cfg_daemon *d)
 	assert_int_equal(d->mdts, 8);
 	assert_int_equal(d->max_queue_size, 128);
 	assert_true(d->digests);
+	assert_null(d->control_socket);
 }
 
 /* ---- the built-in default --------------------------------------------- */
@@ -492,6 +502,16 @@ static void test_accepted_forms(void **state)
 	assert_round_trip(cfg);
 	kt_config_free(cfg);
 
+	/* the control socket: a path, or "" for none; both survive a round trip */
+	cfg = load_ok(J("{'katod': {'control_socket': '/run/katod/test.sock'}}"));
+	assert_string_equal(cfg->daemon.control_socket, "/run/katod/test.sock");
+	assert_round_trip(cfg);
+	kt_config_free(cfg);
+	cfg = load_ok(J("{'katod': {'control_socket': ''}}"));
+	assert_string_equal(cfg->daemon.control_socket, "");
+	assert_round_trip(cfg);
+	kt_config_free(cfg);
+
 	/* minimal: defaults everywhere */
 	cfg = load_ok(J("{'subsystems': [{'nqn': 'nqn.s'}], 'ports': [{'portid': 1, 'addr': {'traddr': '0.0.0.0'}}]}"));
 	assert_false(cfg->subsys[0].allow_any_host); /* as the kernel target */
@@ -734,10 +754,90 @@ static const struct err_case katod_cases[] = {
 	{ "{'katod': {'max_queue_size': 99999999999999999999}}",
 	  "katod.max_queue_size: integer is out of range (2..65536)" },
 	{ "{'katod': {'digests': 'maybe'}}", "katod.digests: \"maybe\" is not a boolean (0 or 1)" },
+	{ "{'katod': {'control_socket': 'katod.sock'}}",
+	  "katod.control_socket: \"katod.sock\" is not an absolute path of at most 107 bytes" },
+	{ "{'katod': {'control_socket': 7}}", "katod.control_socket: expected a string, got an integer" },
 	{ "{'katod': {'discovery_nqn': 'disc'}}", "katod.discovery_nqn: \"disc\" is not an NQN (it must start with \"nqn.\")" },
 	{ "{'subsystems': [{'nqn': 'nqn.s'}], 'katod': {'discovery_nqn': 'nqn.s'}}",
 	  "katod.discovery_nqn: \"nqn.s\" is also the NQN of subsystems[0]" },
+	/* katod.keepalive */
+	{ "{'katod': {'keepalive': {'tbkas': 'yes'}}}", "katod.keepalive.tbkas: \"yes\" is not a boolean (0 or 1)" },
+	{ "{'katod': {'keepalive': {'trace': 1}}}", "katod.keepalive.trace: expected a string, got an integer" },
+	{ "{'katod': {'keepalive': {'tcp_idle_s': 0}}}", "katod.keepalive.tcp_idle_s: 0 is out of range (1..7200)" },
+	{ "{'katod': {'keepalive': {'policy': {}}}}", "katod.keepalive.policy: expected an array, got an object" },
+	{ "{'katod': {'keepalive': {'polcy': []}}}", "katod.keepalive.polcy: unknown key" },
+	{ "{'katod': {'keepalive': {'policy': [{'drop': true}]}}}",
+	  "katod.keepalive.policy[0]: a rule needs exactly one of \"host\", \"subsystem\" or \"cntlid\"" },
+	{ "{'katod': {'keepalive': {'policy': [{'cntlid': 1, 'host': 'nqn.h', 'drop': true}]}}}",
+	  "katod.keepalive.policy[0]: a rule needs exactly one of \"host\", \"subsystem\" or \"cntlid\"" },
+	{ "{'katod': {'keepalive': {'policy': [{'cntlid': 1}]}}}",
+	  "katod.keepalive.policy[0]: the rule changes nothing (delay_ms, drop, status, expire, ignore_traffic, refuse_set_kato or kas)" },
+	{ "{'katod': {'keepalive': {'policy': [{'cntlid': 1, 'drop': 1}, {'cntlid': 1, 'kas': 5}]}}}",
+	  "katod.keepalive.policy[1]: the same scope as policy[0]" },
+	{ "{'katod': {'keepalive': {'policy': [{'host': 'h1', 'drop': 1}]}}}",
+	  "katod.keepalive.policy[0].host: \"h1\" is not an NQN (it must start with \"nqn.\")" },
+	{ "{'katod': {'keepalive': {'policy': [{'cntlid': 0, 'drop': 1}]}}}",
+	  "katod.keepalive.policy[0].cntlid: 0 is out of range (1..65519)" },
+	{ "{'katod': {'keepalive': {'policy': [{'cntlid': 2, 'expire': 0}]}}}",
+	  "katod.keepalive.policy[0].expire: 0 is not a fraction of KATO from 0.001 to 10, or \"never\"" },
+	{ "{'katod': {'keepalive': {'policy': [{'cntlid': 2, 'expire': 'soon'}]}}}",
+	  "katod.keepalive.policy[0].expire: \"soon\" is not a fraction of KATO or \"never\"" },
+	{ "{'katod': {'keepalive': {'policy': [{'cntlid': 2, 'kas': 0}]}}}",
+	  "katod.keepalive.policy[0].kas: 0 is out of range (1..65535)" },
+	{ "{'katod': {'keepalive': {'policy': [{'cntlid': 2, 'status': 65536}]}}}",
+	  "katod.keepalive.policy[0].status: 65536 is out of range (0..32767)" },
+	{ "{'katod': {'keepalive': {'policy': [{'cntlid': 2, 'delay': 5}]}}}",
+	  "katod.keepalive.policy[0].delay: unknown key" },
 };
+
+/* katod.keepalive: settings and policy rules load as written and survive
+ * a round trip through kt_config_to_json. */
+static void test_keepalive_settings(void **state)
+{
+	(void)state;
+	struct kt_config *cfg = load_ok(J(
+		"{'katod': {'keepalive': {'tbkas': false, 'trace': '/tmp/ka.jsonl', 'tcp_idle_s': 2,"
+		" 'tcp_interval_s': 1, 'tcp_count': 2, 'policy': ["
+		"  {'host': 'nqn.h', 'delay_ms': 1500, 'status': 16386},"
+		"  {'subsystem': 'nqn.s', 'expire': 0.5, 'ignore_traffic': true, 'refuse_set_kato': true},"
+		"  {'cntlid': 7, 'expire': 'never', 'drop': false, 'kas': 20, 'refuse_set_kato': 6}]}}}"));
+	const struct kt_cfg_daemon *d = &cfg->daemon;
+	assert_false(d->tbkas);
+	assert_string_equal(d->ka_trace, "/tmp/ka.jsonl");
+	assert_int_equal(d->tcp_ka_idle_s, 2);
+	assert_int_equal(d->tcp_ka_interval_s, 1);
+	assert_int_equal(d->tcp_ka_count, 2);
+	assert_int_equal(d->n_ka_rules, 3);
+	const struct kt_kapol_rule *r = d->ka_rules;
+	assert_int_equal(r[0].scope.kind, KT_KAPOL_HOST);
+	assert_string_equal(r[0].scope.nqn, "nqn.h");
+	assert_int_equal(r[0].pol.set, KT_KAPOL_F_DELAY | KT_KAPOL_F_STATUS);
+	assert_int_equal(r[0].pol.delay_ms, 1500);
+	assert_int_equal(r[0].pol.status, 0x4002);
+	assert_int_equal(r[1].scope.kind, KT_KAPOL_SUBSYS);
+	assert_int_equal(r[1].pol.expire_permille, 500);
+	assert_true(r[1].pol.ignore_traffic);
+	assert_true(r[1].pol.refuse_set_kato);
+	assert_int_equal(r[1].pol.refuse_status, 0);
+	assert_int_equal(r[2].scope.kind, KT_KAPOL_CNTLID);
+	assert_int_equal(r[2].scope.cntlid, 7);
+	assert_int_equal(r[2].pol.set, KT_KAPOL_F_EXPIRE | KT_KAPOL_F_DROP | KT_KAPOL_F_KAS |
+				       KT_KAPOL_F_REFUSE_SET_KATO);
+	assert_int_equal(r[2].pol.expire_permille, 0);
+	assert_int_equal(r[2].pol.kas, 20);
+	assert_int_equal(r[2].pol.refuse_status, 6);
+	assert_round_trip(cfg);
+	kt_config_free(cfg);
+
+	/* defaults, and an empty trace is no trace */
+	cfg = load_ok(J("{'katod': {'keepalive': {'trace': ''}}}"));
+	assert_true(cfg->daemon.tbkas);
+	assert_null(cfg->daemon.ka_trace);
+	assert_int_equal(cfg->daemon.tcp_ka_idle_s, 30);
+	assert_int_equal(cfg->daemon.n_ka_rules, 0);
+	assert_round_trip(cfg);
+	kt_config_free(cfg);
+}
 
 static void run_cases(const struct err_case *cases, size_t n)
 {
@@ -836,6 +936,7 @@ int main(void)
 		cmocka_unit_test(test_errors_namespaces),
 		cmocka_unit_test(test_errors_ports),
 		cmocka_unit_test(test_errors_katod),
+		cmocka_unit_test(test_keepalive_settings),
 		cmocka_unit_test(test_errors_long_nqn),
 		cmocka_unit_test(test_error_order),
 		cmocka_unit_test(test_malformed_json),

@@ -1,0 +1,389 @@
+/*
+ * control.c - the control socket's transport (see control.h): accepting
+ * clients on the main loop, cutting their byte stream into JSON-RPC 2.0
+ * requests (single or batch), and writing one response line per request.
+ * What the methods do is daemon/rpc.c.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <json-c/json.h>
+#include "daemon/control.h"
+#include "daemon/log.h"
+#include "daemon/rpc.h"
+
+struct client {
+	struct bufferevent *bev;
+	struct json_tokener *tok;
+	bool in_value;            /* the tokener holds part of a request */
+	size_t pending;           /* bytes of that request so far */
+	bool closing;             /* free once the output is written */
+	unsigned uid;
+	struct client *prev, *next;
+};
+
+static struct {
+	int fd;
+	struct event *ev;
+	struct event_base *base;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct client *clients;
+	unsigned nr_clients;
+} ctl = { .fd = -1 };
+
+static void client_free(struct client *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		ctl.clients = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	ctl.nr_clients--;
+	bufferevent_free(c->bev);
+	json_tokener_free(c->tok);
+	free(c);
+}
+
+/* Frees c now, or once what it was sent has been written. */
+static void client_finish(struct client *c)
+{
+	c->closing = true;
+	bufferevent_disable(c->bev, EV_READ);
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		client_free(c);
+}
+
+static void send_json(struct client *c, struct json_object *o)
+{
+	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	evbuffer_add(out, s, strlen(s));
+	evbuffer_add(out, "\n", 1);
+}
+
+static struct json_object *error_response(struct json_object *id, int code, const char *message)
+{
+	struct json_object *r = json_object_new_object();
+	struct json_object *e = json_object_new_object();
+	json_object_object_add(r, "jsonrpc", json_object_new_string("2.0"));
+	json_object_object_add(e, "code", json_object_new_int(code));
+	json_object_object_add(e, "message", json_object_new_string(message));
+	json_object_object_add(r, "error", e);
+	json_object_object_add(r, "id", id ? json_object_get(id) : NULL);
+	return r;
+}
+
+/* One request object: its response, or NULL for a notification. */
+static struct json_object *handle_one(struct client *c, struct json_object *req)
+{
+	struct json_object *id = NULL, *v, *params = NULL;
+	bool has_id = false;
+	if (!json_object_is_type(req, json_type_object))
+		return error_response(NULL, KT_RPC_INVALID_REQUEST, "a request must be a JSON object");
+	if (json_object_object_get_ex(req, "id", &v)) {
+		enum json_type t = json_object_get_type(v);
+		if (t != json_type_null && t != json_type_string && t != json_type_int && t != json_type_double)
+			return error_response(NULL, KT_RPC_INVALID_REQUEST, "\"id\" must be a string, a number or null");
+		id = v;
+		has_id = true;
+	}
+	if (!json_object_object_get_ex(req, "jsonrpc", &v) || !json_object_is_type(v, json_type_string) ||
+	    strcmp(json_object_get_string(v), "2.0"))
+		return error_response(id, KT_RPC_INVALID_REQUEST, "\"jsonrpc\" must be \"2.0\"");
+	if (!json_object_object_get_ex(req, "method", &v) || !json_object_is_type(v, json_type_string))
+		return error_response(id, KT_RPC_INVALID_REQUEST, "\"method\" must be a string");
+	const char *method = json_object_get_string(v);
+	json_object_object_foreach(req, key, val) {
+		(void)val;
+		if (strcmp(key, "jsonrpc") && strcmp(key, "method") && strcmp(key, "params") && strcmp(key, "id")) {
+			char m[200];
+			snprintf(m, sizeof(m), "unknown member \"%.100s\" (a request has jsonrpc, method, params, id)", key);
+			return error_response(id, KT_RPC_INVALID_REQUEST, m);
+		}
+	}
+	if (json_object_object_get_ex(req, "params", &params) && params &&
+	    !json_object_is_type(params, json_type_object) && !json_object_is_type(params, json_type_array))
+		return error_response(id, KT_RPC_INVALID_REQUEST, "\"params\" must be an object or an array");
+
+	struct json_object *result = NULL;
+	char msg[512] = "";
+	int code = kt_rpc_call(method, params, &result, msg, sizeof(msg));
+	if (code)
+		kt_dbg("control: uid %u: %s: error %d: %s", c->uid, method, code, msg);
+	else
+		kt_dbg("control: uid %u: %s", c->uid, method);
+	if (!has_id) { /* a notification: no answer, even to an error */
+		json_object_put(result);
+		return NULL;
+	}
+	if (code)
+		return error_response(id, code, msg);
+	struct json_object *r = json_object_new_object();
+	json_object_object_add(r, "jsonrpc", json_object_new_string("2.0"));
+	json_object_object_add(r, "result", result);
+	json_object_object_add(r, "id", json_object_get(id));
+	return r;
+}
+
+static void handle(struct client *c, struct json_object *req)
+{
+	if (!json_object_is_type(req, json_type_array)) {
+		struct json_object *r = handle_one(c, req);
+		if (r) {
+			send_json(c, r);
+			json_object_put(r);
+		}
+		return;
+	}
+	size_t n = json_object_array_length(req);
+	if (n == 0) {
+		struct json_object *r = error_response(NULL, KT_RPC_INVALID_REQUEST, "an empty batch");
+		send_json(c, r);
+		json_object_put(r);
+		return;
+	}
+	struct json_object *all = json_object_new_array();
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *r = handle_one(c, json_object_array_get_idx(req, i));
+		if (r)
+			json_object_array_add(all, r);
+	}
+	if (json_object_array_length(all))
+		send_json(c, all);
+	json_object_put(all);
+}
+
+/* Feeds bytes to the client's tokener; every complete JSON value is a
+ * request. Returns false when the connection must close. */
+static bool feed(struct client *c, const char *p, size_t len)
+{
+	while (len) {
+		if (!c->in_value) {
+			while (len && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) {
+				p++;
+				len--;
+			}
+			if (!len)
+				break;
+		}
+		struct json_object *obj = json_tokener_parse_ex(c->tok, p, (int)len);
+		enum json_tokener_error e = json_tokener_get_error(c->tok);
+		if (e == json_tokener_continue) {
+			c->in_value = true;
+			c->pending += len;
+			if (c->pending > KT_CONTROL_MAX_REQUEST) {
+				struct json_object *r = error_response(NULL, KT_RPC_INVALID_REQUEST,
+								       "request larger than 1 MiB");
+				send_json(c, r);
+				json_object_put(r);
+				return false;
+			}
+			return true;
+		}
+		if (e != json_tokener_success) {
+			char m[160];
+			snprintf(m, sizeof(m), "parse error: %s", json_tokener_error_desc(e));
+			struct json_object *r = error_response(NULL, KT_RPC_PARSE_ERROR, m);
+			send_json(c, r);
+			json_object_put(r);
+			kt_dbg("control: uid %u: %s", c->uid, m);
+			return false;
+		}
+		size_t used = json_tokener_get_parse_end(c->tok);
+		if (used == 0 || used > len)
+			used = len;
+		json_tokener_reset(c->tok);
+		c->in_value = false;
+		c->pending = 0;
+		if (!obj) { /* the JSON text "null" */
+			struct json_object *r = error_response(NULL, KT_RPC_INVALID_REQUEST, "a request must be a JSON object");
+			send_json(c, r);
+			json_object_put(r);
+		} else {
+			handle(c, obj);
+			json_object_put(obj);
+		}
+		p += used;
+		len -= used;
+	}
+	return true;
+}
+
+static void on_client_read(struct bufferevent *bev, void *arg)
+{
+	struct client *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	size_t len;
+	while ((len = evbuffer_get_contiguous_space(in)) > 0) {
+		const char *p = (const char *)evbuffer_pullup(in, (ssize_t)len);
+		bool ok = feed(c, p, len);
+		evbuffer_drain(in, len);
+		if (!ok) {
+			evbuffer_drain(in, evbuffer_get_length(in));
+			client_finish(c);
+			return;
+		}
+	}
+}
+
+static void on_client_write(struct bufferevent *bev, void *arg)
+{
+	struct client *c = arg;
+	if (c->closing)
+		client_free(c);
+}
+
+static void on_client_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct client *c = arg;
+	if (what & BEV_EVENT_EOF) {
+		/* the client may half-close after its last request: answer it first */
+		client_finish(c);
+	} else if (what & BEV_EVENT_ERROR) {
+		client_free(c);
+	}
+}
+
+static void on_accept(evutil_socket_t fd, short what, void *arg)
+{
+	for (;;) {
+		int s = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (s < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+				kt_warn("control: accept: %s", strerror(errno));
+			return;
+		}
+		if (ctl.nr_clients >= KT_CONTROL_MAX_CLIENTS) {
+			kt_warn("control: %u clients already connected: refusing another", ctl.nr_clients);
+			close(s);
+			continue;
+		}
+		struct client *c = calloc(1, sizeof(*c));
+		if (c) {
+			c->bev = bufferevent_socket_new(ctl.base, s, BEV_OPT_CLOSE_ON_FREE);
+			c->tok = json_tokener_new();
+		}
+		if (!c || !c->bev || !c->tok) {
+			if (c && c->bev)
+				bufferevent_free(c->bev);
+			else
+				close(s);
+			if (c)
+				json_tokener_free(c->tok);
+			free(c);
+			continue;
+		}
+		struct ucred cred;
+		socklen_t cl = sizeof(cred);
+		c->uid = getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cred, &cl) == 0 ? cred.uid : (unsigned)-1;
+		c->next = ctl.clients;
+		if (ctl.clients)
+			ctl.clients->prev = c;
+		ctl.clients = c;
+		ctl.nr_clients++;
+		bufferevent_setcb(c->bev, on_client_read, on_client_write, on_client_event, c);
+		bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+		kt_dbg("control: client uid %u connected", c->uid);
+	}
+}
+
+/* Is something answering on the socket at path? */
+static bool socket_live(const struct sockaddr_un *sa)
+{
+	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return false;
+	bool live = connect(s, (const struct sockaddr *)sa, sizeof(*sa)) == 0;
+	close(s);
+	return live;
+}
+
+int kt_control_start(struct event_base *base, const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (strlen(path) >= sizeof(sa.sun_path) || path[0] != '/') {
+		snprintf(err, errlen, "control socket %s: not an absolute path shorter than %zu bytes", path,
+			 sizeof(sa.sun_path));
+		return -EINVAL;
+	}
+	strcpy(sa.sun_path, path);
+
+	char dir[sizeof(sa.sun_path)];
+	strcpy(dir, path);
+	char *slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+			int e = errno;
+			snprintf(err, errlen, "control socket %s: mkdir %s: %s", path, dir, strerror(e));
+			return -e;
+		}
+	}
+	struct stat st;
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			snprintf(err, errlen, "control socket %s: exists and is not a socket", path);
+			return -EEXIST;
+		}
+		if (socket_live(&sa)) {
+			snprintf(err, errlen, "control socket %s: another katod answers on it", path);
+			return -EADDRINUSE;
+		}
+		unlink(path); /* stale: its katod is gone */
+	}
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		int e = errno;
+		snprintf(err, errlen, "control socket: %s", strerror(e));
+		return -e;
+	}
+	mode_t old = umask(0117); /* born 0660: no window where others may connect */
+	int rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (rc < 0 || listen(fd, 16) < 0) {
+		int e = errno;
+		snprintf(err, errlen, "control socket %s: %s", path, strerror(e));
+		close(fd);
+		return -e;
+	}
+	struct group gr, *g = NULL;
+	char buf[1024];
+	if (getgrnam_r(KT_CONTROL_GROUP, &gr, buf, sizeof(buf), &g) == 0 && g &&
+	    chown(path, (uid_t)-1, g->gr_gid) < 0)
+		kt_warn("control socket %s: cannot give it to group %s: %s", path, KT_CONTROL_GROUP, strerror(errno));
+	ctl.fd = fd;
+	ctl.base = base;
+	strcpy(ctl.path, path);
+	ctl.ev = event_new(base, fd, EV_READ | EV_PERSIST, on_accept, NULL);
+	if (!ctl.ev || event_add(ctl.ev, NULL) < 0) {
+		kt_control_stop();
+		snprintf(err, errlen, "control socket %s: out of memory", path);
+		return -ENOMEM;
+	}
+	kt_info("control socket %s (group %s)", path, g ? KT_CONTROL_GROUP : "unchanged");
+	return 0;
+}
+
+void kt_control_stop(void)
+{
+	while (ctl.clients)
+		client_free(ctl.clients);
+	if (ctl.ev)
+		event_free(ctl.ev);
+	ctl.ev = NULL;
+	if (ctl.fd >= 0) {
+		close(ctl.fd);
+		unlink(ctl.path);
+	}
+	ctl.fd = -1;
+}

@@ -1,0 +1,33 @@
+/*
+ * control.h - the control socket: a Unix stream socket on the main thread's
+ * event loop speaking JSON-RPC 2.0 (methods: daemon/rpc.h; client: katoctl).
+ *
+ * Framing: requests are a stream of JSON texts (objects, or arrays for a
+ * batch), each complete value is one request whatever whitespace or
+ * newlines surround it; every response is one line of JSON ended by "\n".
+ * A request that is not JSON gets a parse error (-32700) and the connection
+ * is closed (the stream cannot be resynchronised); one larger than 1 MiB is
+ * refused the same way.
+ */
+#ifndef KATO_DAEMON_CONTROL_H
+#define KATO_DAEMON_CONTROL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct event_base;
+
+#define KT_CONTROL_DEFAULT_PATH "/run/katod/katod.sock"
+#define KT_CONTROL_GROUP "katod"
+#define KT_CONTROL_MAX_REQUEST (1u << 20)
+#define KT_CONTROL_MAX_CLIENTS 64
+
+/* Creates the socket at path (its directory too, mode 0755, if missing),
+ * mode 0660 and group "katod" when that group exists, and serves it on
+ * base. A stale socket file is replaced; one a live katod answers on is
+ * not (-EADDRINUSE). Returns 0 or a negative errno with a reason in err. */
+int kt_control_start(struct event_base *base, const char *path, char *err, size_t errlen);
+/* Closes every client and the socket, and removes the socket file. */
+void kt_control_stop(void);
+
+#endif

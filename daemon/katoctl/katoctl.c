@@ -1,0 +1,534 @@
+/*
+ * katoctl.c - the command-line client of katod's control socket
+ * (daemon/control.h): one subcommand per JSON-RPC method, a table for
+ * people or the raw result with --json for scripts.
+ *
+ * Exit status: 0 success; 1 katod answered with an error (its message is
+ * printed); 2 usage error, katod unreachable, or an answer that is not
+ * JSON-RPC.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <json-c/json.h>
+
+#define DEFAULT_SOCKET "/run/katod/katod.sock"
+#define TIMEOUT_MS 10000
+
+enum { EXIT_OK = 0, EXIT_RPC = 1, EXIT_USAGE = 2 };
+
+static bool opt_json;
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: katoctl [-s SOCKET] [--json] COMMAND [ARGS]\n"
+		"Ask a running katod through its control socket.\n\n"
+		"Commands (JSON-RPC method in brackets):\n"
+		"  version                                   [version]\n"
+		"  ports [list] [--portid N]                 [ports.list]\n"
+		"  subsystems [list] [NQN]                   [subsystems.list]\n"
+		"  namespaces [list] [-n NQN] [--nsid N]     [namespaces.list]\n"
+		"  hosts [list]                              [hosts.list]\n"
+		"  controllers [list] [-n NQN] [--cntlid N]  [controllers.list]\n"
+		"  controllers disconnect CNTLID [-n NQN]    [controllers.disconnect]\n"
+		"  counters [-n NQN] [--cntlid N]            [counters]\n"
+		"  config save [FILE]                        [config.save] (nvmetcli JSON; stdout without FILE)\n"
+		"  call METHOD [PARAMS-JSON]                 any method, result printed as JSON\n\n"
+		"Options:\n"
+		"  -s, --socket PATH   control socket (default $KATOD_SOCKET, else %s)\n"
+		"  -j, --json          print the result as JSON instead of a table\n"
+		"  -h, --help          this text\n\n"
+		"Exit status: 0 success, 1 katod refused the request, 2 usage error or katod unreachable.\n",
+		DEFAULT_SOCKET);
+}
+
+/* ---- transport -------------------------------------------------------- */
+
+static int rpc(const char *sock, const char *method, struct json_object *params, struct json_object **result)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (strlen(sock) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "katoctl: socket path too long: %s\n", sock);
+		return EXIT_USAGE;
+	}
+	strcpy(sa.sun_path, sock);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		fprintf(stderr, "katoctl: cannot reach katod at %s: %s\n", sock, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return EXIT_USAGE;
+	}
+	struct json_object *req = json_object_new_object();
+	json_object_object_add(req, "jsonrpc", json_object_new_string("2.0"));
+	json_object_object_add(req, "id", json_object_new_int(1));
+	json_object_object_add(req, "method", json_object_new_string(method));
+	if (params)
+		json_object_object_add(req, "params", json_object_get(params));
+	const char *text = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
+	size_t len = strlen(text), off = 0;
+	while (off < len) {
+		ssize_t n = send(fd, text + off, len - off, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			fprintf(stderr, "katoctl: sending to %s: %s\n", sock, strerror(errno));
+			json_object_put(req);
+			close(fd);
+			return EXIT_USAGE;
+		}
+		off += (size_t)n;
+	}
+	send(fd, "\n", 1, MSG_NOSIGNAL);
+	json_object_put(req);
+
+	/* the answer is one line */
+	size_t cap = 65536, got = 0;
+	char *buf = malloc(cap);
+	int rc = EXIT_USAGE;
+	while (buf) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int pr = poll(&p, 1, TIMEOUT_MS);
+		if (pr == 0) {
+			fprintf(stderr, "katoctl: no answer from katod in %d s\n", TIMEOUT_MS / 1000);
+			break;
+		}
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (got + 1 >= cap) {
+			char *nb = realloc(buf, cap *= 2);
+			if (!nb)
+				break;
+			buf = nb;
+		}
+		ssize_t n = recv(fd, buf + got, cap - got - 1, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			fprintf(stderr, "katoctl: katod closed the connection without an answer\n");
+			break;
+		}
+		got += (size_t)n;
+		if (memchr(buf, '\n', got)) {
+			buf[got] = '\0';
+			struct json_object *ans = json_tokener_parse(buf);
+			struct json_object *err, *res;
+			if (!ans || !json_object_is_type(ans, json_type_object)) {
+				fprintf(stderr, "katoctl: katod's answer is not JSON: %s", buf);
+			} else if (json_object_object_get_ex(ans, "error", &err)) {
+				struct json_object *m, *c;
+				json_object_object_get_ex(err, "message", &m);
+				json_object_object_get_ex(err, "code", &c);
+				fprintf(stderr, "katoctl: %s: %s (error %d)\n", method,
+					m ? json_object_get_string(m) : "?", c ? json_object_get_int(c) : 0);
+				rc = EXIT_RPC;
+			} else if (json_object_object_get_ex(ans, "result", &res)) {
+				*result = json_object_get(res);
+				rc = EXIT_OK;
+			} else {
+				fprintf(stderr, "katoctl: katod's answer has neither result nor error: %s", buf);
+			}
+			json_object_put(ans);
+			break;
+		}
+	}
+	free(buf);
+	close(fd);
+	return rc;
+}
+
+/* ---- output ----------------------------------------------------------- */
+
+struct col {
+	const char *key;
+	const char *head;
+};
+
+static const char *cell(struct json_object *row, const char *key, char *buf, size_t len)
+{
+	struct json_object *v;
+	if (!json_object_object_get_ex(row, key, &v) || !v)
+		return "-";
+	switch (json_object_get_type(v)) {
+	case json_type_string:
+		return json_object_get_string(v);
+	case json_type_boolean:
+		return json_object_get_boolean(v) ? "yes" : "no";
+	case json_type_array: {
+		size_t n = json_object_array_length(v), off = 0;
+		buf[0] = '\0';
+		for (size_t i = 0; i < n && off + 1 < len; i++) {
+			int w = snprintf(buf + off, len - off, "%s%s", i ? "," : "",
+					 json_object_get_string(json_object_array_get_idx(v, i)));
+			if (w < 0)
+				break;
+			off += (size_t)w;
+		}
+		return n ? buf : "-";
+	}
+	default:
+		snprintf(buf, len, "%s", json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+		return buf;
+	}
+}
+
+static void table(struct json_object *rows, const struct col *cols)
+{
+	size_t nc = 0, n = json_object_array_length(rows);
+	while (cols[nc].key)
+		nc++;
+	size_t width[32] = { 0 };
+	char buf[1024];
+	for (size_t c = 0; c < nc; c++) {
+		width[c] = strlen(cols[c].head);
+		for (size_t r = 0; r < n; r++) {
+			size_t w = strlen(cell(json_object_array_get_idx(rows, r), cols[c].key, buf, sizeof(buf)));
+			if (w > width[c])
+				width[c] = w;
+		}
+	}
+	for (size_t c = 0; c < nc; c++)
+		printf("%-*s%s", c + 1 < nc ? (int)width[c] : 0, cols[c].head, c + 1 < nc ? "  " : "\n");
+	for (size_t r = 0; r < n; r++)
+		for (size_t c = 0; c < nc; c++)
+			printf("%-*s%s", c + 1 < nc ? (int)width[c] : 0,
+			       cell(json_object_array_get_idx(rows, r), cols[c].key, buf, sizeof(buf)),
+			       c + 1 < nc ? "  " : "\n");
+}
+
+static void print_json(struct json_object *o)
+{
+	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+						       JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+static const struct col ports_cols[] = {
+	{ "portid", "PORT" }, { "trtype", "TRTYPE" }, { "adrfam", "ADRFAM" }, { "traddr", "TRADDR" },
+	{ "trsvcid", "TRSVCID" }, { "subsystems", "SUBSYSTEMS" }, { NULL, NULL },
+};
+static const struct col subsys_cols[] = {
+	{ "nqn", "NQN" }, { "serial", "SERIAL" }, { "allow_any_host", "ANY HOST" },
+	{ "namespaces", "NAMESPACES" }, { "controllers", "CONTROLLERS" }, { "ports", "PORTS" },
+	{ "allowed_hosts", "ALLOWED HOSTS" }, { NULL, NULL },
+};
+static const struct col ns_cols[] = {
+	{ "subsystem", "SUBSYSTEM" }, { "nsid", "NSID" }, { "enabled", "ENABLED" }, { "backend", "BACKEND" },
+	{ "size", "SIZE" }, { "block_size", "BLOCK" }, { "path", "PATH" }, { "uuid", "UUID" }, { NULL, NULL },
+};
+static const struct col hosts_cols[] = {
+	{ "nqn", "HOST NQN" }, { "allowed_in", "ALLOWED IN" }, { NULL, NULL },
+};
+static const struct col ctrl_cols[] = {
+	{ "cntlid", "CNTLID" }, { "subsystem", "SUBSYSTEM" }, { "hostnqn", "HOST NQN" }, { "peer", "PEER" },
+	{ "queues", "QUEUES" }, { "kato_ms", "KATO MS" }, { "ms_since_keep_alive", "SINCE KA MS" },
+	{ "ms_since_traffic", "SINCE IO MS" }, { NULL, NULL },
+};
+static const struct col counter_cols[] = {
+	{ "cntlid", "CNTLID" }, { "subsystem", "SUBSYSTEM" }, { "read_commands", "READS" },
+	{ "write_commands", "WRITES" }, { "bytes_read", "BYTES READ" }, { "bytes_written", "BYTES WRITTEN" },
+	{ "errors", "ERRORS" }, { NULL, NULL },
+};
+
+/* ---- subcommands ------------------------------------------------------ */
+
+struct args {
+	const char *subsys, *file, *method, *params_text;
+	long long cntlid, portid, nsid;
+	const char *positional[4];
+	int npos;
+};
+
+static bool parse_num(const char *s, long long *out)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 0);
+	if (errno || !*s || *end || v < 0)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* Options after the command words. Returns false on a usage error. */
+static bool parse_args(int argc, char **argv, struct args *a)
+{
+	for (int i = 0; i < argc; i++) {
+		const char *s = argv[i];
+		long long *num = NULL;
+		if (!strcmp(s, "-n") || !strcmp(s, "--subsystem")) {
+			if (++i >= argc)
+				goto missing;
+			a->subsys = argv[i];
+			continue;
+		}
+		if (!strcmp(s, "--cntlid"))
+			num = &a->cntlid;
+		else if (!strcmp(s, "--portid"))
+			num = &a->portid;
+		else if (!strcmp(s, "--nsid"))
+			num = &a->nsid;
+		if (num) {
+			if (++i >= argc)
+				goto missing;
+			if (!parse_num(argv[i], num)) {
+				fprintf(stderr, "katoctl: %s: \"%s\" is not a number\n", s, argv[i]);
+				return false;
+			}
+			continue;
+		}
+		if (s[0] == '-' && s[1]) {
+			fprintf(stderr, "katoctl: unknown option %s\n", s);
+			return false;
+		}
+		if (a->npos >= 4) {
+			fprintf(stderr, "katoctl: too many arguments\n");
+			return false;
+		}
+		a->positional[a->npos++] = s;
+		continue;
+	missing:
+		fprintf(stderr, "katoctl: %s needs a value\n", s);
+		return false;
+	}
+	return true;
+}
+
+static int run(const char *sock, const char *method, struct json_object *params, const struct col *cols,
+	       const char *listkey)
+{
+	struct json_object *res = NULL;
+	int rc = rpc(sock, method, params, &res);
+	json_object_put(params);
+	if (rc)
+		return rc;
+	struct json_object *rows = res;
+	if (listkey)
+		json_object_object_get_ex(res, listkey, &rows);
+	if (opt_json || !cols || !rows || !json_object_is_type(rows, json_type_array)) {
+		print_json(res);
+	} else {
+		table(rows, cols);
+	}
+	json_object_put(res);
+	return EXIT_OK;
+}
+
+static struct json_object *params_new(void) { return json_object_new_object(); }
+
+static void add_str(struct json_object *p, const char *k, const char *v)
+{
+	if (v)
+		json_object_object_add(p, k, json_object_new_string(v));
+}
+
+static void add_num(struct json_object *p, const char *k, long long v)
+{
+	if (v >= 0)
+		json_object_object_add(p, k, json_object_new_int64(v));
+}
+
+static int cmd_version(const char *sock)
+{
+	struct json_object *res = NULL;
+	int rc = rpc(sock, "version", NULL, &res);
+	if (rc)
+		return rc;
+	if (opt_json) {
+		print_json(res);
+	} else {
+		char buf[1024];
+		static const char *const keys[] = { "name", "version", "pid", "uptime_ms", "workers", "methods", NULL };
+		for (size_t i = 0; keys[i]; i++)
+			printf("%-10s %s\n", keys[i], cell(res, keys[i], buf, sizeof(buf)));
+	}
+	json_object_put(res);
+	return EXIT_OK;
+}
+
+static int cmd_config_save(const char *sock, const char *file)
+{
+	struct json_object *res = NULL, *cfg = NULL;
+	int rc = rpc(sock, "config.save", NULL, &res);
+	if (rc)
+		return rc;
+	if (!json_object_object_get_ex(res, "config", &cfg)) {
+		fprintf(stderr, "katoctl: config.save: the answer has no \"config\"\n");
+		json_object_put(res);
+		return EXIT_USAGE;
+	}
+	const char *text = json_object_to_json_string_ext(cfg, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+								       JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (!file) {
+		puts(text);
+	} else {
+		/* written beside the target, then renamed over it */
+		char tmp[4096];
+		snprintf(tmp, sizeof(tmp), "%s.tmp.%d", file, (int)getpid());
+		FILE *f = fopen(tmp, "w");
+		bool ok = f && fputs(text, f) >= 0 && fputc('\n', f) != EOF;
+		if (f && fclose(f))
+			ok = false;
+		if (!ok || rename(tmp, file) < 0) {
+			fprintf(stderr, "katoctl: writing %s: %s\n", file, strerror(errno));
+			unlink(tmp);
+			rc = EXIT_USAGE;
+		}
+	}
+	json_object_put(res);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *sock = getenv("KATOD_SOCKET");
+	if (!sock || !*sock)
+		sock = DEFAULT_SOCKET;
+	int opt;
+	/* "+": stop at the command, whose own options follow it */
+	while ((opt = getopt_long(argc, argv, "+s:jh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 's': sock = optarg; break;
+		case 'j': opt_json = true; break;
+		case 'h': usage(stdout); return EXIT_OK;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	const char *cmd = argv[optind++];
+	const char *sub = NULL;
+	if (optind < argc && argv[optind][0] != '-' &&
+	    (!strcmp(argv[optind], "list") || !strcmp(argv[optind], "disconnect") || !strcmp(argv[optind], "save")))
+		sub = argv[optind++];
+	/* --json may also come after the command */
+	int n = 0;
+	for (int i = optind; i < argc; i++) {
+		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j"))
+			opt_json = true;
+		else
+			argv[optind + n++] = argv[i];
+	}
+	struct args a = { .cntlid = -1, .portid = -1, .nsid = -1 };
+	if (!parse_args(n, argv + optind, &a)) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	bool list = !sub || !strcmp(sub, "list");
+#define NO_POS(max)                                                                     \
+	do {                                                                            \
+		if (a.npos > (max)) {                                                   \
+			fprintf(stderr, "katoctl: %s: unexpected argument \"%s\"\n", cmd, \
+				a.positional[max]);                                     \
+			return EXIT_USAGE;                                              \
+		}                                                                       \
+	} while (0)
+
+	if (!strcmp(cmd, "version") && !sub) {
+		NO_POS(0);
+		return cmd_version(sock);
+	}
+	if (!strcmp(cmd, "ports") && list) {
+		NO_POS(0);
+		struct json_object *p = params_new();
+		add_num(p, "portid", a.portid);
+		return run(sock, "ports.list", p, ports_cols, NULL);
+	}
+	if (!strcmp(cmd, "subsystems") && list) {
+		NO_POS(1);
+		struct json_object *p = params_new();
+		add_str(p, "nqn", a.npos ? a.positional[0] : a.subsys);
+		return run(sock, "subsystems.list", p, subsys_cols, NULL);
+	}
+	if (!strcmp(cmd, "namespaces") && list) {
+		NO_POS(0);
+		struct json_object *p = params_new();
+		add_str(p, "subsystem", a.subsys);
+		add_num(p, "nsid", a.nsid);
+		return run(sock, "namespaces.list", p, ns_cols, NULL);
+	}
+	if (!strcmp(cmd, "hosts") && list) {
+		NO_POS(0);
+		return run(sock, "hosts.list", NULL, hosts_cols, NULL);
+	}
+	if (!strcmp(cmd, "controllers") && list) {
+		NO_POS(0);
+		struct json_object *p = params_new();
+		add_str(p, "subsystem", a.subsys);
+		add_num(p, "cntlid", a.cntlid);
+		return run(sock, "controllers.list", p, ctrl_cols, NULL);
+	}
+	if (!strcmp(cmd, "controllers") && sub && !strcmp(sub, "disconnect")) {
+		NO_POS(1);
+		long long id = a.cntlid;
+		if (a.npos && !parse_num(a.positional[0], &id)) {
+			fprintf(stderr, "katoctl: controllers disconnect: \"%s\" is not a controller id\n",
+				a.positional[0]);
+			return EXIT_USAGE;
+		}
+		if (id < 0) {
+			fprintf(stderr, "katoctl: controllers disconnect: which CNTLID?\n");
+			return EXIT_USAGE;
+		}
+		struct json_object *p = params_new();
+		add_str(p, "subsystem", a.subsys);
+		add_num(p, "cntlid", id);
+		struct json_object *res = NULL;
+		int rc = rpc(sock, "controllers.disconnect", p, &res);
+		json_object_put(p);
+		if (rc == EXIT_OK) {
+			if (opt_json)
+				print_json(res);
+			else
+				printf("controller %lld disconnected\n", id);
+			json_object_put(res);
+		}
+		return rc;
+	}
+	if (!strcmp(cmd, "counters") && !sub) {
+		NO_POS(0);
+		struct json_object *p = params_new();
+		add_str(p, "subsystem", a.subsys);
+		add_num(p, "cntlid", a.cntlid);
+		return run(sock, "counters", p, counter_cols, "controllers");
+	}
+	if (!strcmp(cmd, "config") && sub && !strcmp(sub, "save")) {
+		NO_POS(1);
+		return cmd_config_save(sock, a.npos ? a.positional[0] : NULL);
+	}
+	if (!strcmp(cmd, "call") && !sub) {
+		NO_POS(2);
+		if (!a.npos) {
+			fprintf(stderr, "katoctl: call: which method?\n");
+			return EXIT_USAGE;
+		}
+		struct json_object *p = NULL;
+		if (a.npos > 1) {
+			p = json_tokener_parse(a.positional[1]);
+			if (!p) {
+				fprintf(stderr, "katoctl: call: params are not JSON: %s\n", a.positional[1]);
+				return EXIT_USAGE;
+			}
+		}
+		opt_json = true;
+		return run(sock, a.positional[0], p, NULL, NULL);
+	}
+	fprintf(stderr, "katoctl: unknown command \"%s%s%s\"\n", cmd, sub ? " " : "", sub ? sub : "");
+	usage(stderr);
+	return EXIT_USAGE;
+}

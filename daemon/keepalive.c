@@ -1,0 +1,690 @@
+/*
+ * keepalive.c - the keep-alive engine (see keepalive.h): per-worker timerfd
+ * and controller heap, expiry, the policy's daemon side, TCP keepalive and
+ * the JSON-lines event trace. The rules of the clock (deadline, re-arm,
+ * rounding) and of the policy are proto's; this file owns time and threads.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+#include <event2/event.h>
+#include "config/config.h"
+#include "daemon/keepalive.h"
+#include "daemon/log.h"
+#include "daemon/queue.h"
+#include "daemon/target.h"
+#include "daemon/worker.h"
+
+#define NOT_IN_HEAP SIZE_MAX
+#define MAX_WORKERS 1024
+
+/* ---- settings and rules ------------------------------------------------ */
+
+static bool tbkas = true;
+static int tcp_idle_s = 30, tcp_intvl_s = 5, tcp_cnt = 3;
+static pthread_mutex_t rules_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct kt_kapol_table rules;
+
+bool kt_ka_tbkas(void) { return tbkas; }
+
+void kt_ka_tcp_keepalive(int fd)
+{
+	int one = 1;
+	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &tcp_idle_s, sizeof(tcp_idle_s));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &tcp_intvl_s, sizeof(tcp_intvl_s));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &tcp_cnt, sizeof(tcp_cnt));
+}
+
+/* ---- the trace --------------------------------------------------------- */
+
+static pthread_mutex_t trace_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Atomic int trace_fd = -1;
+
+int kt_ka_trace_set(const char *path)
+{
+	int fd = -1;
+	if (path && *path) {
+		fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (fd < 0)
+			return -errno;
+	}
+	pthread_mutex_lock(&trace_lock);
+	int old = atomic_exchange(&trace_fd, fd);
+	pthread_mutex_unlock(&trace_lock);
+	if (old >= 0)
+		close(old);
+	if (fd >= 0)
+		kt_info("keep-alive trace: %s", path);
+	return 0;
+}
+
+static inline bool tracing(void)
+{
+	return atomic_load_explicit(&trace_fd, memory_order_relaxed) >= 0;
+}
+
+/* Appends s as a JSON string (quoted, escaped) at b[*n], bounded by cap. */
+static void json_str(char *b, size_t *n, size_t cap, const char *s)
+{
+	if (*n + 2 >= cap)
+		return;
+	b[(*n)++] = '"';
+	for (const unsigned char *p = (const unsigned char *)s; *p && *n + 8 < cap; p++) {
+		if (*p == '"' || *p == '\\') {
+			b[(*n)++] = '\\';
+			b[(*n)++] = (char)*p;
+		} else if (*p < 0x20) {
+			*n += (size_t)snprintf(b + *n, cap - *n, "\\u%04x", *p);
+		} else {
+			b[(*n)++] = (char)*p;
+		}
+	}
+	b[(*n)++] = '"';
+}
+
+/* One event as one line: {"mono_us":..,"event":"..","cntlid":..,"host":..,
+ * "subsys":..,<extra>}. extra is printf-formatted JSON members (may be ""). */
+static void trace(const struct kt_ctrl *c, const char *event, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void trace(const struct kt_ctrl *c, const char *event, const char *fmt, ...)
+{
+	char b[1024];
+	size_t n = 0;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	n += (size_t)snprintf(b, sizeof(b), "{\"mono_us\":%llu,\"event\":\"%s\",\"cntlid\":%u,\"host\":",
+			      (unsigned long long)ts.tv_sec * 1000000ull + (unsigned long long)ts.tv_nsec / 1000,
+			      event, (unsigned)c->cntlid);
+	json_str(b, &n, sizeof(b) - 256, c->hostnqn);
+	n += (size_t)snprintf(b + n, sizeof(b) - n, ",\"subsys\":");
+	json_str(b, &n, sizeof(b) - 200, c->subsys->nqn);
+	if (fmt && *fmt) {
+		b[n++] = ',';
+		va_list ap;
+		va_start(ap, fmt);
+		int m = vsnprintf(b + n, sizeof(b) - n - 2, fmt, ap);
+		va_end(ap);
+		if (m > 0)
+			n += (size_t)m < sizeof(b) - n - 2 ? (size_t)m : sizeof(b) - n - 3;
+	}
+	b[n++] = '}';
+	b[n++] = '\n';
+	pthread_mutex_lock(&trace_lock);
+	int fd = atomic_load(&trace_fd);
+	if (fd >= 0 && write(fd, b, n) < 0)
+		kt_dbg("keep-alive trace: %s", strerror(errno));
+	pthread_mutex_unlock(&trace_lock);
+}
+
+static void trace_policy(const struct kt_ctrl *c, const char *action)
+{
+	const struct kt_kapol *p = c->ka_pol;
+	if (!tracing())
+		return;
+	if (!p) {
+		trace(c, "policy", "\"action\":\"%s\"", action);
+		return;
+	}
+	trace(c, "policy",
+	      "\"action\":\"%s\",\"set\":%u,\"delay_ms\":%u,\"drop\":%s,\"status\":%u,"
+	      "\"expire_permille\":%u,\"ignore_traffic\":%s,\"refuse_set_kato\":%s,\"kas\":%u",
+	      action, p->set, p->delay_ms, p->drop ? "true" : "false", p->status, p->expire_permille,
+	      p->ignore_traffic ? "true" : "false", p->refuse_set_kato ? "true" : "false", p->kas);
+}
+
+/* ---- per-worker timer heap -------------------------------------------- */
+
+struct ka_worker {
+	struct kt_worker *w;
+	int tfd;
+	struct event *ev;
+	uint64_t tfd_at;            /* absolute ms the timerfd is set for; 0: disarmed */
+	struct kt_dctrl **heap;
+	size_t n, cap;
+};
+
+static struct ka_worker *kaws[MAX_WORKERS];
+
+static struct ka_worker *kaw_of(const struct kt_dctrl *dc)
+{
+	return kaws[dc->admin_worker->id % MAX_WORKERS];
+}
+
+static void heap_set(struct ka_worker *kw, size_t i, struct kt_dctrl *dc)
+{
+	kw->heap[i] = dc;
+	dc->ka.heap_idx = i;
+}
+
+static void sift_up(struct ka_worker *kw, size_t i)
+{
+	struct kt_dctrl *dc = kw->heap[i];
+	while (i > 0) {
+		size_t p = (i - 1) / 2;
+		if (kw->heap[p]->ka.armed_ms <= dc->ka.armed_ms)
+			break;
+		heap_set(kw, i, kw->heap[p]);
+		i = p;
+	}
+	heap_set(kw, i, dc);
+}
+
+static void sift_down(struct ka_worker *kw, size_t i)
+{
+	struct kt_dctrl *dc = kw->heap[i];
+	for (;;) {
+		size_t l = 2 * i + 1, m = i;
+		uint64_t best = dc->ka.armed_ms;
+		if (l < kw->n && kw->heap[l]->ka.armed_ms < best) {
+			m = l;
+			best = kw->heap[l]->ka.armed_ms;
+		}
+		if (l + 1 < kw->n && kw->heap[l + 1]->ka.armed_ms < best)
+			m = l + 1;
+		if (m == i)
+			break;
+		heap_set(kw, i, kw->heap[m]);
+		i = m;
+	}
+	heap_set(kw, i, dc);
+}
+
+static int heap_insert(struct ka_worker *kw, struct kt_dctrl *dc, uint64_t at)
+{
+	if (kw->n == kw->cap) {
+		size_t cap = kw->cap ? kw->cap * 2 : 64;
+		struct kt_dctrl **v = realloc(kw->heap, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		kw->heap = v;
+		kw->cap = cap;
+	}
+	dc->ka.armed_ms = at;
+	kw->heap[kw->n] = dc;
+	dc->ka.heap_idx = kw->n++;
+	sift_up(kw, dc->ka.heap_idx);
+	return 0;
+}
+
+static void heap_remove(struct ka_worker *kw, struct kt_dctrl *dc)
+{
+	size_t i = dc->ka.heap_idx;
+	if (i == NOT_IN_HEAP)
+		return;
+	dc->ka.heap_idx = NOT_IN_HEAP;
+	dc->ka.armed_ms = 0;
+	struct kt_dctrl *last = kw->heap[--kw->n];
+	if (i == kw->n)
+		return;
+	heap_set(kw, i, last);
+	sift_up(kw, i);
+	sift_down(kw, last->ka.heap_idx);
+}
+
+/* Sets the timerfd to the heap's earliest entry, when that changed. */
+static void tfd_sync(struct ka_worker *kw)
+{
+	uint64_t at = kw->n ? kw->heap[0]->ka.armed_ms : 0;
+	if (at == kw->tfd_at)
+		return;
+	struct itimerspec its = { { 0, 0 }, { (time_t)(at / 1000), (long)(at % 1000) * 1000000L } };
+	if (timerfd_settime(kw->tfd, TFD_TIMER_ABSTIME, &its, NULL) < 0) {
+		kt_err("worker %u: keep-alive timerfd: %s", kw->w->id, strerror(errno));
+		return;
+	}
+	kw->tfd_at = at;
+}
+
+/* ---- evaluation and expiry -------------------------------------------- */
+
+/* Does traffic count for this controller's deadline right now? */
+static bool traffic_counts(const struct kt_ctrl *c)
+{
+	if (!c->kato_ms)
+		return c->ka_activity_ms != 0;
+	if (c->ka_pol && (c->ka_pol->set & KT_KAPOL_F_IGNORE_TRAFFIC) && c->ka_pol->ignore_traffic)
+		return false;
+	return c->ka_traffic_based;
+}
+
+static void ka_expire(struct kt_dctrl *dc, uint64_t now, uint64_t deadline, bool forced)
+{
+	struct kt_ctrl *c = &dc->c;
+	struct ka_worker *kw = kaw_of(dc);
+	bool activity = !c->kato_ms;
+	uint64_t last = c->ka_rearm_ms;
+	uint64_t traffic = atomic_load_explicit(&c->last_traffic_ms, memory_order_relaxed);
+	if (traffic_counts(c) && traffic > last)
+		last = traffic;
+
+	heap_remove(kw, dc);
+	dc->ka.expired = true;
+	kt_log_ctrl(KT_LOG_WARN, c,
+		    "%s: subsystem %s, KATO %u ms, %llu ms since the last re-arm, %llu ms after the deadline",
+		    forced ? "keep-alive expiry forced" : activity ? "discovery activity timeout" : "keep-alive timeout",
+		    c->subsys->nqn, activity ? c->ka_activity_ms : c->kato_ms,
+		    (unsigned long long)(now > last ? now - last : 0),
+		    (unsigned long long)(now > deadline ? now - deadline : 0));
+	if (tracing())
+		trace(c, "expiry", "\"kato_ms\":%u,\"activity\":%s,\"forced\":%s,\"deadline_ms\":%llu,"
+			"\"now_ms\":%llu,\"since_rearm_ms\":%llu,\"late_ms\":%llu",
+		      activity ? c->ka_activity_ms : c->kato_ms, activity ? "true" : "false",
+		      forced ? "true" : "false", (unsigned long long)deadline, (unsigned long long)now,
+		      (unsigned long long)(now > last ? now - last : 0),
+		      (unsigned long long)(now > deadline ? now - deadline : 0));
+	kt_ctrl_ka_expire(c);
+	kt_dctrl_close_queues(dc, true, forced ? "keep-alive expiry forced"
+					: activity ? "activity timeout" : "keep-alive timeout");
+}
+
+/* The heap entry of dc is due (it is out of the heap): expire or re-arm. */
+static void ka_check(struct ka_worker *kw, struct kt_dctrl *dc, uint64_t now)
+{
+	struct kt_ctrl *c = &dc->c;
+	uint64_t deadline = kt_ctrl_ka_deadline(c);
+	if (!deadline)
+		return;
+	if (now > deadline) {
+		ka_expire(dc, now, deadline, false);
+		return;
+	}
+	if (tracing() && traffic_counts(c)) {
+		uint64_t t = atomic_load_explicit(&c->last_traffic_ms, memory_order_relaxed);
+		if (t > c->ka_rearm_ms && t > dc->ka.traced_traffic_ms) {
+			dc->ka.traced_traffic_ms = t;
+			trace(c, "traffic_rearm", "\"traffic_ms\":%llu,\"deadline_ms\":%llu",
+			      (unsigned long long)t, (unsigned long long)deadline);
+		}
+	}
+	if (heap_insert(kw, dc, deadline + 1) < 0)
+		kt_err("ctrl %u: keep-alive timer: out of memory", c->cntlid);
+}
+
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct ka_worker *kw = arg;
+	uint64_t ticks;
+	if (read(fd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
+		kt_warn("worker %u: keep-alive timerfd read: %s", kw->w->id, strerror(errno));
+	kw->tfd_at = 0; /* it fired: disarmed */
+	uint64_t now = kt_now_ms();
+	while (kw->n && kw->heap[0]->ka.armed_ms <= now) {
+		struct kt_dctrl *dc = kw->heap[0];
+		heap_remove(kw, dc);
+		ka_check(kw, dc, now);
+	}
+	tfd_sync(kw);
+}
+
+void kt_dctrl_ka_update(struct kt_dctrl *dc)
+{
+	struct ka_worker *kw = kaw_of(dc);
+	if (!dc->ka.attached || dc->ka.expired || !kw)
+		return;
+	uint64_t deadline = kt_ctrl_ka_deadline(&dc->c);
+	uint64_t want = deadline ? deadline + 1 : 0;
+	if (!want) {
+		heap_remove(kw, dc);
+	} else if (dc->ka.heap_idx == NOT_IN_HEAP) {
+		if (heap_insert(kw, dc, want) < 0)
+			kt_err("ctrl %u: keep-alive timer: out of memory", dc->c.cntlid);
+	} else if (want < dc->ka.armed_ms) {
+		/* earlier: move up. Later: leave it; it fires early and re-arms. */
+		dc->ka.armed_ms = want;
+		sift_up(kw, dc->ka.heap_idx);
+	}
+	tfd_sync(kw);
+}
+
+int kt_keepalive_worker_init(struct kt_worker *w)
+{
+	struct ka_worker *kw = calloc(1, sizeof(*kw));
+	if (!kw || w->id >= MAX_WORKERS) {
+		free(kw);
+		return -ENOMEM;
+	}
+	kw->w = w;
+	kw->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (kw->tfd < 0) {
+		int e = errno;
+		free(kw);
+		return -e;
+	}
+	kw->ev = event_new(w->base, kw->tfd, EV_READ | EV_PERSIST, on_tick, kw);
+	if (!kw->ev || event_add(kw->ev, NULL) < 0) {
+		if (kw->ev)
+			event_free(kw->ev);
+		close(kw->tfd);
+		free(kw);
+		return -ENOMEM;
+	}
+	kaws[w->id] = kw;
+	return 0;
+}
+
+void kt_keepalive_worker_fini(struct kt_worker *w)
+{
+	struct ka_worker *kw = w->id < MAX_WORKERS ? kaws[w->id] : NULL;
+	if (!kw)
+		return;
+	kaws[w->id] = NULL;
+	event_free(kw->ev);
+	close(kw->tfd);
+	free(kw->heap);
+	free(kw);
+}
+
+/* ---- held Keep Alive completions -------------------------------------- */
+
+struct kt_ka_hold {
+	struct kt_ka_hold *next;
+	struct kt_dctrl *dc;
+	struct kt_slot *s;
+	uint16_t status;
+	kt_ka_complete_fn complete;
+	struct event *ev;           /* NULL: dropped, never completed */
+};
+
+static void unlink_hold(struct kt_ka_hold *h)
+{
+	for (struct kt_ka_hold **pp = &h->dc->ka.holds; *pp; pp = &(*pp)->next) {
+		if (*pp == h) {
+			*pp = h->next;
+			return;
+		}
+	}
+}
+
+static void on_hold_due(evutil_socket_t fd, short what, void *arg)
+{
+	struct kt_ka_hold *h = arg;
+	unlink_hold(h);
+	h->complete(h->s, h->status);
+	event_free(h->ev);
+	free(h);
+}
+
+static bool ka_policy_keep_alive(struct kt_dctrl *dc, struct kt_slot *s, uint16_t *status,
+				 kt_ka_complete_fn complete)
+{
+	struct kt_ctrl *c = &dc->c;
+	uint16_t before = *status;
+	uint32_t delay = 0;
+	enum kt_kapol_ka_action a = kt_kapol_keep_alive(c->ka_pol, status, &delay);
+	if (a == KT_KAPOL_KA_COMPLETE) {
+		if (*status != before && tracing())
+			trace(c, "policy", "\"action\":\"status\",\"status\":%u", *status);
+		return false;
+	}
+	struct kt_ka_hold *h = calloc(1, sizeof(*h));
+	if (!h)
+		return false;
+	h->dc = dc;
+	h->s = s;
+	h->status = *status;
+	h->complete = complete;
+	if (a == KT_KAPOL_KA_DELAY) {
+		struct timeval tv = { (time_t)(delay / 1000), (suseconds_t)(delay % 1000) * 1000 };
+		h->ev = evtimer_new(dc->admin_worker->base, on_hold_due, h);
+		if (!h->ev || evtimer_add(h->ev, &tv) < 0) {
+			if (h->ev)
+				event_free(h->ev);
+			free(h);
+			return false;
+		}
+	}
+	h->next = dc->ka.holds;
+	dc->ka.holds = h;
+	if (tracing())
+		trace(c, "policy", "\"action\":\"%s\",\"cid\":%u,\"delay_ms\":%u,\"status\":%u",
+		      a == KT_KAPOL_KA_DROP ? "drop" : "delay", s->cmd.sqe.cid, delay, *status);
+	return true;
+}
+
+bool kt_ka_after_admin(struct kt_dctrl *dc, struct kt_slot *s, uint16_t *status,
+		       kt_ka_complete_fn complete)
+{
+	const struct kt_sqe *sqe = &s->cmd.sqe;
+	struct kt_ctrl *c = &dc->c;
+	bool held = false;
+
+	if (sqe->opcode == nvme_admin_keep_alive) {
+		if (tracing())
+			trace(c, "keep_alive", "\"cid\":%u,\"status\":%u,\"rearm_ms\":%llu,\"kato_ms\":%u",
+			      sqe->cid, *status, (unsigned long long)c->ka_rearm_ms, c->kato_ms);
+		if (c->ka_pol && *status != KT_STATUS_DEFERRED)
+			held = ka_policy_keep_alive(dc, s, status, complete);
+	} else if (sqe->opcode == nvme_admin_set_features &&
+		   (le32toh(sqe->cdw10) & 0xffu) == NVME_FEAT_FID_KATO) {
+		if (tracing())
+			trace(c, "set_kato", "\"requested_ms\":%u,\"kato_ms\":%u,\"status\":%u",
+			      le32toh(sqe->cdw11), c->kato_ms, *status);
+	}
+	kt_dctrl_ka_update(dc);
+	return held;
+}
+
+/* ---- controller lifetime ---------------------------------------------- */
+
+/* Resolves the controller's policy from the rules (admin worker). */
+static void ka_resolve(struct kt_dctrl *dc, const char *action)
+{
+	struct kt_ctrl *c = &dc->c;
+	const struct kt_kapol *before = c->ka_pol;
+	struct kt_kapol p;
+	pthread_mutex_lock(&rules_lock);
+	bool any = rules.n && kt_kapol_resolve(&rules, c->cntlid, c->hostnqn, c->subsys->nqn, &p);
+	pthread_mutex_unlock(&rules_lock);
+	if (!any && !before)
+		return;
+	if (any && before && memcmp(&p, &dc->ka.pol, sizeof(p)) == 0)
+		return;
+	if (any)
+		dc->ka.pol = p;
+	kt_ctrl_ka_set_policy(c, any ? &dc->ka.pol : NULL);
+	kt_log_ctrl(KT_LOG_INFO, c, "keep-alive policy %s", any ? action : "cleared");
+	trace_policy(c, any ? action : "clear");
+}
+
+void kt_ka_attach(struct kt_dctrl *dc, uint32_t disc_activity_ms, uint64_t now)
+{
+	struct kt_ctrl *c = &dc->c;
+	dc->ka.heap_idx = NOT_IN_HEAP;
+	dc->ka.armed_ms = 0;
+	dc->ka.attached = true;
+	c->ka_traffic_based = tbkas;
+	if (c->discovery && !c->kato_ms)
+		c->ka_activity_ms = disc_activity_ms;
+	ka_resolve(dc, "attach");
+	if (tracing())
+		trace(c, "connect", "\"kato_req_ms\":%u,\"kato_ms\":%u,\"activity_ms\":%u,\"tbkas\":%s,"
+			"\"kas\":%u,\"now_ms\":%llu",
+		      c->kato_req_ms, c->kato_ms, c->ka_activity_ms, c->ka_traffic_based ? "true" : "false",
+		      kt_ctrl_kas(c), (unsigned long long)now);
+	kt_dctrl_ka_update(dc);
+}
+
+void kt_ka_detach(struct kt_dctrl *dc)
+{
+	struct ka_worker *kw = kaw_of(dc);
+	if (!dc->ka.attached)
+		return;
+	if (kw) {
+		heap_remove(kw, dc);
+		tfd_sync(kw);
+	}
+	dc->ka.attached = false;
+	while (dc->ka.holds) {
+		struct kt_ka_hold *h = dc->ka.holds;
+		dc->ka.holds = h->next;
+		if (h->ev)
+			event_free(h->ev);
+		free(h);
+	}
+}
+
+void kt_ka_teardown_done(struct kt_dctrl *dc)
+{
+	if (tracing())
+		trace(&dc->c, "teardown", "\"expired\":%s", dc->ka.expired ? "true" : "false");
+}
+
+/* ---- live rule changes and forced expiry ------------------------------ */
+
+struct scope_msg {
+	bool all;
+	struct kt_kapol_scope scope;
+	_Atomic unsigned refs;      /* one per worker it was posted to */
+};
+
+static void repolicy_one(struct kt_dctrl *dc, void *arg)
+{
+	struct kt_worker *w = arg;
+	if (dc->admin_worker != w || !dc->ka.attached || dc->ka.expired)
+		return;
+	ka_resolve(dc, "change");
+	kt_dctrl_ka_update(dc);
+}
+
+static void on_repolicy(struct kt_worker *w, void *arg)
+{
+	kt_target_foreach_ctrl(repolicy_one, w);
+}
+
+static void broadcast(kt_msg_fn fn, struct scope_msg *m)
+{
+	unsigned n = kt_workers_count();
+	if (m)
+		atomic_store(&m->refs, n ? n : 1);
+	for (unsigned i = 0; i < n; i++)
+		if (kt_worker_post(kt_worker_get(i), fn, m) < 0 && m &&
+		    atomic_fetch_sub(&m->refs, 1) == 1)
+			free(m);
+	if (!n)
+		free(m);
+}
+
+int kt_ka_policy_set(const struct kt_kapol_scope *s, const struct kt_kapol *p)
+{
+	pthread_mutex_lock(&rules_lock);
+	int rc = kt_kapol_set(&rules, s, p);
+	pthread_mutex_unlock(&rules_lock);
+	if (rc == 0)
+		broadcast(on_repolicy, NULL);
+	return rc;
+}
+
+int kt_ka_policy_get(const struct kt_kapol_scope *s, struct kt_kapol *p)
+{
+	pthread_mutex_lock(&rules_lock);
+	int rc = kt_kapol_get(&rules, s, p);
+	pthread_mutex_unlock(&rules_lock);
+	return rc;
+}
+
+int kt_ka_policy_clear(const struct kt_kapol_scope *s)
+{
+	pthread_mutex_lock(&rules_lock);
+	int rc = kt_kapol_clear(&rules, s);
+	pthread_mutex_unlock(&rules_lock);
+	if (rc == 0)
+		broadcast(on_repolicy, NULL);
+	return rc;
+}
+
+size_t kt_ka_policy_list(struct kt_kapol_rule *out, size_t max)
+{
+	pthread_mutex_lock(&rules_lock);
+	size_t n = rules.n;
+	for (size_t i = 0; i < n && i < max; i++)
+		out[i] = rules.rule[i];
+	pthread_mutex_unlock(&rules_lock);
+	return n;
+}
+
+struct force_arg {
+	struct kt_worker *w;
+	const struct scope_msg *m;
+};
+
+static void force_one(struct kt_dctrl *dc, void *arg)
+{
+	struct force_arg *f = arg;
+	struct kt_ctrl *c = &dc->c;
+	if (dc->admin_worker != f->w || !dc->ka.attached || dc->ka.expired)
+		return;
+	if (!f->m->all && !kt_kapol_scope_matches(&f->m->scope, c->cntlid, c->hostnqn, c->subsys->nqn))
+		return;
+	uint64_t now = kt_now_ms();
+	ka_expire(dc, now, now, true);
+	tfd_sync(kaw_of(dc));
+}
+
+static void on_force(struct kt_worker *w, void *arg)
+{
+	struct scope_msg *m = arg;
+	struct force_arg f = { w, m };
+	kt_target_foreach_ctrl(force_one, &f);
+	if (atomic_fetch_sub(&m->refs, 1) == 1)
+		free(m);
+}
+
+int kt_ka_force_expiry(const struct kt_kapol_scope *s)
+{
+	struct scope_msg *m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	m->all = !s;
+	if (s)
+		m->scope = *s;
+	broadcast(on_force, m);
+	return 0;
+}
+
+/* ---- configuration ---------------------------------------------------- */
+
+int kt_keepalive_configure(const struct kt_cfg_daemon *d, char *err, size_t errlen)
+{
+	tbkas = d->tbkas;
+	if (d->tcp_ka_idle_s)
+		tcp_idle_s = (int)d->tcp_ka_idle_s;
+	if (d->tcp_ka_interval_s)
+		tcp_intvl_s = (int)d->tcp_ka_interval_s;
+	if (d->tcp_ka_count)
+		tcp_cnt = (int)d->tcp_ka_count;
+	pthread_mutex_lock(&rules_lock);
+	kt_kapol_clear(&rules, NULL);
+	int rc = 0;
+	for (size_t i = 0; i < d->n_ka_rules && !rc; i++)
+		if ((rc = kt_kapol_set(&rules, &d->ka_rules[i].scope, &d->ka_rules[i].pol)) < 0)
+			snprintf(err, errlen, "katod.keepalive.policy[%zu]: %s", i,
+				 rc == -ENOSPC ? "too many rules" : "invalid rule");
+	pthread_mutex_unlock(&rules_lock);
+	if (rc)
+		return rc;
+	if (d->ka_trace && (rc = kt_ka_trace_set(d->ka_trace)) < 0) {
+		snprintf(err, errlen, "katod.keepalive.trace: %s: %s", d->ka_trace, strerror(-rc));
+		return rc;
+	}
+	return 0;
+}
+
+void kt_keepalive_fini(void)
+{
+	kt_ka_trace_set(NULL);
+	pthread_mutex_lock(&rules_lock);
+	kt_kapol_clear(&rules, NULL);
+	pthread_mutex_unlock(&rules_lock);
+}

@@ -1,0 +1,538 @@
+/*
+ * rpc.c - the control socket's methods (see rpc.h): read-only reports of
+ * the live target (ports, subsystems, namespaces, hosts, controllers,
+ * counters), disconnecting a controller, and the running configuration as
+ * nvmetcli JSON.
+ *
+ * The ports, subsystems and namespaces do not change while katod runs
+ * (live changes are phase 2 of the control issue), so they are read without
+ * a lock; controllers come from kt_target_ctrls_snapshot. config.save
+ * answers the configuration katod was started with, which is the running
+ * one as long as nothing changes it live; command-line overrides (-w, -l,
+ * -s) are not part of it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <json-c/json.h>
+#include "config/config.h"
+#include "daemon/backend.h"
+#include "daemon/log.h"
+#include "daemon/rpc.h"
+#include "daemon/target.h"
+#include "daemon/worker.h"
+#include "proto/model.h"
+
+static struct kt_config *running;
+static uint64_t started_ms;
+
+void kt_rpc_set_config(struct kt_config *cfg)
+{
+	kt_config_free(running);
+	running = cfg;
+	started_ms = kt_now_ms();
+}
+
+/* ---- helpers ---------------------------------------------------------- */
+
+#define FAIL(code, ...) (snprintf(msg, msglen, __VA_ARGS__), (code))
+
+/* params must be absent, null or an object whose keys are all in `keys`. */
+static int check_params(struct json_object *params, const char *const keys[], char *msg, size_t msglen)
+{
+	if (!params)
+		return 0;
+	if (!json_object_is_type(params, json_type_object))
+		return FAIL(KT_RPC_INVALID_PARAMS, "params must be an object (by-name parameters)");
+	json_object_object_foreach(params, key, val) {
+		(void)val;
+		bool ok = false;
+		for (size_t i = 0; keys[i] && !ok; i++)
+			ok = !strcmp(keys[i], key);
+		if (!ok) {
+			char list[256] = "";
+			for (size_t i = 0; keys[i]; i++)
+				snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "",
+					 keys[i]);
+			return FAIL(KT_RPC_INVALID_PARAMS, "unknown parameter \"%s\" (this method takes %s)", key,
+				    keys[0] ? list : "none");
+		}
+	}
+	return 0;
+}
+
+/* An optional string parameter: 1 and *out when present, 0 when absent. */
+static int opt_string(struct json_object *params, const char *key, const char **out, char *msg, size_t msglen)
+{
+	struct json_object *v;
+	if (!params || !json_object_object_get_ex(params, key, &v) || json_object_is_type(v, json_type_null))
+		return 0;
+	if (!json_object_is_type(v, json_type_string))
+		return FAIL(KT_RPC_INVALID_PARAMS, "parameter \"%s\" must be a string", key);
+	*out = json_object_get_string(v);
+	return 1;
+}
+
+/* An optional integer parameter in [lo, hi]. */
+static int opt_uint(struct json_object *params, const char *key, int64_t lo, int64_t hi, int64_t *out,
+		    char *msg, size_t msglen)
+{
+	struct json_object *v;
+	if (!params || !json_object_object_get_ex(params, key, &v) || json_object_is_type(v, json_type_null))
+		return 0;
+	if (!json_object_is_type(v, json_type_int))
+		return FAIL(KT_RPC_INVALID_PARAMS, "parameter \"%s\" must be an integer", key);
+	errno = 0;
+	int64_t x = json_object_get_int64(v);
+	if (errno || x < lo || x > hi)
+		return FAIL(KT_RPC_INVALID_PARAMS, "parameter \"%s\" is out of range (%lld..%lld)", key,
+			    (long long)lo, (long long)hi);
+	*out = x;
+	return 1;
+}
+
+static void put(struct json_object *o, const char *key, struct json_object *v)
+{
+	json_object_object_add(o, key, v);
+}
+
+static void put_str(struct json_object *o, const char *key, const char *s)
+{
+	put(o, key, json_object_new_string(s ? s : ""));
+}
+
+static void put_u64(struct json_object *o, const char *key, uint64_t v)
+{
+	/* json-c 0.16 has uint64 objects; they print as unsigned */
+	put(o, key, json_object_new_uint64(v));
+}
+
+static void hex(char *out, const uint8_t *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		sprintf(out + 2 * i, "%02x", b[i]);
+}
+
+static void uuid_str(char out[37], const uint8_t b[16])
+{
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
+		 b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
+static const char *adrfam_name(uint8_t a)
+{
+	return a == NVMF_ADDR_FAMILY_IP6 ? "ipv6" : "ipv4";
+}
+
+static const char *treq_name(uint8_t t)
+{
+	return t == NVMF_TREQ_REQUIRED ? "required" : t == NVMF_TREQ_NOT_REQUIRED ? "not required"
+										   : "not specified";
+}
+
+static struct kt_subsys *find_subsys(const char *nqn)
+{
+	struct kt_target *t = kt_target_get();
+	if (!strcmp(nqn, t->disc.nqn))
+		return &t->disc;
+	return kt_target_find_subsys(t, nqn);
+}
+
+static const struct kt_cfg_ns *cfg_ns(const char *subnqn, uint32_t nsid)
+{
+	for (size_t i = 0; running && i < running->n_subsys; i++) {
+		const struct kt_cfg_subsys *s = &running->subsys[i];
+		if (strcmp(s->nqn, subnqn))
+			continue;
+		for (size_t k = 0; k < s->n_ns; k++)
+			if (s->ns[k].nsid == nsid)
+				return &s->ns[k];
+	}
+	return NULL;
+}
+
+/* ---- methods ---------------------------------------------------------- */
+
+typedef int (*method_fn)(struct json_object *params, struct json_object **result, char *msg, size_t msglen);
+
+static int m_version(struct json_object *params, struct json_object **result, char *msg, size_t msglen)
+{
+	static const char *const keys[] = { NULL };
+	int r = check_params(params, keys, msg, msglen);
+	if (r)
+		return r;
+	struct json_object *o = json_object_new_object();
+	put_str(o, "name", "katod");
+	put_str(o, "version", KATO_VERSION);
+	put(o, "pid", json_object_new_int((int)getpid()));
+	put_u64(o, "uptime_ms", kt_now_ms() - started_ms);
+	put(o, "workers", json_object_new_int((int)kt_workers_count()));
+	struct json_object *m = json_object_new_array();
+	for (size_t i = 0; kt_rpc_methods[i]; i++)
+		json_object_array_add(m, json_object_new_string(kt_rpc_methods[i]));
+	put(o, "methods", m);
+	*result = o;
+	return 0;
+}
+
+static int m_ports_list(struct json_object *params, struct json_object **result, char *msg, size_t msglen)
+{
+	static const char *const keys[] = { "portid", NULL };
+	int64_t portid = -1;
+	int r = check_params(params, keys, msg, msglen);
+	if (r || (r = opt_uint(params, "portid", 0, 65535, &portid, msg, msglen)) < 0)
+		return r;
+	const struct kt_target *t = kt_target_get();
+	struct json_object *a = json_object_new_array();
+	for (size_t i = 0; i < t->n_ports; i++) {
+		const struct kt_port *p = &t->ports[i];
+		if (portid >= 0 && p->portid != portid)
+			continue;
+		struct json_object *o = json_object_new_object();
+		put(o, "portid", json_object_new_int(p->portid));
+		put_str(o, "trtype", "tcp");
+		put_str(o, "adrfam", adrfam_name(p->adrfam));
+		put_str(o, "traddr", p->traddr);
+		put_str(o, "trsvcid", p->trsvcid);
+		put_str(o, "treq", treq_name(p->treq));
+		put(o, "inline_data_size", json_object_new_int64(p->inline_data_size));
+		struct json_object *s = json_object_new_array();
+		for (size_t k = 0; k < p->n_subsys; k++)
+			json_object_array_add(s, json_object_new_string(p->subsys[k]->nqn));
+		put(o, "subsystems", s);
+		json_object_array_add(a, o);
+	}
+	if (portid >= 0 && json_object_array_length(a) == 0) {
+		json_object_put(a);
+		return FAIL(KT_RPC_NOT_FOUND, "no port %lld", (long long)portid);
+	}
+	*result = a;
+	return 0;
+}
+
+static size_t count_ctrls(const struct kt_ctrl_info *v, size_t n, const char *nqn)
+{
+	size_t c = 0;
+	for (size_t i = 0; i < n; i++)
+		c += !strcmp(v[i].subnqn, nqn);
+	return c;
+}
+
+static struct json_object *subsys_json(const struct kt_subsys *s, const struct kt_ctrl_info *v, size_t nv)
+{
+	const struct kt_target *t = kt_target_get();
+	struct json_object *o = json_object_new_object();
+	char ver[16];
+	put_str(o, "nqn", s->nqn);
+	put(o, "discovery", json_object_new_boolean(s->discovery));
+	put_str(o, "serial", s->serial);
+	put_str(o, "model", s->model);
+	put_str(o, "firmware", s->firmware);
+	if (s->version & 0xff)
+		snprintf(ver, sizeof(ver), "%u.%u.%u", s->version >> 16, (s->version >> 8) & 0xff, s->version & 0xff);
+	else
+		snprintf(ver, sizeof(ver), "%u.%u", s->version >> 16, (s->version >> 8) & 0xff);
+	put_str(o, "version", ver);
+	put(o, "allow_any_host", json_object_new_boolean(s->allow_any_host));
+	struct json_object *h = json_object_new_array();
+	for (size_t i = 0; i < s->n_hosts; i++)
+		json_object_array_add(h, json_object_new_string(s->hosts[i]));
+	put(o, "allowed_hosts", h);
+	put(o, "cntlid_min", json_object_new_int(s->cntlid_min));
+	put(o, "cntlid_max", json_object_new_int(s->cntlid_max));
+	put(o, "namespaces", json_object_new_int64((int64_t)s->n_ns));
+	struct json_object *p = json_object_new_array();
+	for (size_t i = 0; i < t->n_ports; i++)
+		if (s->discovery || kt_port_has_subsys(&t->ports[i], s))
+			json_object_array_add(p, json_object_new_int(t->ports[i].portid));
+	put(o, "ports", p);
+	put(o, "controllers", json_object_new_int64((int64_t)count_ctrls(v, nv, s->nqn)));
+	return o;
+}
+
+static int m_subsystems_list(struct json_object *params, struct json_object **result, char *msg, size_t msglen)
+{
+	static const char *const keys[] = { "nqn", NULL };
+	const char *nqn = NULL;
+	int r = check_params(params, keys, msg, msglen);
+	if (r || (r = opt_string(params, "nqn", &nqn, msg, msglen)) < 0)
+		return r;
+	struct kt_target *t = kt_target_get();
+	struct kt_subsys *one = NULL;
+	if (nqn && !(one = find_subsys(nqn)))
+		return FAIL(KT_RPC_NOT_FOUND, "no subsystem \"%s\"", nqn);
+	struct kt_ctrl_info *v;
+	size_t nv;
+	if (kt_target_ctrls_snapshot(&v, &nv, kt_now_ms()) < 0)
+		return FAIL(KT_RPC_INTERNAL, "out of memory");
+	struct json_object *a = json_object_new_array();
+	if (one) {
+		json_object_array_add(a, subsys_json(one, v, nv));
+	} else {
+		json_object_array_add(a, subsys_json(&t->disc, v, nv));
+		for (size_t i = 0; i < t->n_subsys; i++)
+			json_object_array_add(a, subsys_json(&t->subsys[i], v, nv));
+	}
+	free(v);
+	*result = a;
+	return 0;
+}
+
+static struct json_object *ns_json(const struct kt_subsys *s, const struct kt_ns *ns)
+{
+	struct json_object *o = json_object_new_object();
+	char b[40];
+	put_str(o, "subsystem", s->nqn);
+	put(o, "nsid", json_object_new_int64(ns->nsid));
+	put(o, "enabled", json_object_new_boolean(ns->enabled));
+	const struct kt_backend *be = ns->backend;
+	put_str(o, "backend", be ? be->ops->name : "none");
+	const struct kt_cfg_ns *cn = cfg_ns(s->nqn, ns->nsid);
+	if (cn && cn->path)
+		put_str(o, "path", cn->path);
+	put_u64(o, "size", be ? be->size : 0);
+	put(o, "block_size", json_object_new_int(1 << ns->lba_shift));
+	put_u64(o, "blocks", ns->nblocks);
+	hex(b, ns->nguid, 16);
+	put_str(o, "nguid", b);
+	uuid_str(b, ns->uuid);
+	put_str(o, "uuid", b);
+	put(o, "volatile_write_cache", json_object_new_boolean(ns->vwc));
+	put(o, "discard", json_object_new_boolean(ns->can_discard));
+	put(o, "ana_grpid", json_object_new_int64(ns->anagrpid));
+	return o;
+}
+
+static int m_namespaces_list(struct json_object *params, struct json_object **result, char *msg, size_t msglen)
+{
+	static const char *const keys[] = { "subsystem", "nsid", NULL };
+	const char *nqn = NULL;
+	int64_t nsid = -1;
+	int r = check_params(params, keys, msg, msglen);
+	if (r || (r = opt_string(params, "subsystem", &nqn, msg, msglen)) < 0 ||
+	    (r = opt_uint(params, "nsid", 1, 0xfffffffe, &nsid, msg, msglen)) < 0)
+		return r;
+	if (nsid >= 0 && !nqn)
+		return FAIL(KT_RPC_INVALID_PARAMS, "parameter \"nsid\" needs \"subsystem\"");
+	struct kt_target *t = kt_target_get();
+	if (nqn && !kt_target_find_subsys(t, nqn))
+		return FAIL(KT_RPC_NOT_FOUND, "no subsystem \"%s\"", nqn);
+	struct json_object *a = json_object_new_array();
+	for (size_t i = 0; i < t->n_subsys; i++) {
+		const struct kt_subsys *s = &t->subsys[i];
+		if (nqn && strcmp(nqn, s->nqn))
+			continue;
+		for (size_t k = 0; k < s->n_ns; k++)
+			if (nsid < 0 || s->ns[k].nsid == nsid)
+				json_object_array_add(a, ns_json(s, &s->ns[k]));
+	}
+	if (nsid >= 0 && json_object_array_length(a) == 0) {
+		json_object_put(a);
+		return FAIL(KT_RPC_NOT_FOUND, "subsystem \"%s\" has no namespace %lld", nqn, (long long)nsid);
+	}
+	*result = a;
+	return 0;
+}
+
+static int m_hosts_list(struct json_object *params, struct json_object **result, char *msg, size_t msglen)
+{
+	static const char *const keys[] = { NULL };
+	int r = check_params(params, keys, msg, msglen);
+	if (r)
+		return r;
+	const struct kt_target *t = kt_target_get();
+	struct json_object *a = json_object_new_array();
+	for (size_t i = 0; running && i < running->n_hosts; i++) {
+		const char *h = running->hosts[i];
+		struct json_object *o = json_object_new_object();
+		put_str(o, "nqn", h);
+		struct json_object *in = json_object_new_array();
+		for (size_t k = 0; k < t->n_subsys; k++)
+			for (size_t j = 0; j < t->subsys[k].n_hosts; j++)
+				if (!strcmp(t->subsys[k].hosts[j], h))
+					json_object_array_add(in, json_object_new_string(t->subsys[k].nqn));
+		put(o, "allowed_in", in);
+		json_object_array_add(a, o);
+	}
+	*result = a;
+	return 0;
+}
+
+static struct json_object *ctrl_json(const struct kt_ctrl_info *e)
+{
+	struct json_object *o = json_object_new_object();
+	char b[40];
+	put(o, "cntlid", json_object_new_int(e->cntlid));
+	put_str(o, "subsystem", e->subnqn);
+	put(o, "discovery", json_object_new_boolean(e->discovery));
+	put_str(o, "hostnqn", e->hostnqn);
+	uuid_str(b, e->hostid);
+	put_str(o, "hostid", b);
+	put_str(o, "peer", e->peer);
+	put(o, "portid", json_object_new_int(e->portid));
+	put(o, "queues", json_object_new_int64(e->queues));
+	put(o, "io_queues", json_object_new_int64(e->io_queues));
+	put(o, "kato_ms", json_object_new_int64(e->kato_ms));
+	put(o, "traffic_based_keep_alive", json_object_new_boolean(e->traffic_based));
+	put_u64(o, "ms_since_keep_alive", e->ms_since_keepalive);
+	put(o, "ms_since_traffic", e->ms_since_traffic == UINT64_MAX ? NULL : json_object_new_uint64(e->ms_since_traffic));
+	put_u64(o, "age_ms", e->age_ms);
+	put(o, "enabled", json_object_new_boolean(e->cc & 1u));
+	put(o, "ready", json_object_new_boolean(e->csts & 1u));
+	put(o, "fatal", json_object_new_boolean(e->csts & 2u));
+	return o;
+}
+
+static struct json_object *counters_json(const struct kt_ctrl_info *e)
+{
+	struct json_object *o = json_object_new_object();
+	put(o, "cntlid", json_object_new_int(e->cntlid));
+	put_str(o, "subsystem", e->subnqn);
+	put_str(o, "hostnqn", e->hostnqn);
+	put_u64(o, "read_commands", e->host_reads);
+	put_u64(o, "write_commands", e->host_writes);
+	put_u64(o, "bytes_read", e->bytes_read);
+	put_u64(o, "bytes_written", e->bytes_written);
+	put_u64(o, "errors", e->errors);
+	return o;
+}
+
+/* controllers.list and counters: the same selection, two views. */
+static int list_ctrls(struct json_object *params, struct json_object **result, char *msg, size_t msglen,
+		      struct json_object *(*view)(const struct kt_ctrl_info *))
+{
+	static const char *const keys[] = { "subsystem", "cntlid", NULL };
+	const char *nqn = NULL;
+	int64_t cntlid = -1;
+	int r = check_params(params, keys, msg, msglen);
+	if (r || (r = opt_string(params, "subsystem", &nqn, msg, msglen)) < 0 ||
+	    (r = opt_uint(params, "cntlid", 0, 0xffff, &cntlid, msg, msglen)) < 0)
+		return r;
+	if (nqn && !find_subsys(nqn))
+		return FAIL(KT_RPC_NOT_FOUND, "no subsystem \"%s\"", nqn);
+	struct kt_ctrl_info *v;
+	size_t nv;
+	if (kt_target_ctrls_snapshot(&v, &nv, kt_now_ms()) < 0)
+		return FAIL(KT_RPC_INTERNAL, "out of memory");
+	struct json_object *a = json_object_new_array();
+	for (size_t i = nv; i-- > 0;) { /* oldest first */
+		if ((nqn && strcmp(nqn, v[i].subnqn)) || (cntlid >= 0 && v[i].cntlid != cntlid))
+			continue;
+		json_object_array_add(a, view(&v[i]));
+	}
+	free(v);
+	if (cntlid >= 0 && json_object_array_length(a) == 0) {
+		json_object_put(a);
+		return FAIL(KT_RPC_NOT_FOUND, "no controller %lld%s%s", (long long)cntlid,
+			    nqn ? " in subsystem " : "", nqn ? nqn : "");
+	}
+	*result = a;
+	return 0;
+}
+
+static int m_controllers_list(struct json_object *params, struct json_object **result, char *msg, size_t msglen)
+{
+	return list_ctrls(params, result, msg, msglen, ctrl_json);
+}
+
+static int m_counters(struct json_object *params, struct json_object **result, char *msg, size_t msglen)
+{
+	struct json_object *a = NULL;
+	int r = list_ctrls(params, &a, msg, msglen, counters_json);
+	if (r)
+		return r;
+	/* an object, so that per-subsystem and per-namespace counters can join */
+	*result = json_object_new_object();
+	put(*result, "controllers", a);
+	return 0;
+}
+
+static int m_controllers_disconnect(struct json_object *params, struct json_object **result, char *msg,
+				    size_t msglen)
+{
+	static const char *const keys[] = { "cntlid", "subsystem", NULL };
+	const char *nqn = NULL;
+	int64_t cntlid = -1;
+	int r = check_params(params, keys, msg, msglen);
+	if (r || (r = opt_string(params, "subsystem", &nqn, msg, msglen)) < 0 ||
+	    (r = opt_uint(params, "cntlid", 0, 0xffff, &cntlid, msg, msglen)) < 0)
+		return r;
+	if (cntlid < 0)
+		return FAIL(KT_RPC_INVALID_PARAMS, "parameter \"cntlid\" is missing");
+	if (nqn && !find_subsys(nqn))
+		return FAIL(KT_RPC_NOT_FOUND, "no subsystem \"%s\"", nqn);
+	r = kt_target_disconnect(nqn, (uint16_t)cntlid, "disconnected through the control socket");
+	if (r == -ENOENT)
+		return FAIL(KT_RPC_NOT_FOUND, "no controller %lld%s%s", (long long)cntlid,
+			    nqn ? " in subsystem " : "", nqn ? nqn : "");
+	if (r == -ENOTUNIQ)
+		return FAIL(KT_RPC_INVALID_PARAMS,
+			    "controller %lld exists in more than one subsystem: give \"subsystem\"", (long long)cntlid);
+	if (r < 0)
+		return FAIL(KT_RPC_INTERNAL, "%s", strerror(-r));
+	*result = json_object_new_object();
+	put(*result, "cntlid", json_object_new_int((int)cntlid));
+	put(*result, "disconnected", json_object_new_boolean(1));
+	return 0;
+}
+
+static int m_config_save(struct json_object *params, struct json_object **result, char *msg, size_t msglen)
+{
+	static const char *const keys[] = { NULL };
+	int r = check_params(params, keys, msg, msglen);
+	if (r)
+		return r;
+	if (!running)
+		return FAIL(KT_RPC_INTERNAL, "no configuration is held");
+	char *text = NULL;
+	r = kt_config_to_json(running, &text);
+	if (r < 0)
+		return FAIL(KT_RPC_INTERNAL, "cannot write the configuration: %s", strerror(-r));
+	struct json_object *cfg = json_tokener_parse(text);
+	free(text);
+	if (!cfg)
+		return FAIL(KT_RPC_INTERNAL, "the configuration did not parse back");
+	*result = json_object_new_object();
+	put(*result, "config", cfg);
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	method_fn fn;
+} methods[] = {
+	{ "version", m_version },
+	{ "ports.list", m_ports_list },
+	{ "subsystems.list", m_subsystems_list },
+	{ "namespaces.list", m_namespaces_list },
+	{ "hosts.list", m_hosts_list },
+	{ "controllers.list", m_controllers_list },
+	{ "controllers.disconnect", m_controllers_disconnect },
+	{ "counters", m_counters },
+	{ "config.save", m_config_save },
+};
+#define N_METHODS (sizeof(methods) / sizeof(methods[0]))
+
+const char *const kt_rpc_methods[] = {
+	"version", "ports.list", "subsystems.list", "namespaces.list", "hosts.list",
+	"controllers.list", "controllers.disconnect", "counters", "config.save", NULL,
+};
+
+int kt_rpc_call(const char *method, struct json_object *params, struct json_object **result,
+		char *msg, size_t msglen)
+{
+	*result = NULL;
+	for (size_t i = 0; i < N_METHODS; i++) {
+		if (!strcmp(methods[i].name, method)) {
+			int r = methods[i].fn(params, result, msg, msglen);
+			if (r == 0 && !*result)
+				r = FAIL(KT_RPC_INTERNAL, "out of memory");
+			return r;
+		}
+	}
+	return FAIL(KT_RPC_NO_METHOD, "no method \"%s\" (katod %s has: version, ports.list, subsystems.list, "
+		    "namespaces.list, hosts.list, controllers.list, controllers.disconnect, counters, config.save)",
+		    method, KATO_VERSION);
+}
