@@ -25,8 +25,20 @@
 struct listener {
 	int fd;
 	struct event *ev;
+	struct event *resume;      /* re-enables accepting after running out of descriptors */
 	const struct kt_port *port;
 };
+
+/* Out of file descriptors: the pending connection stays in the backlog and
+ * the listening socket stays readable, so accepting again at once would spin.
+ * Pause this port for a moment and say so once per pause. */
+#define ACCEPT_PAUSE_MS 100
+
+static void on_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct listener *l = arg;
+	event_add(l->ev, NULL);
+}
 
 static struct listener *listeners;
 static size_t nr_listeners;
@@ -86,8 +98,15 @@ static void on_accept(evutil_socket_t fd, short what, void *arg)
 	for (int i = 0; i < 64; i++) {
 		int c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (c < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+				kt_warn("accept on port %u: %s: pausing accepts for %d ms", l->port->portid,
+					strerror(errno), ACCEPT_PAUSE_MS);
+				struct timeval tv = { 0, ACCEPT_PAUSE_MS * 1000 };
+				event_del(l->ev);
+				evtimer_add(l->resume, &tv);
+			} else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
 				kt_warn("accept on port %u: %s", l->port->portid, strerror(errno));
+			}
 			return;
 		}
 		struct handoff *h = malloc(sizeof(*h));
@@ -136,6 +155,7 @@ static int listen_one(struct event_base *base, struct listener *l, const struct 
 	l->fd = fd;
 	l->port = p;
 	l->ev = event_new(base, fd, EV_READ | EV_PERSIST, on_accept, l);
+	l->resume = evtimer_new(base, on_resume, l);
 	event_add(l->ev, NULL);
 	kt_info("listening on %s:%s (port %u, %zu subsystem%s)%s", p->traddr, p->trsvcid, p->portid,
 		p->n_subsys, p->n_subsys == 1 ? "" : "s", adopted ? " on a socket passed by systemd" : "");
@@ -179,6 +199,7 @@ void kt_listeners_stop(void)
 {
 	for (size_t i = 0; i < nr_listeners; i++) {
 		event_free(listeners[i].ev);
+		event_free(listeners[i].resume);
 		close(listeners[i].fd);
 	}
 	free(listeners);

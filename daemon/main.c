@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <event2/event.h>
+#include <sys/resource.h>
 #include <systemd/sd-daemon.h>
 #include "config/config.h"
 #include "daemon/backend.h"
@@ -238,6 +239,13 @@ int main(int argc, char **argv)
 		return EXIT_CONFIG;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	/* Every queue is a descriptor: take all the descriptors we are allowed. */
+	struct rlimit nofile;
+	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+		nofile.rlim_cur = nofile.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &nofile) < 0)
+			kt_warn("cannot raise the open-file limit: %s", strerror(errno));
+	}
 
 	rc = kt_target_build(cfg, err, sizeof(err));
 	if (rc < 0) {
