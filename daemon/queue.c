@@ -4,8 +4,10 @@
  *   WAIT_ICREQ --ICReq--> WAIT_CONNECT --Connect--> LIVE --close--> CLOSED
  *        any state --protocol error--> TERMINATING (C2HTermReq) --> CLOSED
  *
- * Receive: one read per wake-up into rxbuf, parsed by proto's kt_rx_feed
- * into PDUs; in-capsule and H2CData payloads are copied once, from rxbuf
+ * Receive: one read per wake-up into the worker's receive buffer (shared
+ * by its queues: nothing refers to it once a read is parsed), parsed by
+ * proto's kt_rx_feed into PDUs; in-capsule and H2CData payloads are copied
+ * once, from that buffer
  * into the command's buffer, except the rest of a large payload that a
  * read left unfinished, which the next read places directly (rx_read). Commands run through proto's handlers and the
  * backends; reads of RAM namespaces are sent from the namespace memory
@@ -29,7 +31,6 @@
 #include "daemon/worker.h"
 #include "proto/fabrics.h"
 
-#define RXBUF_LEN (256 * 1024)
 #define TX_IOV_MAX 64
 #define NO_SLOT UINT16_MAX
 #define BOOT_TTAG 0xfffe
@@ -49,7 +50,6 @@ static void queue_free(struct kt_queue *q)
 		free(q->slots[i].buf);
 	free(q->slots);
 	free(q->boot.buf);
-	free(q->rxbuf);
 	event_free(q->rd_ev);
 	event_free(q->wr_ev);
 	event_free(q->tx_ev);
@@ -828,8 +828,8 @@ static const struct kt_rx_ops rx_ops = { .header = rx_header, .pdu = rx_pdu };
 /* Payload straight into the command's buffer: when the parser is part-way
  * through a large payload (an H2CData PDU, or in-capsule data) whose
  * destination it knows, the rest of it is read directly there, and what
- * follows into rxbuf, with one readv. The payload's last byte is left to
- * the rxbuf side, so that kt_rx_feed sees it and completes the PDU itself;
+ * follows into the worker's buffer, with one readv. The payload's last byte is left to
+ * the buffered side, so that kt_rx_feed sees it and completes the PDU itself;
  * the bytes placed directly are accounted here as the parser would (its
  * data count, and the running data digest). Returns the bytes read into
  * the payload through *direct and the readv result. */
@@ -837,20 +837,19 @@ static const struct kt_rx_ops rx_ops = { .header = rx_header, .pdu = rx_pdu };
 
 static ssize_t rx_read(struct kt_queue *q, size_t *direct)
 {
-	struct kt_rx *rx = &q->rx;
+	struct kt_worker *w = q->worker;
+	size_t remaining = 0;
+	uint8_t *dst = kt_rx_data_dst(&q->rx, &remaining);
 	*direct = 0;
-	if (rx->state != KT_RX_DATA || !rx->data || rx->data_len - rx->data_got <= RX_DIRECT_MIN)
-		return read(q->fd, q->rxbuf, q->rxbuf_len);
-	uint8_t *dst = rx->data + rx->data_got;
-	size_t want = rx->data_len - rx->data_got - 1;
-	struct iovec iov[2] = { { dst, want }, { q->rxbuf, q->rxbuf_len } };
+	if (!dst || remaining <= RX_DIRECT_MIN)
+		return read(q->fd, w->rxbuf, w->rxbuf_len);
+	size_t want = remaining - 1;
+	struct iovec iov[2] = { { dst, want }, { w->rxbuf, w->rxbuf_len } };
 	ssize_t n = readv(q->fd, iov, 2);
 	if (n <= 0)
 		return n;
 	*direct = (size_t)n < want ? (size_t)n : want;
-	if (rx->hdr[1] & KT_PDU_F_DDGST)
-		rx->crc = kt_crc32c_update(rx->crc, dst, *direct);
-	rx->data_got += (uint32_t)*direct;
+	kt_rx_data_placed(&q->rx, *direct);
 	return n;
 }
 
@@ -873,7 +872,7 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 		}
 		struct kt_pdu_err err = { 0, 0 };
 		size_t buffered = (size_t)n - direct;
-		if (buffered && kt_rx_feed(&q->rx, &rx_ops, q, q->rxbuf, buffered, &err) < 0) {
+		if (buffered && kt_rx_feed(&q->rx, &rx_ops, q, q->worker->rxbuf, buffered, &err) < 0) {
 			/* FES 0: nothing to answer (a malformed H2CTermReq, or the
 			 * queue already closed in a callback): just close */
 			if (err.fes)
@@ -882,7 +881,7 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 				queue_close(q, "transport closed by host");
 			break;
 		}
-		if (buffered < q->rxbuf_len)
+		if (buffered < q->worker->rxbuf_len)
 			break;
 	}
 	queue_put(q);
@@ -938,8 +937,6 @@ void kt_queue_accept(struct kt_worker *w, int fd, const struct kt_port *port)
 									 : KT_ADMIN_ICD_BYTES;
 	kt_rx_init(&q->rx, &q->params);
 	slot_init(q, &q->boot, BOOT_TTAG);
-	q->rxbuf_len = RXBUF_LEN;
-	q->rxbuf = malloc(q->rxbuf_len);
 	q->rd_ev = event_new(w->base, fd, EV_READ | EV_PERSIST, on_read, q);
 	q->wr_ev = event_new(w->base, fd, EV_WRITE, on_tx, q);
 	q->tx_ev = event_new(w->base, -1, 0, on_tx, q);
@@ -948,7 +945,7 @@ void kt_queue_accept(struct kt_worker *w, int fd, const struct kt_port *port)
 	if (w->queues)
 		w->queues->w_prev = q;
 	w->queues = q;
-	if (!q->rxbuf || !q->rd_ev || !q->wr_ev || !q->tx_ev) {
+	if (!q->rd_ev || !q->wr_ev || !q->tx_ev) {
 		kt_err("%s: out of memory accepting a connection", q->peer);
 		q->state = KT_Q_CLOSED;
 		close(fd);

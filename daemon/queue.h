@@ -74,8 +74,6 @@ struct kt_queue {
 
 	struct kt_tcp_params params;
 	struct kt_rx rx;
-	uint8_t *rxbuf;
-	uint32_t rxbuf_len;
 
 	uint16_t qid;
 	uint16_t sqsize;          /* zero-based */

@@ -103,7 +103,10 @@ int kt_workers_start(unsigned n)
 		pthread_mutex_init(&w->msg_lock, NULL);
 		w->base = event_base_new();
 		w->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-		if (!w->base || w->efd < 0)
+		/* one receive buffer per worker: a read carries many PDUs */
+		w->rxbuf_len = KT_WORKER_RXBUF;
+		w->rxbuf = malloc(w->rxbuf_len);
+		if (!w->base || w->efd < 0 || !w->rxbuf)
 			return -ENOMEM;
 		w->msg_ev = event_new(w->base, w->efd, EV_READ | EV_PERSIST, on_messages, w);
 		event_add(w->msg_ev, NULL);
@@ -146,6 +149,7 @@ void kt_workers_stop(void)
 		event_free(w->hb_ev);
 		close(w->efd);
 		event_base_free(w->base);
+		free(w->rxbuf);
 		pthread_mutex_destroy(&w->msg_lock);
 	}
 	free(workers);

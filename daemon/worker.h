@@ -29,6 +29,8 @@ struct kt_worker {
 	struct kt_msg *msg_head, *msg_tail;
 	unsigned nr_queues;           /* queues living here (worker thread only) */
 	struct kt_queue *queues;      /* their list, for shutdown */
+	uint8_t *rxbuf;               /* receive buffer every queue here reads into */
+	uint32_t rxbuf_len;
 	/* Liveness for the systemd watchdog: a periodic event on this loop
 	 * stores kt_now_ms() here every KT_WORKER_HEARTBEAT_MS; the main
 	 * thread pings the watchdog only while every worker's is fresh. */
@@ -37,6 +39,8 @@ struct kt_worker {
 };
 
 #define KT_WORKER_HEARTBEAT_MS 500
+
+#define KT_WORKER_RXBUF (256 * 1024)
 
 typedef void (*kt_msg_fn)(struct kt_worker *w, void *arg);
 

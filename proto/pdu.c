@@ -559,3 +559,20 @@ size_t kt_pdu_build_c2h_term(void *out, const struct kt_pdu_err *err,
 		memcpy(o + KT_TERM_HLEN, bad_hdr, n);
 	return KT_TERM_HLEN + n;
 }
+
+uint8_t *kt_rx_data_dst(const struct kt_rx *rx, size_t *remaining)
+{
+	if (rx->state != KT_RX_DATA || !rx->data)
+		return NULL;
+	*remaining = rx->data_len - rx->data_got;
+	return rx->data + rx->data_got;
+}
+
+void kt_rx_data_placed(struct kt_rx *rx, size_t n)
+{
+	/* the caller wrote n bytes at kt_rx_data_dst(): same accounting as
+	 * the KT_RX_DATA case of kt_rx_feed, minus the copy */
+	if (rx->hdr[1] & KT_PDU_F_DDGST)
+		rx->crc = kt_crc32c_update(rx->crc, rx->data + rx->data_got, n);
+	rx->data_got += (uint32_t)n;
+}

@@ -102,6 +102,16 @@ void kt_rx_init(struct kt_rx *rx, struct kt_tcp_params *p);
 ssize_t kt_rx_feed(struct kt_rx *rx, const struct kt_rx_ops *ops, void *ctx,
 		   const uint8_t *buf, size_t len, struct kt_pdu_err *err);
 
+/* Zero-copy receive. While the parser is inside a payload whose destination
+ * the header callback gave, kt_rx_data_dst returns where the rest of it goes
+ * and how many bytes remain (else NULL), so the caller can read those bytes
+ * from the socket straight into place; kt_rx_data_placed then accounts for
+ * n of them (data count and running data digest) as if they had been fed.
+ * n must be smaller than what remains: the payload's last byte always goes
+ * through kt_rx_feed, which completes the PDU. */
+uint8_t *kt_rx_data_dst(const struct kt_rx *rx, size_t *remaining);
+void kt_rx_data_placed(struct kt_rx *rx, size_t n);
+
 /* ---- Transmit ------------------------------------------------------- */
 
 /* Each builder writes a header (with header digest when negotiated, and

@@ -854,6 +854,50 @@ static void test_rx_data_digest(void **state)
 	assert_false(R.ev[0].ddgst_ok);
 }
 
+/* Zero-copy receive: the caller reads part of a payload straight to where
+ * kt_rx_data_dst says and accounts for it with kt_rx_data_placed; the PDU
+ * completes through kt_rx_feed with the same data and digest verdict as if
+ * every byte had been fed. */
+static void test_rx_direct_placement(void **state)
+{
+	static uint8_t b[8192];
+	struct kt_tcp_params p = params(true, true, 0);
+	struct host h = { true, true, 0 };
+	struct kt_pdu_err err;
+	struct kt_rx rx;
+	size_t remaining;
+
+	(void)state;
+	fill_pattern();
+	for (int corrupt = 0; corrupt < 2; corrupt++) {
+		size_t n = h_h2c(b, &h, 2, 0, 0, pattern, 4000, true);
+		size_t hdr = 24 + 4;           /* PSH + header digest, PDO = 28 */
+		if (corrupt)
+			b[n - 1] ^= 0x01;      /* last byte of the data digest */
+		rec_reset(&R, &p);
+		kt_rx_init(&rx, &p);
+		rx.ic_done = true;
+		assert_null(kt_rx_data_dst(&rx, &remaining)); /* not inside a payload yet */
+		/* the header and the first 100 payload bytes through the parser */
+		assert_int_equal(kt_rx_feed(&rx, &rec_ops, &R, b, hdr + 100, &err), (ssize_t)(hdr + 100));
+		uint8_t *dst = kt_rx_data_dst(&rx, &remaining);
+		assert_non_null(dst);
+		assert_int_equal(remaining, 3900);
+		assert_ptr_equal(dst, R.ev[0].data + 100);
+		/* 3000 bytes "read from the socket" straight into place */
+		memcpy(dst, b + hdr + 100, 3000);
+		kt_rx_data_placed(&rx, 3000);
+		assert_int_equal(R.n_pdu, 0);
+		/* the rest (900 data bytes and the digest) through the parser */
+		size_t off = hdr + 3100;
+		assert_int_equal(kt_rx_feed(&rx, &rec_ops, &R, b + off, n - off, &err), (ssize_t)(n - off));
+		assert_int_equal(R.n_pdu, 1);
+		assert_memory_equal(R.ev[0].data, pattern, 4000);
+		assert_int_equal(R.ev[0].ddgst_ok, !corrupt);
+		assert_null(kt_rx_data_dst(&rx, &remaining));
+	}
+}
+
 /* ---- receive: callbacks ------------------------------------------------ */
 
 static void test_rx_callback_errors(void **state)
@@ -1266,6 +1310,7 @@ int main(void)
 		cmocka_unit_test(test_rx_plen),
 		cmocka_unit_test(test_rx_header_digest),
 		cmocka_unit_test(test_rx_data_digest),
+		cmocka_unit_test(test_rx_direct_placement),
 		cmocka_unit_test(test_rx_callback_errors),
 		cmocka_unit_test(test_rx_discard),
 		cmocka_unit_test(test_rx_every_split),
