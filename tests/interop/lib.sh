@@ -20,6 +20,8 @@ DPORT=8009
 KATOD_PORTS=("$PORT")
 KATOD_CONF="$RES/katod.json"
 KATOD_ARGS=()
+# The scenario's own arguments (`guest run SCENARIO ARGS...`) go to every katod start, e.g. -w 1.
+KATOD_EXTRA=("$@")
 mkdir -p "$RES"
 KLOG="$RES/katod.log"
 STEPLOG="$RES/steps"
@@ -44,8 +46,8 @@ katod_config() {
 
 katod_start() {
     KSTART=$((KSTART + 1))
-    echo "=== katod start #$KSTART: $KATOD -l debug ${KATOD_ARGS[*]}" >>"$KLOG"
-    "$KATOD" -l debug "${KATOD_ARGS[@]}" >>"$KLOG" 2>&1 &
+    echo "=== katod start #$KSTART: $KATOD -l debug ${KATOD_ARGS[*]} ${KATOD_EXTRA[*]}" >>"$KLOG"
+    "$KATOD" -l debug "${KATOD_ARGS[@]}" "${KATOD_EXTRA[@]}" >>"$KLOG" 2>&1 &
     KPID=$!
     local p up
     for _ in $(seq 1 300); do
