@@ -432,3 +432,20 @@ long hn_diff(const void *a, const void *b, size_t len)
 			return (long)i;
 	return -1;
 }
+
+int hn_group_teardown(void **state)
+{
+	hn_cleanup(*state);
+	return 0;
+}
+
+int hn_test_setup(void **state)
+{
+	hn_test_begin(*state);
+	return 0;
+}
+
+int hn_test_teardown(void **state)
+{
+	return hn_test_end(*state);
+}

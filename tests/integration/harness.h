@@ -66,6 +66,14 @@ void hn_test_begin(struct hn_katod *k);
 static inline void hn_pass(struct hn_katod *k) { k->test_ok = true; }
 int hn_test_end(struct hn_katod *k);
 
+/* CMocka fixtures for the common shape of a test file: its group setup
+ * starts a katod and sets *state to it (cmocka hands the group state to
+ * every test without one of its own); hn_group_teardown stops and cleans
+ * it up, hn_test_setup/hn_test_teardown frame each test's slice of its log. */
+int hn_group_teardown(void **state);
+int hn_test_setup(void **state);
+int hn_test_teardown(void **state);
+
 /* Runs katod synchronously with the given arguments (argv[0] is supplied),
  * capturing stdout+stderr into out (NUL-terminated, truncated); kills it
  * after timeout_ms. Returns the exit code, 128+signal, or -1. */

@@ -48,30 +48,10 @@ static const char CONFIG[] =
 
 static int group_setup(void **state)
 {
-	(void)state;
+	*state = &K;
 	if (hn_init(&K, 1))
 		return -1;
 	return hn_start(&K, 1, CONFIG, K.port[0]);
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	hn_cleanup(&K);
-	return 0;
-}
-
-static int t_setup(void **state)
-{
-	(void)state;
-	hn_test_begin(&K);
-	return 0;
-}
-
-static int t_teardown(void **state)
-{
-	(void)state;
-	return hn_test_end(&K);
 }
 
 static struct kh_opts admin_opts(void)
@@ -398,7 +378,7 @@ static void shutdown_completes(void **state)
 	hn_pass(&K);
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, t_setup, t_teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, hn_test_setup, hn_test_teardown)
 
 int main(void)
 {
@@ -417,5 +397,5 @@ int main(void)
 		T(shutdown_completes),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, group_setup, hn_group_teardown);
 }

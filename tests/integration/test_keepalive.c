@@ -47,30 +47,10 @@ static const char CONFIG[] =
 
 static int group_setup(void **state)
 {
-	(void)state;
+	*state = &K;
 	if (hn_init(&K, 1))
 		return -1;
 	return hn_start(&K, 1, CONFIG, K.port[0]);
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	hn_cleanup(&K);
-	return 0;
-}
-
-static int t_setup(void **state)
-{
-	(void)state;
-	hn_test_begin(&K);
-	return 0;
-}
-
-static int t_teardown(void **state)
-{
-	(void)state;
-	return hn_test_end(&K);
 }
 
 static struct kh_opts opts(uint32_t kato_ms)
@@ -245,30 +225,10 @@ static const char PCONFIG[] =
 
 static int pgroup_setup(void **state)
 {
-	(void)state;
+	*state = &P;
 	if (hn_init(&P, 1))
 		return -1;
 	return hn_start(&P, 1, PCONFIG, P.port[0], hn_path(&P, "trace.jsonl"));
-}
-
-static int pgroup_teardown(void **state)
-{
-	(void)state;
-	hn_cleanup(&P);
-	return 0;
-}
-
-static int p_setup(void **state)
-{
-	(void)state;
-	hn_test_begin(&P);
-	return 0;
-}
-
-static int p_teardown(void **state)
-{
-	(void)state;
-	return hn_test_end(&P);
 }
 
 static struct kh_opts popts(const char *subnqn, uint32_t kato_ms)
@@ -628,8 +588,7 @@ static void tbkas_off(void **state)
 	hn_pass(&K);
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, t_setup, t_teardown)
-#define TP(f) cmocka_unit_test_setup_teardown(f, p_setup, p_teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, hn_test_setup, hn_test_teardown)
 
 int main(void)
 {
@@ -644,21 +603,21 @@ int main(void)
 	/* policy_* and the trace test run in order: trace_lines reads what
 	 * the tests before it caused */
 	const struct CMUnitTest ptests[] = {
-		TP(keep_alive_kato0_invalid),
-		TP(io_traffic_rearms),
-		TP(discovery_activity_timeout),
-		TP(policy_expire_half),
-		TP(policy_expire_never),
-		TP(policy_ignore_traffic),
-		TP(policy_refuse_set_kato),
-		TP(policy_kas),
-		TP(policy_delay_and_status),
-		TP(policy_by_cntlid_and_host),
-		TP(probe_runs),
-		TP(trace_lines),
+		T(keep_alive_kato0_invalid),
+		T(io_traffic_rearms),
+		T(discovery_activity_timeout),
+		T(policy_expire_half),
+		T(policy_expire_never),
+		T(policy_ignore_traffic),
+		T(policy_refuse_set_kato),
+		T(policy_kas),
+		T(policy_delay_and_status),
+		T(policy_by_cntlid_and_host),
+		T(probe_runs),
+		T(trace_lines),
 	};
 
-	int failed = cmocka_run_group_tests(tests, group_setup, group_teardown);
-	failed += cmocka_run_group_tests_name("policy", ptests, pgroup_setup, pgroup_teardown);
+	int failed = cmocka_run_group_tests(tests, group_setup, hn_group_teardown);
+	failed += cmocka_run_group_tests_name("policy", ptests, pgroup_setup, hn_group_teardown);
 	return failed;
 }

@@ -47,17 +47,10 @@ static const char CONFIG[] =
 
 static int group_setup(void **state)
 {
-	(void)state;
+	*state = &K;
 	if (hn_init(&K, 1))
 		return -1;
 	return hn_start(&K, 1, CONFIG, K.port[0]);
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	hn_cleanup(&K);
-	return 0;
 }
 
 /* 0: all of buf is byte a; 1: all b; -1: a mix (torn) or anything else. */
@@ -162,5 +155,5 @@ int main(void)
 		cmocka_unit_test(t_zero_copy_reads_not_torn),
 		cmocka_unit_test(t_digest_reads_not_torn),
 	};
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, group_setup, hn_group_teardown);
 }
