@@ -232,14 +232,17 @@ static struct kt_dctrl *find_ctrl_locked(const struct kt_subsys *s, uint16_t cnt
 }
 
 /* Next free id in [min, max] after the last one given, or 0 when full. */
+/* The next free id in [min, max] after the last one given (from min when
+ * the last one is outside this subsystem's range), or 0 when all are taken.
+ * Ids are not reused at once, so a host's old controller and its new one
+ * differ in logs and traces. */
 static uint16_t alloc_cntlid_locked(struct kt_subsys *s)
 {
-	static uint16_t last; /* shared cursor: ids are also unique across subsystems' logs */
-	unsigned span = (unsigned)s->cntlid_max - s->cntlid_min + 1;
+	static uint16_t last; /* shared cursor across subsystems */
+	unsigned min = s->cntlid_min, span = (unsigned)s->cntlid_max - min + 1;
+	unsigned start = last >= min && last < s->cntlid_max ? last + 1u - min : 0; /* offset in range */
 	for (unsigned i = 0; i < span; i++) {
-		uint16_t id = (uint16_t)(s->cntlid_min + (last + 1u + i - s->cntlid_min) % span);
-		if (id < s->cntlid_min || id > s->cntlid_max)
-			continue;
+		uint16_t id = (uint16_t)(min + (start + i) % span);
 		if (!find_ctrl_locked(s, id)) {
 			last = id;
 			return id;
