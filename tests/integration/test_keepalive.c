@@ -357,21 +357,22 @@ static void policy_expire_never(void **state)
 	hn_pass(&P);
 }
 
-/* TBKAS advertised, traffic ignored: I/O does not keep the controller. */
-static void policy_ignore_traffic(void **state)
+/* Connects on port, checks whether Identify advertises TBKAS (CTRATT bit 6),
+ * sends one Keep Alive, then only I/O every 250 ms: the controller must
+ * still expire KATO (1000 ms) after that Keep Alive, the I/O re-arming
+ * nothing. Shared by the "ignore traffic" policy and "TBKAS off". */
+static void io_does_not_rearm(uint16_t port, const struct kh_opts *o, bool tbkas_advertised)
 {
-	struct kh_opts o = popts(SUB("ignore"), 1000);
 	struct kh_host *a, *io;
 	struct nvme_id_ctrl id;
 	uint64_t t0, closed;
 
-	(void)state;
-	HN_ASSERT_OK(kh_admin_up(&a, HN_ADDR, P.port[0], &o));
+	HN_ASSERT_OK(kh_admin_up(&a, HN_ADDR, port, o));
 	HN_ASSERT_OK(kh_identify_ctrl(a, &id));
-	assert_true(le32toh(id.ctratt) & (1u << 6));
+	assert_int_equal((le32toh(id.ctratt) >> 6) & 1, tbkas_advertised);
 	t0 = kh_now_ms();
 	HN_ASSERT_OK(kh_keep_alive(a));
-	HN_ASSERT_OK(kh_io_up(&io, a, HN_ADDR, P.port[0], 1, NULL, NULL));
+	HN_ASSERT_OK(kh_io_up(&io, a, HN_ADDR, port, 1, NULL, NULL));
 	for (int i = 0; i < 3; i++) {
 		sleep_ms(250);
 		HN_ASSERT_OK(kh_flush(io, 1));
@@ -380,6 +381,15 @@ static void policy_ignore_traffic(void **state)
 	assert_expiry(t0, closed, 1000);
 	kh_close(io);
 	kh_close(a);
+}
+
+/* TBKAS advertised, traffic ignored: I/O does not keep the controller. */
+static void policy_ignore_traffic(void **state)
+{
+	struct kh_opts o = popts(SUB("ignore"), 1000);
+
+	(void)state;
+	io_does_not_rearm(P.port[0], &o, true);
 	hn_pass(&P);
 }
 
@@ -562,28 +572,12 @@ static void tbkas_off(void **state)
 		"  \"namespaces\": [{\"nsid\": 1, \"device\": {\"backend\": \"null\", \"size\": \"1G\"}}]}],\n"
 		" \"katod\": {\"workers\": 1, \"keepalive\": {\"tbkas\": false}}}\n";
 	struct kh_opts o = opts(1000);
-	struct kh_host *a, *io;
-	struct nvme_id_ctrl id;
-	uint64_t t0, closed;
 
 	(void)state;
 	assert_int_equal(hn_init(&Q, 1), 0);
 	if (hn_start(&Q, 1, QCONFIG, Q.port[0]))
 		fail_msg("katod did not start");
-	HN_ASSERT_OK(kh_admin_up(&a, HN_ADDR, Q.port[0], &o));
-	HN_ASSERT_OK(kh_identify_ctrl(a, &id));
-	assert_false(le32toh(id.ctratt) & (1u << 6));
-	t0 = kh_now_ms();
-	HN_ASSERT_OK(kh_keep_alive(a));
-	HN_ASSERT_OK(kh_io_up(&io, a, HN_ADDR, Q.port[0], 1, NULL, NULL));
-	for (int i = 0; i < 3; i++) {
-		sleep_ms(250);
-		HN_ASSERT_OK(kh_flush(io, 1));
-	}
-	HN_ASSERT_OK(kh_wait_closed(a, 1000 + SLACK_MS + 1000, &closed));
-	assert_expiry(t0, closed, 1000);
-	kh_close(io);
-	kh_close(a);
+	io_does_not_rearm(Q.port[0], &o, false);
 	hn_cleanup(&Q);
 	hn_pass(&K);
 }
