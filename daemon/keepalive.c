@@ -438,6 +438,8 @@ static bool ka_policy_keep_alive(struct kt_dctrl *dc, struct kt_slot *s, uint16_
 	if (a == KT_KAPOL_KA_DELAY) {
 		struct timeval tv = { (time_t)(delay / 1000), (suseconds_t)(delay % 1000) * 1000 };
 		h->ev = evtimer_new(dc->admin_worker->base, on_hold_due, h);
+		/* the loop's cached time is from its wake-up; the delay counts from now */
+		event_base_update_cache_time(dc->admin_worker->base);
 		if (!h->ev || evtimer_add(h->ev, &tv) < 0) {
 			if (h->ev)
 				event_free(h->ev);

@@ -101,7 +101,14 @@ int kt_workers_start(unsigned n)
 		struct kt_worker *w = &workers[i];
 		w->id = i;
 		pthread_mutex_init(&w->msg_lock, NULL);
-		w->base = event_base_new();
+		/* precise timers: libevent's default on Linux is CLOCK_MONOTONIC_COARSE,
+		 * which fires a delayed Keep Alive completion up to a tick early */
+		struct event_config *ec = event_config_new();
+		if (ec)
+			event_config_set_flag(ec, EVENT_BASE_FLAG_PRECISE_TIMER);
+		w->base = ec ? event_base_new_with_config(ec) : NULL;
+		if (ec)
+			event_config_free(ec);
 		w->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		/* one receive buffer per worker: a read carries many PDUs */
 		w->rxbuf_len = KT_WORKER_RXBUF;
