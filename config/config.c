@@ -61,9 +61,9 @@
  *     refused with its reason: a trtype other than "tcp", treq "required" or
  *     tsas "tls1.3" (kato has no TLS), a passthru subsystem, a host with a
  *     DH-HMAC-CHAP key.
- *   - NQNs must start with "nqn." and be at most 223 bytes (NVMe Base 2.0,
- *     4.5). The Linux target accepts any subsystem name; kato does not, as
- *     hosts validate NQNs too.
+ *   - NQNs are 1..223 bytes (NVMe Base 2.0, 4.5) without control characters
+ *     or spaces (kt_nqn_problem). Like the Linux target, kato does not
+ *     require the "nqn." form: nvmetcli files name subsystems "testnqn".
  *   - As in the kernel target, allow_any_host defaults to 0 and may not be 1
  *     while allowed_hosts lists hosts.
  */
@@ -249,18 +249,26 @@ static int opt_array(struct kcj *c, struct json_object *obj, const char *key, st
 
 /* ---- value syntax ------------------------------------------------------ */
 
+const char *kt_nqn_problem(const char *s)
+{
+	size_t len = strlen(s);
+	if (len == 0)
+		return "is not an NQN (it is empty)";
+	if (len > NQN_MAX)
+		return "is not an NQN (longer than 223 bytes)";
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p <= 0x20 || *p == 0x7f)
+			return "is not an NQN (it contains a space or a control character)";
+	return NULL;
+}
+
 /* NQN rules (see the top comment); v is quoted in the message. */
 static int check_nqn(struct kcj *c, struct json_object *v, const char *s)
 {
 	char rb[80];
-	if (strncmp(s, "nqn.", 4) != 0 || s[4] == '\0')
-		return kcj_fail(c, "%s is not an NQN (it must start with \"nqn.\")", kcj_repr(v, rb, sizeof(rb)));
-	size_t len = strlen(s);
-	if (len > NQN_MAX)
-		return kcj_fail(c, "NQN is %zu bytes long (at most %d)", len, NQN_MAX);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			return kcj_fail(c, "NQN contains a control character");
+	const char *why = kt_nqn_problem(s);
+	if (why)
+		return kcj_fail(c, "%s %s", kcj_repr(v, rb, sizeof(rb)), why);
 	return 0;
 }
 

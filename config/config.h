@@ -121,6 +121,15 @@ void kt_config_free(struct kt_config *cfg);
  * it. Returns 0 or -ENOMEM. */
 int kt_config_to_json(const struct kt_config *cfg, char **out);
 
+/* NQN syntax, the one rule every NQN in kato meets (config files, control
+ * requests): 1..223 bytes, no control characters or spaces. Returns NULL,
+ * or what is wrong ("is not an NQN (...)", to follow the quoted value).
+ * The spec's "nqn.yyyy-mm.reverse-domain:..." form is not required: the
+ * Linux target and its tools (nvmetcli's "testnqn", blktests'
+ * "blktests-subsystem-1") use free names, and the Linux host connects to
+ * them; kato loads their files unchanged. */
+const char *kt_nqn_problem(const char *s);
+
 /* Daemon settings defaults, applied by both loaders when a key is absent.
  * The strings of struct kt_cfg_daemon (log_level, discovery_nqn) are
  * malloc'd and freed by kt_config_free: this sets log_level to a strdup'd

@@ -3,7 +3,8 @@
  * backend a namespace description names, kt_backend_close closes it; and
  * the few rules every backend shares (range checks, errno to NVMe status,
  * size and block size validation) live here so that null, ram and file
- * agree on them.
+ * agree on them; so do the per-namespace I/O counters, which every backend
+ * carries the same way (per-worker blocks, summed on demand).
  */
 #include "daemon/backend.h"
 
@@ -11,12 +12,12 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "daemon/worker.h"
 
-int kt_backend_open(const struct kt_cfg_ns *ns, struct kt_backend **out, char *err, size_t errlen)
+static int open_kind(const struct kt_cfg_ns *ns, struct kt_backend **out, char *err, size_t errlen)
 {
-	if (err && errlen)
-		err[0] = '\0';
-	*out = NULL;
 	switch (ns->backend) {
 	case KT_BACKEND_NULL:
 		return kt_backend_null_open(ns, out, err, errlen);
@@ -30,10 +31,80 @@ int kt_backend_open(const struct kt_cfg_ns *ns, struct kt_backend **out, char *e
 	return -EINVAL;
 }
 
+int kt_backend_open(const struct kt_cfg_ns *ns, struct kt_backend **out, char *err, size_t errlen)
+{
+	if (err && errlen)
+		err[0] = '\0';
+	*out = NULL;
+	int r = open_kind(ns, out, err, errlen);
+	if (r < 0)
+		return r;
+	(*out)->stats = aligned_alloc(64, KT_NS_STATS_SLOTS * sizeof(struct kt_ns_stats));
+	if (!(*out)->stats) {
+		kt_backend_close(*out);
+		*out = NULL;
+		if (err)
+			snprintf(err, errlen, "out of memory for the namespace's counters");
+		return -ENOMEM;
+	}
+	memset((*out)->stats, 0, KT_NS_STATS_SLOTS * sizeof(struct kt_ns_stats));
+	return 0;
+}
+
 void kt_backend_close(struct kt_backend *be)
 {
-	if (be)
+	if (be) {
+		free(be->stats);
+		be->stats = NULL;
 		be->ops->close(be);
+	}
+}
+
+/* One writer per block: a relaxed load and store, no locked instruction.
+ * Blocks shared by two workers (more workers than slots) add atomically. */
+static inline void bump(_Atomic uint64_t *c, uint64_t n, bool shared)
+{
+	if (shared)
+		atomic_fetch_add_explicit(c, n, memory_order_relaxed);
+	else
+		atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n, memory_order_relaxed);
+}
+
+void kt_backend_count(struct kt_backend *be, unsigned worker, uint8_t opcode, const struct kt_io *io,
+		      uint16_t status)
+{
+	if (!be || !be->stats)
+		return;
+	struct kt_ns_stats *st = &be->stats[worker % KT_NS_STATS_SLOTS];
+	bool shared = kt_workers_count() > KT_NS_STATS_SLOTS;
+	bump(&st->commands, 1, shared);
+	if (opcode == nvme_cmd_read) {
+		bump(&st->read_commands, 1, shared);
+		if (!status)
+			bump(&st->bytes_read, io->length, shared);
+	} else if (opcode == nvme_cmd_write || opcode == nvme_cmd_write_zeroes) {
+		bump(&st->write_commands, 1, shared);
+		if (!status && opcode == nvme_cmd_write)
+			bump(&st->bytes_written, io->length, shared);
+	}
+	if (status)
+		bump(&st->errors, 1, shared);
+}
+
+void kt_backend_stats(const struct kt_backend *be, struct kt_ns_totals *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!be || !be->stats)
+		return;
+	for (unsigned i = 0; i < KT_NS_STATS_SLOTS; i++) {
+		struct kt_ns_stats *st = &be->stats[i];
+		out->commands += atomic_load_explicit(&st->commands, memory_order_relaxed);
+		out->read_commands += atomic_load_explicit(&st->read_commands, memory_order_relaxed);
+		out->write_commands += atomic_load_explicit(&st->write_commands, memory_order_relaxed);
+		out->bytes_read += atomic_load_explicit(&st->bytes_read, memory_order_relaxed);
+		out->bytes_written += atomic_load_explicit(&st->bytes_written, memory_order_relaxed);
+		out->errors += atomic_load_explicit(&st->errors, memory_order_relaxed);
+	}
 }
 
 int kt_backend_sync(struct kt_backend *be)

@@ -9,6 +9,7 @@
 #ifndef KATO_DAEMON_BACKEND_H
 #define KATO_DAEMON_BACKEND_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include "config/config.h"
@@ -40,8 +41,27 @@ struct kt_bio {
 	struct kt_uring_req req;
 };
 
+/* Per-namespace I/O counters: one cache-line block per worker (worker id
+ * modulo KT_NS_STATS_SLOTS), each written only by its worker with relaxed
+ * loads and stores (no lock, no shared line on the data path), summed by
+ * the control socket (kt_backend_stats). With more workers than slots two
+ * share a block and count with atomic adds instead. */
+#define KT_NS_STATS_SLOTS 64
+struct kt_ns_stats {
+	_Alignas(64) _Atomic uint64_t commands;
+	_Atomic uint64_t read_commands, write_commands;
+	_Atomic uint64_t bytes_read, bytes_written;
+	_Atomic uint64_t errors; /* completions with a non-zero status */
+};
+
+/* A plain sum of the blocks (kt_backend_stats). */
+struct kt_ns_totals {
+	uint64_t commands, read_commands, write_commands, bytes_read, bytes_written, errors;
+};
+
 struct kt_backend {
 	const struct kt_backend_ops *ops;
+	struct kt_ns_stats *stats; /* KT_NS_STATS_SLOTS blocks, set by kt_backend_open */
 	uint64_t size;           /* bytes */
 	uint32_t block_size;     /* logical block size */
 	bool vwc;                /* has a volatile cache: Flush/FUA do work */
@@ -72,6 +92,17 @@ int kt_backend_sync(struct kt_backend *be);
 int kt_backend_null_open(const struct kt_cfg_ns *ns, struct kt_backend **out, char *err, size_t errlen);
 int kt_backend_ram_open(const struct kt_cfg_ns *ns, struct kt_backend **out, char *err, size_t errlen);
 int kt_backend_file_open(const struct kt_cfg_ns *ns, struct kt_backend **out, char *err, size_t errlen);
+
+/* Counts one completed I/O command (NVMe opcode `opcode`; io as parsed)
+ * of worker `worker` (its id) on be: commands, reads or writes (by
+ * opcode: a command refused before parsing finished counts too), bytes
+ * when it succeeded, errors when status is not 0. Worker thread; cheap (a
+ * handful of relaxed stores). */
+void kt_backend_count(struct kt_backend *be, unsigned worker, uint8_t opcode, const struct kt_io *io,
+		      uint16_t status);
+/* Sums be's counters into *out (any thread; each field is exact, the set a
+ * moment's snapshot). */
+void kt_backend_stats(const struct kt_backend *be, struct kt_ns_totals *out);
 
 /* ---- helpers shared by the backends (daemon/backend.c) ---------------- */
 

@@ -1,7 +1,8 @@
 /*
  * control.c - the control socket's transport (see control.h): accepting
  * clients on the main loop, cutting their byte stream into JSON-RPC 2.0
- * requests (single or batch), and writing one response line per request.
+ * requests (single or batch), writing one response line per request, and
+ * the keep-alive trace as notifications to the clients that subscribed.
  * What the methods do is daemon/rpc.c.
  */
 #include <errno.h>
@@ -18,6 +19,7 @@
 #include <event2/event.h>
 #include <json-c/json.h>
 #include "daemon/control.h"
+#include "daemon/keepalive.h"
 #include "daemon/log.h"
 #include "daemon/rpc.h"
 
@@ -28,6 +30,8 @@ struct client {
 	size_t pending;           /* bytes of that request so far */
 	bool closing;             /* free once the output is written */
 	unsigned uid;
+	bool ka_sub;              /* receives the keep-alive trace */
+	uint64_t ka_dropped;      /* trace lines it missed, not yet told */
 	struct client *prev, *next;
 };
 
@@ -38,10 +42,16 @@ static struct {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct client *clients;
 	unsigned nr_clients;
+	struct event *ka_ev;      /* the trace stream's eventfd, while subscribed */
+	unsigned ka_subs;
 } ctl = { .fd = -1 };
+
+static struct client *current; /* whose request kt_rpc_call runs */
 
 static void client_free(struct client *c)
 {
+	if (c->ka_sub)
+		kt_control_ka_subscribe((struct kt_control_client *)c, false);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -117,7 +127,9 @@ static struct json_object *handle_one(struct client *c, struct json_object *req)
 
 	struct json_object *result = NULL;
 	char msg[512] = "";
+	current = c;
 	int code = kt_rpc_call(method, params, &result, msg, sizeof(msg));
+	current = NULL;
 	if (code)
 		kt_dbg("control: uid %u: %s: error %d: %s", c->uid, method, code, msg);
 	else
@@ -236,11 +248,21 @@ static void on_client_read(struct bufferevent *bev, void *arg)
 	}
 }
 
+static void ka_tell_dropped(struct client *c)
+{
+	evbuffer_add_printf(bufferevent_get_output(c->bev),
+			    "{\"jsonrpc\":\"2.0\",\"method\":\"keepalive.dropped\",\"params\":{\"dropped\":%llu}}\n",
+			    (unsigned long long)c->ka_dropped);
+	c->ka_dropped = 0;
+}
+
 static void on_client_write(struct bufferevent *bev, void *arg)
 {
 	struct client *c = arg;
 	if (c->closing)
 		client_free(c);
+	else if (c->ka_sub && c->ka_dropped) /* caught up: say what it missed */
+		ka_tell_dropped(c);
 }
 
 static void on_client_event(struct bufferevent *bev, short what, void *arg)
@@ -295,6 +317,83 @@ static void on_accept(evutil_socket_t fd, short what, void *arg)
 		bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 		kt_dbg("control: client uid %u connected", c->uid);
 	}
+}
+
+/* ---- the keep-alive trace to subscribers ------------------------------- */
+
+struct kt_control_client *kt_control_current(void)
+{
+	return (struct kt_control_client *)current;
+}
+
+unsigned kt_control_ka_subscribers(void)
+{
+	return ctl.ka_subs;
+}
+
+/* One trace line to one subscriber, unless its backlog is full. */
+static void ka_send(struct client *c, const struct kt_ka_line *l)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	if (evbuffer_get_length(out) >= KT_CONTROL_MAX_BACKLOG) {
+		c->ka_dropped++;
+		return;
+	}
+	if (c->ka_dropped)
+		ka_tell_dropped(c);
+	evbuffer_add_printf(out, "{\"jsonrpc\":\"2.0\",\"method\":\"keepalive.event\",\"params\":%s}\n", l->text);
+}
+
+/* The workers queued trace lines: hand each to every subscriber. */
+static void on_ka_lines(evutil_socket_t fd, short what, void *arg)
+{
+	uint64_t dropped = 0;
+	struct kt_ka_line *l = kt_ka_trace_take(&dropped);
+	for (struct client *c = ctl.clients; c; c = c->next)
+		if (c->ka_sub)
+			c->ka_dropped += dropped;
+	while (l) {
+		struct kt_ka_line *next = l->next;
+		for (struct client *c = ctl.clients; c; c = c->next)
+			if (c->ka_sub && !c->closing)
+				ka_send(c, l);
+		free(l);
+		l = next;
+	}
+}
+
+int kt_control_ka_subscribe(struct kt_control_client *cc, bool on)
+{
+	struct client *c = (struct client *)cc;
+	if (!c)
+		return -EINVAL;
+	if (c->ka_sub == on)
+		return 0;
+	if (on && !ctl.ka_ev) {
+		int efd = kt_ka_trace_stream(true);
+		if (efd < 0)
+			return efd;
+		ctl.ka_ev = event_new(ctl.base, efd, EV_READ | EV_PERSIST, on_ka_lines, NULL);
+		if (!ctl.ka_ev || event_add(ctl.ka_ev, NULL) < 0) {
+			if (ctl.ka_ev)
+				event_free(ctl.ka_ev);
+			ctl.ka_ev = NULL;
+			kt_ka_trace_stream(false);
+			return -ENOMEM;
+		}
+	}
+	c->ka_sub = on;
+	c->ka_dropped = 0;
+	if (on) {
+		ctl.ka_subs++;
+	} else if (--ctl.ka_subs == 0) {
+		kt_ka_trace_stream(false);
+		event_free(ctl.ka_ev);
+		ctl.ka_ev = NULL;
+	}
+	kt_dbg("control: uid %u %s the keep-alive trace (%u subscriber%s)", c->uid,
+	       on ? "follows" : "no longer follows", ctl.ka_subs, ctl.ka_subs == 1 ? "" : "s");
+	return 0;
 }
 
 /* Is something answering on the socket at path? */

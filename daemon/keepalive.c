@@ -13,12 +13,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 #include <event2/event.h>
 #include "config/config.h"
+#include "daemon/counters.h"
 #include "daemon/keepalive.h"
 #include "daemon/log.h"
 #include "daemon/queue.h"
@@ -50,17 +52,21 @@ void kt_ka_tcp_keepalive(int fd)
 
 static pthread_mutex_t trace_lock = PTHREAD_MUTEX_INITIALIZER;
 static _Atomic int trace_fd = -1;
+static char trace_path[4096];      /* under trace_lock; "" when off */
 
 int kt_ka_trace_set(const char *path)
 {
 	int fd = -1;
 	if (path && *path) {
+		if (strlen(path) >= sizeof(trace_path))
+			return -ENAMETOOLONG;
 		fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 		if (fd < 0)
 			return -errno;
 	}
 	pthread_mutex_lock(&trace_lock);
 	int old = atomic_exchange(&trace_fd, fd);
+	snprintf(trace_path, sizeof(trace_path), "%s", fd >= 0 ? path : "");
 	pthread_mutex_unlock(&trace_lock);
 	if (old >= 0)
 		close(old);
@@ -69,9 +75,110 @@ int kt_ka_trace_set(const char *path)
 	return 0;
 }
 
+const char *kt_ka_trace_file(char *buf, size_t len)
+{
+	pthread_mutex_lock(&trace_lock);
+	snprintf(buf, len, "%s", trace_path);
+	pthread_mutex_unlock(&trace_lock);
+	return *buf ? buf : NULL;
+}
+
+/* The stream to the control socket: lines queued for the main loop. The
+ * eventfd lives from the first kt_ka_trace_stream(true) to
+ * kt_keepalive_fini, so a worker may signal it after dropping the lock. */
+static _Atomic bool stream_on;
+static _Atomic int stream_efd = -1;
+static pthread_mutex_t stream_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct kt_ka_line *sq_head, **sq_tail = &sq_head;
+static size_t sq_n;
+static uint64_t sq_dropped;
+
+static void stream_free(struct kt_ka_line *l)
+{
+	while (l) {
+		struct kt_ka_line *next = l->next;
+		free(l);
+		l = next;
+	}
+}
+
+int kt_ka_trace_stream(bool on)
+{
+	if (!on) {
+		atomic_store(&stream_on, false);
+		pthread_mutex_lock(&stream_lock);
+		struct kt_ka_line *l = sq_head;
+		sq_head = NULL;
+		sq_tail = &sq_head;
+		sq_n = 0;
+		sq_dropped = 0;
+		pthread_mutex_unlock(&stream_lock);
+		stream_free(l);
+		return 0;
+	}
+	if (atomic_load(&stream_efd) < 0) {
+		int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		atomic_store(&stream_efd, fd);
+	}
+	atomic_store(&stream_on, true);
+	return atomic_load(&stream_efd);
+}
+
+struct kt_ka_line *kt_ka_trace_take(uint64_t *dropped)
+{
+	uint64_t v;
+	int fd = atomic_load(&stream_efd);
+	/* cleared before the take: a line appended after it signals again */
+	if (fd >= 0 && read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		kt_dbg("keep-alive trace stream: %s", strerror(errno));
+	pthread_mutex_lock(&stream_lock);
+	struct kt_ka_line *l = sq_head;
+	sq_head = NULL;
+	sq_tail = &sq_head;
+	sq_n = 0;
+	*dropped = sq_dropped;
+	sq_dropped = 0;
+	pthread_mutex_unlock(&stream_lock);
+	return l;
+}
+
+/* Queues one line (len bytes, no newline) for the main loop; any thread. */
+static void stream_push(const char *text, size_t len)
+{
+	struct kt_ka_line *l = malloc(sizeof(*l) + len + 1);
+	bool wake = false;
+	if (l) {
+		l->next = NULL;
+		l->len = len;
+		memcpy(l->text, text, len);
+		l->text[len] = '\0';
+	}
+	pthread_mutex_lock(&stream_lock);
+	if (!atomic_load(&stream_on)) {
+		/* switched off meanwhile: nobody to tell */
+	} else if (!l || sq_n >= KT_KA_STREAM_MAX) {
+		sq_dropped++;
+	} else {
+		*sq_tail = l;
+		sq_tail = &l->next;
+		wake = sq_n++ == 0;
+		l = NULL;
+	}
+	pthread_mutex_unlock(&stream_lock);
+	free(l);
+	if (wake) {
+		uint64_t one = 1;
+		if (write(atomic_load(&stream_efd), &one, sizeof(one)) < 0 && errno != EAGAIN)
+			kt_dbg("keep-alive trace stream: %s", strerror(errno));
+	}
+}
+
 static inline bool tracing(void)
 {
-	return atomic_load_explicit(&trace_fd, memory_order_relaxed) >= 0;
+	return atomic_load_explicit(&trace_fd, memory_order_relaxed) >= 0 ||
+	       atomic_load_explicit(&stream_on, memory_order_relaxed);
 }
 
 /* Appends s as a JSON string (quoted, escaped) at b[*n], bounded by cap. */
@@ -121,11 +228,15 @@ static void trace(const struct kt_ctrl *c, const char *event, const char *fmt, .
 	}
 	b[n++] = '}';
 	b[n++] = '\n';
-	pthread_mutex_lock(&trace_lock);
-	int fd = atomic_load(&trace_fd);
-	if (fd >= 0 && write(fd, b, n) < 0)
-		kt_dbg("keep-alive trace: %s", strerror(errno));
-	pthread_mutex_unlock(&trace_lock);
+	if (atomic_load_explicit(&trace_fd, memory_order_relaxed) >= 0) {
+		pthread_mutex_lock(&trace_lock);
+		int fd = atomic_load(&trace_fd);
+		if (fd >= 0 && write(fd, b, n) < 0)
+			kt_dbg("keep-alive trace: %s", strerror(errno));
+		pthread_mutex_unlock(&trace_lock);
+	}
+	if (atomic_load_explicit(&stream_on, memory_order_relaxed))
+		stream_push(b, n - 1);
 }
 
 static void trace_policy(const struct kt_ctrl *c, const char *action)
@@ -146,73 +257,94 @@ static void trace_policy(const struct kt_ctrl *c, const char *action)
 
 /* ---- per-worker timer heap -------------------------------------------- */
 
+/* A heap entry: the key beside the pointer, so a sift walks this array
+ * (16 bytes an entry) rather than 10,000 controllers scattered in memory. */
+struct ka_ent {
+	uint64_t at;                /* when the entry fires (absolute ms) */
+	struct kt_dctrl *dc;
+};
+
+/* An expiry of this wake-up whose sockets are already shut: its log line,
+ * counter and trace event come after every due expiry is closed. */
+struct ka_done {
+	struct kt_dctrl *dc;
+	uint64_t now, deadline, last, at_us;
+};
+
 struct ka_worker {
 	struct kt_worker *w;
 	int tfd;
 	struct event *ev;
 	uint64_t tfd_at;            /* absolute ms the timerfd is set for; 0: disarmed */
-	struct kt_dctrl **heap;
+	struct ka_ent *heap;
 	size_t n, cap;
+	struct ka_done *done;       /* on_tick's deferred reports (kept between wake-ups) */
+	size_t done_cap;
 };
 
 static struct ka_worker *kaws[MAX_WORKERS];
+
+/* A 4-ary heap: a Keep Alive moves its entry to about the bottom, and each
+ * level costs a write to a controller (heap_idx), so fewer levels (7, not
+ * 14, at 10,000) matter more than the extra compares within a cache line. */
+#define HEAP_D 4
 
 static struct ka_worker *kaw_of(const struct kt_dctrl *dc)
 {
 	return kaws[dc->admin_worker->id % MAX_WORKERS];
 }
 
-static void heap_set(struct ka_worker *kw, size_t i, struct kt_dctrl *dc)
+static void heap_set(struct ka_worker *kw, size_t i, struct ka_ent e)
 {
-	kw->heap[i] = dc;
-	dc->ka.heap_idx = i;
+	kw->heap[i] = e;
+	e.dc->ka.heap_idx = i;
 }
 
 static void sift_up(struct ka_worker *kw, size_t i)
 {
-	struct kt_dctrl *dc = kw->heap[i];
+	struct ka_ent e = kw->heap[i];
 	while (i > 0) {
-		size_t p = (i - 1) / 2;
-		if (kw->heap[p]->ka.armed_ms <= dc->ka.armed_ms)
+		size_t p = (i - 1) / HEAP_D;
+		if (kw->heap[p].at <= e.at)
 			break;
 		heap_set(kw, i, kw->heap[p]);
 		i = p;
 	}
-	heap_set(kw, i, dc);
+	heap_set(kw, i, e);
 }
 
 static void sift_down(struct ka_worker *kw, size_t i)
 {
-	struct kt_dctrl *dc = kw->heap[i];
+	struct ka_ent e = kw->heap[i];
 	for (;;) {
-		size_t l = 2 * i + 1, m = i;
-		uint64_t best = dc->ka.armed_ms;
-		if (l < kw->n && kw->heap[l]->ka.armed_ms < best) {
-			m = l;
-			best = kw->heap[l]->ka.armed_ms;
+		size_t l = HEAP_D * i + 1, m = i;
+		uint64_t best = e.at;
+		for (size_t k = l; k < l + HEAP_D && k < kw->n; k++) {
+			if (kw->heap[k].at < best) {
+				m = k;
+				best = kw->heap[k].at;
+			}
 		}
-		if (l + 1 < kw->n && kw->heap[l + 1]->ka.armed_ms < best)
-			m = l + 1;
 		if (m == i)
 			break;
 		heap_set(kw, i, kw->heap[m]);
 		i = m;
 	}
-	heap_set(kw, i, dc);
+	heap_set(kw, i, e);
 }
 
 static int heap_insert(struct ka_worker *kw, struct kt_dctrl *dc, uint64_t at)
 {
 	if (kw->n == kw->cap) {
 		size_t cap = kw->cap ? kw->cap * 2 : 64;
-		struct kt_dctrl **v = realloc(kw->heap, cap * sizeof(*v));
+		struct ka_ent *v = realloc(kw->heap, cap * sizeof(*v));
 		if (!v)
 			return -ENOMEM;
 		kw->heap = v;
 		kw->cap = cap;
 	}
 	dc->ka.armed_ms = at;
-	kw->heap[kw->n] = dc;
+	kw->heap[kw->n] = (struct ka_ent){ at, dc };
 	dc->ka.heap_idx = kw->n++;
 	sift_up(kw, dc->ka.heap_idx);
 	return 0;
@@ -225,18 +357,33 @@ static void heap_remove(struct ka_worker *kw, struct kt_dctrl *dc)
 		return;
 	dc->ka.heap_idx = NOT_IN_HEAP;
 	dc->ka.armed_ms = 0;
-	struct kt_dctrl *last = kw->heap[--kw->n];
+	struct ka_ent last = kw->heap[--kw->n];
 	if (i == kw->n)
 		return;
 	heap_set(kw, i, last);
 	sift_up(kw, i);
-	sift_down(kw, last->ka.heap_idx);
+	sift_down(kw, last.dc->ka.heap_idx);
 }
 
-/* Sets the timerfd to the heap's earliest entry, when that changed. */
+/* Moves dc's entry (in the heap) to fire at `at`: O(log n). */
+static void heap_move(struct ka_worker *kw, struct kt_dctrl *dc, uint64_t at)
+{
+	size_t i = dc->ka.heap_idx;
+	uint64_t was = kw->heap[i].at;
+	kw->heap[i].at = at;
+	dc->ka.armed_ms = at;
+	if (at < was)
+		sift_up(kw, i);
+	else
+		sift_down(kw, i);
+}
+
+/* Sets the timerfd (absolute CLOCK_MONOTONIC, the clock of kt_now_ms) to
+ * the heap's earliest entry, when that changed. An entry at ms T fires at
+ * T.000 exactly, never before: kt_now_ms then reads T. */
 static void tfd_sync(struct ka_worker *kw)
 {
-	uint64_t at = kw->n ? kw->heap[0]->ka.armed_ms : 0;
+	uint64_t at = kw->n ? kw->heap[0].at : 0;
 	if (at == kw->tfd_at)
 		return;
 	struct itimerspec its = { { 0, 0 }, { (time_t)(at / 1000), (long)(at % 1000) * 1000000L } };
@@ -259,46 +406,78 @@ static bool traffic_counts(const struct kt_ctrl *c)
 	return c->ka_traffic_based;
 }
 
-static void ka_expire(struct kt_dctrl *dc, uint64_t now, uint64_t deadline, bool forced)
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* The cheap, urgent half of an expiry: stop the timer, record it in the
+ * controller (Error Log entry, CSTS.CFS), shut the admin queue's socket
+ * (this is its worker, so the host sees the close now, not after this
+ * wake-up's other expiries and reports) and order every queue closed.
+ * Fills *d for ka_report. */
+static void ka_shut(struct kt_dctrl *dc, uint64_t now, uint64_t deadline, bool forced,
+		    struct ka_done *d)
 {
 	struct kt_ctrl *c = &dc->c;
-	struct ka_worker *kw = kaw_of(dc);
 	bool activity = !c->kato_ms;
 	uint64_t last = c->ka_rearm_ms;
 	uint64_t traffic = atomic_load_explicit(&c->last_traffic_ms, memory_order_relaxed);
 	if (traffic_counts(c) && traffic > last)
 		last = traffic;
 
-	heap_remove(kw, dc);
+	heap_remove(kaw_of(dc), dc);
 	dc->ka.expired = true;
-	kt_log_ctrl(KT_LOG_WARN, c,
-		    "%s: subsystem %s, KATO %u ms, %llu ms since the last re-arm, %llu ms after the deadline",
-		    forced ? "keep-alive expiry forced" : activity ? "discovery activity timeout" : "keep-alive timeout",
-		    c->subsys->nqn, activity ? c->ka_activity_ms : c->kato_ms,
-		    (unsigned long long)(now > last ? now - last : 0),
-		    (unsigned long long)(now > deadline ? now - deadline : 0));
-	if (tracing())
-		trace(c, "expiry", "\"kato_ms\":%u,\"activity\":%s,\"forced\":%s,\"deadline_ms\":%llu,"
-			"\"now_ms\":%llu,\"since_rearm_ms\":%llu,\"late_ms\":%llu",
-		      activity ? c->ka_activity_ms : c->kato_ms, activity ? "true" : "false",
-		      forced ? "true" : "false", (unsigned long long)deadline, (unsigned long long)now,
-		      (unsigned long long)(now > last ? now - last : 0),
-		      (unsigned long long)(now > deadline ? now - deadline : 0));
 	kt_ctrl_ka_expire(c);
+	if (dc->admin && dc->admin->fd >= 0)
+		shutdown(dc->admin->fd, SHUT_WR); /* FIN now; queue.c closes it fully */
+	*d = (struct ka_done){ dc, now, deadline, last, mono_us() };
 	kt_dctrl_close_queues(dc, true, forced ? "keep-alive expiry forced"
 					: activity ? "activity timeout" : "keep-alive timeout");
 }
 
-/* The heap entry of dc is due (it is out of the heap): expire or re-arm. */
-static void ka_check(struct ka_worker *kw, struct kt_dctrl *dc, uint64_t now)
+/* The rest of an expiry, after the urgent halves: counter, log line, trace
+ * (dc lives on: its admin queue closes on this worker, after this). */
+static void ka_report(const struct ka_done *d, bool forced)
+{
+	struct kt_ctrl *c = &d->dc->c;
+	bool activity = !c->kato_ms;
+	uint64_t since = d->now > d->last ? d->now - d->last : 0;
+	uint64_t late = d->now > d->deadline ? d->now - d->deadline : 0;
+	kt_counters_ka_expired(c->subsys->nqn, c->cntlid, d->now);
+	kt_log_ctrl(KT_LOG_WARN, c,
+		    "%s: subsystem %s, KATO %u ms, %llu ms since the last re-arm, %llu ms after the deadline",
+		    forced ? "keep-alive expiry forced" : activity ? "discovery activity timeout" : "keep-alive timeout",
+		    c->subsys->nqn, activity ? c->ka_activity_ms : c->kato_ms, (unsigned long long)since,
+		    (unsigned long long)late);
+	if (tracing())
+		trace(c, "expiry", "\"kato_ms\":%u,\"activity\":%s,\"forced\":%s,\"deadline_ms\":%llu,"
+			"\"now_ms\":%llu,\"since_rearm_ms\":%llu,\"late_ms\":%llu,\"at_us\":%llu",
+		      activity ? c->ka_activity_ms : c->kato_ms, activity ? "true" : "false",
+		      forced ? "true" : "false", (unsigned long long)d->deadline, (unsigned long long)d->now,
+		      (unsigned long long)since, (unsigned long long)late, (unsigned long long)d->at_us);
+}
+
+static void ka_expire(struct kt_dctrl *dc, uint64_t now, uint64_t deadline, bool forced)
+{
+	struct ka_done d;
+	ka_shut(dc, now, deadline, forced, &d);
+	ka_report(&d, forced);
+}
+
+/* The heap entry of dc is due (it is out of the heap): expire (true, *d
+ * filled) or re-arm (false). */
+static bool ka_check(struct ka_worker *kw, struct kt_dctrl *dc, uint64_t now, struct ka_done *d)
 {
 	struct kt_ctrl *c = &dc->c;
 	uint64_t deadline = kt_ctrl_ka_deadline(c);
 	if (!deadline)
-		return;
+		return false;
 	if (now > deadline) {
-		ka_expire(dc, now, deadline, false);
-		return;
+		ka_shut(dc, now, deadline, false, d);
+		return true;
 	}
 	if (tracing() && traffic_counts(c)) {
 		uint64_t t = atomic_load_explicit(&c->last_traffic_ms, memory_order_relaxed);
@@ -310,8 +489,11 @@ static void ka_check(struct ka_worker *kw, struct kt_dctrl *dc, uint64_t now)
 	}
 	if (heap_insert(kw, dc, deadline + 1) < 0)
 		kt_err("ctrl %u: keep-alive timer: out of memory", c->cntlid);
+	return false;
 }
 
+/* The timerfd fired: every due entry is looked at with one clock reading;
+ * the due expiries are all shut first, then reported. */
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct ka_worker *kw = arg;
@@ -320,14 +502,34 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 		kt_warn("worker %u: keep-alive timerfd read: %s", kw->w->id, strerror(errno));
 	kw->tfd_at = 0; /* it fired: disarmed */
 	uint64_t now = kt_now_ms();
-	while (kw->n && kw->heap[0]->ka.armed_ms <= now) {
-		struct kt_dctrl *dc = kw->heap[0];
+	size_t nd = 0;
+	while (kw->n && kw->heap[0].at <= now) {
+		struct kt_dctrl *dc = kw->heap[0].dc;
 		heap_remove(kw, dc);
-		ka_check(kw, dc, now);
+		if (nd == kw->done_cap) {
+			size_t cap = kw->done_cap ? kw->done_cap * 2 : 64;
+			struct ka_done *v = realloc(kw->done, cap * sizeof(*v));
+			if (!v) { /* no room to defer: report at once */
+				struct ka_done d;
+				if (ka_check(kw, dc, now, &d))
+					ka_report(&d, false);
+				continue;
+			}
+			kw->done = v;
+			kw->done_cap = cap;
+		}
+		if (ka_check(kw, dc, now, &kw->done[nd]))
+			nd++;
 	}
 	tfd_sync(kw);
+	for (size_t i = 0; i < nd; i++)
+		ka_report(&kw->done[i], false);
 }
 
+/* After a command that may move dc's deadline: the entry follows it, later
+ * (a Keep Alive: one O(log n) move, so it never fires while the host keeps
+ * up) or earlier. Traffic on I/O queues is not seen here: an entry that
+ * fires finds that later deadline and re-arms. */
 void kt_dctrl_ka_update(struct kt_dctrl *dc)
 {
 	struct ka_worker *kw = kaw_of(dc);
@@ -340,10 +542,8 @@ void kt_dctrl_ka_update(struct kt_dctrl *dc)
 	} else if (dc->ka.heap_idx == NOT_IN_HEAP) {
 		if (heap_insert(kw, dc, want) < 0)
 			kt_err("ctrl %u: keep-alive timer: out of memory", dc->c.cntlid);
-	} else if (want < dc->ka.armed_ms) {
-		/* earlier: move up. Later: leave it; it fires early and re-arms. */
-		dc->ka.armed_ms = want;
-		sift_up(kw, dc->ka.heap_idx);
+	} else if (want != dc->ka.armed_ms) {
+		heap_move(kw, dc, want);
 	}
 	tfd_sync(kw);
 }
@@ -383,6 +583,7 @@ void kt_keepalive_worker_fini(struct kt_worker *w)
 	event_free(kw->ev);
 	close(kw->tfd);
 	free(kw->heap);
+	free(kw->done);
 	free(kw);
 }
 
@@ -686,6 +887,10 @@ int kt_keepalive_configure(const struct kt_cfg_daemon *d, char *err, size_t errl
 void kt_keepalive_fini(void)
 {
 	kt_ka_trace_set(NULL);
+	kt_ka_trace_stream(false);
+	int efd = atomic_exchange(&stream_efd, -1);
+	if (efd >= 0)
+		close(efd);
 	pthread_mutex_lock(&rules_lock);
 	kt_kapol_clear(&rules, NULL);
 	pthread_mutex_unlock(&rules_lock);

@@ -6,10 +6,11 @@
  *
  * Timers: each worker has one timerfd (CLOCK_MONOTONIC, absolute) in its
  * event loop and a min-heap of the controllers whose admin queue it holds,
- * keyed by when each must next be looked at. A Keep Alive or traffic only
- * moves a deadline later, so it costs nothing here: the heap entry fires
+ * keyed by when each must next be looked at. An admin command that moves
+ * the deadline (a Keep Alive, Set Features KATO, a policy) moves the entry
+ * with it (O(log n)); traffic on I/O queues does not: that entry fires
  * early, finds the true deadline (proto's kt_ctrl_ka_deadline) and re-arms.
- * Only an earlier deadline (a smaller KATO, a policy) moves the entry up.
+ * Due expiries of one wake-up are shut first and logged after.
  * Times are whole milliseconds of CLOCK_MONOTONIC read at wake-up (floor):
  * a controller re-armed at stamp s with timeout K expires at the first
  * reading > s + K, so never before K has passed since the re-arm.
@@ -96,5 +97,25 @@ int kt_ka_force_expiry(const struct kt_kapol_scope *s);
 /* Starts writing the event trace to path (appending), or stops (NULL or
  * ""). 0 or a negative errno. */
 int kt_ka_trace_set(const char *path);
+/* The trace file's path in buf, or NULL when no file is written. */
+const char *kt_ka_trace_file(char *buf, size_t len);
+
+/* The trace as a stream, for the control socket's subscribers (main
+ * thread). While on, every trace line is also queued for the main loop -
+ * at most KT_KA_STREAM_MAX lines, beyond that dropped and counted - and the
+ * eventfd that kt_ka_trace_stream(true) returns becomes readable. A worker
+ * holds the queue's mutex only to append a line. Off (false) empties the
+ * queue and returns 0. With neither a file nor the stream, trace() costs
+ * one flag check. */
+#define KT_KA_STREAM_MAX 4096
+struct kt_ka_line {
+	struct kt_ka_line *next;
+	size_t len;
+	char text[];                /* one JSON object, no newline, NUL-ended */
+};
+int kt_ka_trace_stream(bool on);
+/* Takes every queued line, oldest first (free() each), and how many were
+ * dropped since the last take. Clears the eventfd. */
+struct kt_ka_line *kt_ka_trace_take(uint64_t *dropped);
 
 #endif

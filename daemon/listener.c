@@ -27,6 +27,7 @@ struct listener {
 	struct event *ev;
 	struct event *resume;      /* re-enables accepting after running out of descriptors */
 	const struct kt_port *port;
+	struct listener *next;
 };
 
 /* Out of file descriptors: the pending connection stays in the backlog and
@@ -40,8 +41,8 @@ static void on_resume(evutil_socket_t fd, short what, void *arg)
 	event_add(l->ev, NULL);
 }
 
-static struct listener *listeners;
-static size_t nr_listeners;
+static struct listener *listeners; /* a list: ports come and go live */
+static struct event_base *lbase;
 static unsigned next_worker;
 static int nr_passed;          /* sockets passed by the service manager */
 static bool *passed_taken;
@@ -164,9 +165,7 @@ static int listen_one(struct event_base *base, struct listener *l, const struct 
 
 int kt_listeners_start(struct event_base *base, const struct kt_target *t, char *err, size_t errlen)
 {
-	listeners = calloc(t->n_ports ? t->n_ports : 1, sizeof(*listeners));
-	if (!listeners)
-		return -ENOMEM;
+	lbase = base;
 	nr_passed = sd_listen_fds(1); /* unsets LISTEN_*: children do not inherit them */
 	if (nr_passed < 0) {
 		kt_warn("socket activation: %s", strerror(-nr_passed));
@@ -176,11 +175,8 @@ int kt_listeners_start(struct event_base *base, const struct kt_target *t, char 
 	if (!passed_taken)
 		return -ENOMEM;
 	int rc = 0;
-	for (size_t i = 0; i < t->n_ports && rc == 0; i++) {
-		rc = listen_one(base, &listeners[i], &t->ports[i], err, errlen);
-		if (rc == 0)
-			nr_listeners = i + 1;
-	}
+	for (size_t i = 0; i < t->n_ports && rc == 0; i++)
+		rc = kt_listener_add(t->ports[i], err, errlen);
 	for (int i = 0; i < nr_passed; i++) {
 		if (passed_taken[i])
 			continue;
@@ -195,14 +191,50 @@ int kt_listeners_start(struct event_base *base, const struct kt_target *t, char 
 	return rc;
 }
 
+int kt_listener_add(const struct kt_port *p, char *err, size_t errlen)
+{
+	struct listener *l = calloc(1, sizeof(*l));
+	if (!l) {
+		snprintf(err, errlen, "port %u: out of memory", p->portid);
+		return -ENOMEM;
+	}
+	int rc = listen_one(lbase, l, p, err, errlen);
+	if (rc < 0) {
+		free(l);
+		return rc;
+	}
+	l->next = listeners;
+	listeners = l;
+	return 0;
+}
+
+static void listener_free(struct listener *l)
+{
+	event_free(l->ev);
+	event_free(l->resume);
+	close(l->fd);
+	free(l);
+}
+
+void kt_listener_remove(const struct kt_port *p)
+{
+	for (struct listener **pp = &listeners; *pp;) {
+		struct listener *l = *pp;
+		if (l->port != p) {
+			pp = &l->next;
+			continue;
+		}
+		*pp = l->next;
+		kt_info("stopped listening on %s:%s (port %u)", p->traddr, p->trsvcid, p->portid);
+		listener_free(l);
+	}
+}
+
 void kt_listeners_stop(void)
 {
-	for (size_t i = 0; i < nr_listeners; i++) {
-		event_free(listeners[i].ev);
-		event_free(listeners[i].resume);
-		close(listeners[i].fd);
+	while (listeners) {
+		struct listener *l = listeners;
+		listeners = l->next;
+		listener_free(l);
 	}
-	free(listeners);
-	listeners = NULL;
-	nr_listeners = 0;
 }

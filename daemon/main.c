@@ -4,8 +4,8 @@
  * runs until SIGINT or SIGTERM. Stopping: the listeners and the control
  * socket close first, in-flight I/O is given up to KT_DRAIN_MS to finish,
  * then every queue closes and file namespaces are flushed (fdatasync)
- * before exit 0. SIGHUP (ExecReload) is logged and ignored: reloading the
- * configuration live is phase 2 of the control issue.
+ * before exit 0. SIGHUP (ExecReload) re-reads the configuration file and
+ * applies the difference live (daemon/live.c); one log line says how it went.
  *
  * Exit status (also in katod(8)): 0 clean stop, 64 usage error,
  * 78 configuration error, 74 a namespace backend could not be opened,
@@ -25,6 +25,7 @@
 #include "daemon/backend.h"
 #include "daemon/control.h"
 #include "daemon/listener.h"
+#include "daemon/live.h"
 #include "daemon/log.h"
 #include "daemon/notify.h"
 #include "daemon/queue.h"
@@ -63,7 +64,15 @@ static void usage(FILE *f)
 
 static void on_sighup(evutil_socket_t sig, short what, void *arg)
 {
-	kt_warn("SIGHUP: reloading the configuration live is not supported yet; nothing changed");
+	char err[512] = "";
+	kt_notify_reloading();
+	int rc = kt_live_reload(NULL, err, sizeof(err));
+	kt_notify_reloaded(rc < 0 ? err : NULL);
+	if (rc < 0)
+		kt_err("SIGHUP: reload of %s failed, nothing changed: %s",
+		       kt_live_path()[0] ? kt_live_path() : "the configuration", err[0] ? err : strerror(-rc));
+	else
+		kt_info("SIGHUP: reloaded %s", kt_live_path());
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -131,11 +140,11 @@ static void sync_backends(void)
 {
 	const struct kt_target *t = kt_target_get();
 	for (size_t i = 0; i < t->n_subsys; i++) {
-		for (size_t n = 0; n < t->subsys[i].n_ns; n++) {
-			int rc = kt_backend_sync(t->subsys[i].ns[n].backend);
+		for (size_t n = 0; n < t->subsys[i]->n_ns; n++) {
+			int rc = kt_backend_sync(t->subsys[i]->ns[n]->backend);
 			if (rc < 0)
-				kt_err("subsystem %s namespace %u: flush at exit: %s", t->subsys[i].nqn,
-				       t->subsys[i].ns[n].nsid, strerror(-rc));
+				kt_err("subsystem %s namespace %u: flush at exit: %s", t->subsys[i]->nqn,
+				       t->subsys[i]->ns[n]->nsid, strerror(-rc));
 		}
 	}
 }
@@ -143,7 +152,7 @@ static void sync_backends(void)
 static void print_connect_hint(const struct kt_target *t)
 {
 	for (size_t i = 0; i < t->n_ports; i++) {
-		const struct kt_port *p = &t->ports[i];
+		const struct kt_port *p = t->ports[i];
 		fprintf(stderr, "katod: discover: nvme discover -t tcp -a %s -s %s\n", p->traddr, p->trsvcid);
 		for (size_t k = 0; k < p->n_subsys; k++)
 			fprintf(stderr, "katod: connect:  nvme connect -t tcp -a %s -s %s -n %s\n", p->traddr,
@@ -265,20 +274,21 @@ int main(int argc, char **argv)
 	char *control = strdup(control_path ? control_path
 				: cfg->daemon.control_socket ? cfg->daemon.control_socket
 							     : KT_CONTROL_DEFAULT_PATH);
-	kt_rpc_set_config(cfg); /* config.save and hosts.list read it */
+	kt_rpc_init();
 
 	struct event_base *base = event_base_new();
 	if (!base || kt_workers_start(nw) < 0) {
 		fprintf(stderr, "katod: cannot start workers: %s\n", strerror(errno));
 		return EXIT_OSERR;
 	}
+	kt_live_init(cfg, config_path, base); /* the running configuration: rpc.c and reload read it */
 	if (control && *control) {
 		rc = kt_control_start(base, control, err, sizeof(err));
 		if (rc < 0 && control_required) {
 			fprintf(stderr, "katod: %s\n", err);
 			kt_workers_stop();
 			kt_target_destroy();
-			kt_rpc_set_config(NULL);
+			kt_live_fini();
 			free(control);
 			event_base_free(base);
 			return EXIT_OSERR;
@@ -294,7 +304,7 @@ int main(int argc, char **argv)
 		kt_control_stop();
 		kt_workers_stop();
 		kt_target_destroy();
-		kt_rpc_set_config(NULL);
+		kt_live_fini();
 		event_base_free(base);
 		return EXIT_OSERR;
 	}
@@ -318,7 +328,7 @@ int main(int argc, char **argv)
 	drain_and_close();
 	sync_backends();
 	kt_target_destroy();
-	kt_rpc_set_config(NULL);
+	kt_live_fini();
 	event_free(sigint);
 	event_free(sigterm);
 	event_free(sighup);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <event2/event.h>
 #include <systemd/sd-daemon.h>
 #include "daemon/log.h"
@@ -91,6 +92,22 @@ int kt_notify_ready(struct event_base *base)
 		on_watchdog(-1, 0, NULL);
 	}
 	return 0;
+}
+
+void kt_notify_reloading(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64 "\nSTATUS=reloading the configuration",
+		   (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u);
+}
+
+void kt_notify_reloaded(const char *error)
+{
+	if (error)
+		sd_notifyf(0, "READY=1\nSTATUS=reload failed, running unchanged: %.200s", error);
+	else
+		sd_notifyf(0, "READY=1\nSTATUS=%s", last_status);
 }
 
 void kt_notify_stopping(const char *why)

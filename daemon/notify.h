@@ -14,6 +14,11 @@ struct event_base;
  * every second, sent when it changed) and starts the watchdog pings when
  * the service manager asked for them. Call once every listener is bound. */
 int kt_notify_ready(struct event_base *base);
+/* systemd's reload protocol around SIGHUP (ExecReload): RELOADING=1 with
+ * MONOTONIC_USEC= before, READY=1 after, and a STATUS= saying whether the
+ * reload failed (katod keeps running unchanged then). */
+void kt_notify_reloading(void);
+void kt_notify_reloaded(const char *error);
 /* STOPPING=1 with a status line; stops the timers. */
 void kt_notify_stopping(const char *why);
 void kt_notify_stop(void);

@@ -7,13 +7,14 @@
  * Receive: one read per wake-up into the worker's receive buffer (shared
  * by its queues: nothing refers to it once a read is parsed), parsed by
  * proto's kt_rx_feed into PDUs; in-capsule and H2CData payloads are copied
- * once, from that buffer
- * into the command's buffer, except the rest of a large payload that a
- * read left unfinished, which the next read places directly (rx_read). Commands run through proto's handlers and the
+ * once, from that buffer into the command's buffer, except the rest of a
+ * large payload that a read left unfinished, which the next read places
+ * directly (rx_read). Commands run through proto's handlers and the
  * backends; reads of RAM namespaces are sent from the namespace memory
- * (read_zero_copy). Transmit: finished slots are chained on a list and written with
- * one writev per loop turn (a deferred event collects everything the turn
- * produced), header and data together, with TCP_NODELAY.
+ * (read_zero_copy). Transmit: finished slots are chained on a list and
+ * written with one writev per loop turn (a deferred event collects
+ * everything the turn produced; up to 1024 iovecs), header and data
+ * together, with TCP_NODELAY.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -31,7 +32,13 @@
 #include "daemon/worker.h"
 #include "proto/fabrics.h"
 
-#define TX_IOV_MAX 64
+/* One writev takes every reply a loop turn produced (up to the kernel's
+ * IOV_MAX iovecs, 3 per read): at 64, a QD128 turn of 4 KiB reads took six
+ * writevs, each its own TCP push and loopback delivery; the kernel's work
+ * per writev, not ours per I/O, was most of the difference from the
+ * ceiling (tests/bench/README.md). The array is 16 KiB of the worker's
+ * stack. */
+#define TX_IOV_MAX 1024 /* Linux UIO_MAXIOV */
 #define NO_SLOT UINT16_MAX
 #define BOOT_TTAG 0xfffe
 
@@ -246,23 +253,35 @@ static void tx_done(struct kt_slot *s)
 	slot_put(s);
 }
 
-/* The socket is full and replies wait for the next turn: the data of
- * zero-copy reads still unsent is copied into the slots' own buffers, so
- * that no send from namespace memory outlives the loop turn that queued it
- * (see read_zero_copy). Rare: only when the host does not keep up. */
-static void tx_detach_zc(struct kt_queue *q)
+/* The socket took `left` bytes: advance past them, finishing the slots
+ * whose bytes are all out. */
+static void tx_advance(struct kt_queue *q, size_t left)
 {
-	for (struct kt_slot *s = q->tx_head; s; s = s->tx_next) {
-		if (!s->zc)
-			continue;
-		for (unsigned i = s->iov_pos; i < s->iovcnt; i++) {
-			if (s->iov[i].iov_base == s->cmd.data) {
-				memcpy(s->buf, s->cmd.data, s->cmd.xfer_len);
-				s->iov[i].iov_base = s->buf; /* iov_off still counts what went out */
-				s->cmd.data = s->buf;
+	if (q->ctl_off < q->ctl_len) {
+		size_t c = q->ctl_len - q->ctl_off;
+		c = c < left ? c : left;
+		q->ctl_off += (uint32_t)c;
+		left -= c;
+	}
+	while (left && q->tx_head) {
+		struct kt_slot *s = q->tx_head;
+		while (left && s->iov_pos < s->iovcnt) {
+			size_t rem = s->iov[s->iov_pos].iov_len - s->iov_off;
+			if (left >= rem) {
+				left -= rem;
+				s->iov_pos++;
+				s->iov_off = 0;
+			} else {
+				s->iov_off += left;
+				left = 0;
 			}
 		}
-		s->zc = false;
+		if (s->iov_pos == s->iovcnt) {
+			q->tx_head = s->tx_next;
+			if (!q->tx_head)
+				q->tx_tail = NULL;
+			tx_done(s);
+		}
 	}
 }
 
@@ -271,9 +290,11 @@ static void tx_flush(struct kt_queue *q)
 	struct iovec iov[TX_IOV_MAX];
 	for (;;) {
 		int n = 0;
+		size_t want = 0;
 		if (q->ctl_off < q->ctl_len) {
 			iov[n].iov_base = q->ctl + q->ctl_off;
 			iov[n].iov_len = q->ctl_len - q->ctl_off;
+			want += iov[n].iov_len;
 			n++;
 		}
 		if (q->state != KT_Q_TERMINATING) {
@@ -282,6 +303,7 @@ static void tx_flush(struct kt_queue *q)
 					size_t off = i == s->iov_pos ? s->iov_off : 0;
 					iov[n].iov_base = (uint8_t *)s->iov[i].iov_base + off;
 					iov[n].iov_len = s->iov[i].iov_len - off;
+					want += iov[n].iov_len;
 					n++;
 				}
 			}
@@ -290,47 +312,25 @@ static void tx_flush(struct kt_queue *q)
 			break;
 		ssize_t w = writev(q->fd, iov, n);
 		if (w < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK) {
-				tx_detach_zc(q);
-				event_add(q->wr_ev, NULL);
-				return;
-			}
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				goto socket_full;
 			if (errno == EINTR)
 				continue;
 			queue_close(q, strerror(errno));
 			return;
 		}
-		size_t left = (size_t)w;
-		if (q->ctl_off < q->ctl_len) {
-			size_t c = q->ctl_len - q->ctl_off;
-			c = c < left ? c : left;
-			q->ctl_off += (uint32_t)c;
-			left -= c;
-		}
-		while (left && q->tx_head) {
-			struct kt_slot *s = q->tx_head;
-			while (left && s->iov_pos < s->iovcnt) {
-				size_t rem = s->iov[s->iov_pos].iov_len - s->iov_off;
-				if (left >= rem) {
-					left -= rem;
-					s->iov_pos++;
-					s->iov_off = 0;
-				} else {
-					s->iov_off += left;
-					left = 0;
-				}
-			}
-			if (s->iov_pos == s->iovcnt) {
-				q->tx_head = s->tx_next;
-				if (!q->tx_head)
-					q->tx_tail = NULL;
-				tx_done(s);
-			}
-		}
+		tx_advance(q, (size_t)w);
+		/* a short write: the socket is full; a second writev would only
+		 * return EAGAIN */
+		if ((size_t)w < want)
+			goto socket_full;
 	}
 	event_del(q->wr_ev);
 	if (q->close_after_tx)
 		queue_close(q, q->state == KT_Q_TERMINATING ? "transport error" : "disconnect");
+	return;
+socket_full:
+	event_add(q->wr_ev, NULL); /* zero-copy reads wait in namespace memory: read_zero_copy */
 }
 
 static void on_tx(evutil_socket_t fd, short what, void *arg)
@@ -359,6 +359,8 @@ static void slot_complete(struct kt_slot *s, uint16_t status)
 {
 	struct kt_queue *q = s->q;
 	struct kt_cmd *cmd = &s->cmd;
+	if (q->qid && cmd->io.ns && cmd->sqe.opcode != KT_OPC_FABRICS) /* per-namespace counters */
+		kt_backend_count(cmd->io.ns->backend, q->worker->id, cmd->sqe.opcode, &cmd->io, status);
 	if (q->state == KT_Q_CLOSED || q->state == KT_Q_TERMINATING) {
 		slot_put(s);
 		return;
@@ -432,15 +434,25 @@ static void bio_done(struct kt_bio *bio, uint16_t status)
 }
 
 /* A read from a namespace held in memory (backend->mem: ram) is sent from
- * that memory, without a copy. Safe because such a send never outlives the
- * loop turn that queued it (tx_detach_zc), and a worker runs one thing at a
- * time: a write to the same range from any queue of this worker lands wholly
- * before the bytes are taken or wholly after, and the read's completion
- * cannot have reached the host before either. A write from another worker
- * can race the send, as it races the ram backend's own memcpy; NVMe orders
- * no overlapping commands in flight. With data digests the copy is kept:
- * the digest is computed when the reply is queued and must match the bytes
- * sent. */
+ * that memory, without a copy, even when the socket is full and the reply
+ * waits for later loop turns. Why that is safe:
+ *  - The memory stays mapped: the slot stays in use (KT_SLOT_TX, with
+ *    cmd.io.ns set) until tx_done has seen its last byte go, and removing
+ *    a namespace waits for such slots (kt_queue_ns_refs, daemon/live.c). A
+ *    closed queue sends nothing more.
+ *  - The host sees the data it asked for, as of some moment before the
+ *    read completed: the kernel copies the bytes when writev takes them,
+ *    and the completion (CapsuleResp, or the SUCCESS flag on the C2HData)
+ *    follows the data in the same stream, so no write the host issues
+ *    after seeing the read complete can show in it. A write the host
+ *    issues while the read is still outstanding races it, here as on any
+ *    controller: NVMe orders no overlapping commands in flight, and such a
+ *    read may return some of the new data. (Before, a reply that waited
+ *    was copied into the slot to avoid that; the copy cost a 128 KiB
+ *    memcpy per read whenever the socket filled, most of the time on a
+ *    real network.)
+ * With data digests the copy is kept: the digest is computed when the
+ * reply is queued and must match the bytes sent. */
 static bool read_zero_copy(struct kt_slot *s)
 {
 	struct kt_queue *q = s->q;
@@ -453,7 +465,6 @@ static bool read_zero_copy(struct kt_slot *s)
 	if (st == 0) {
 		cmd->data = be->mem + cmd->io.offset;
 		cmd->xfer_len = (uint32_t)cmd->io.length;
-		s->zc = true;
 		if (q->dc)
 			count_io(&q->dc->c, &cmd->io);
 	}
@@ -660,7 +671,6 @@ static int on_capsule(struct kt_queue *q, const struct kt_cmd_pdu *pdu, uint32_t
 	s->r2t = false;
 	s->held = false;
 	s->tx_r2t = false;
-	s->zc = false;
 	s->state = KT_SLOT_DATA_IN;
 	if (!q->sqhd_disabled && q->state == KT_Q_LIVE)
 		q->sqhd = (uint16_t)((q->sqhd + 1u) % (q->sqsize + 1u));
@@ -955,4 +965,44 @@ void kt_queue_accept(struct kt_worker *w, int fd, const struct kt_port *port)
 	}
 	event_add(q->rd_ev, NULL);
 	kt_dbg("%s: connection accepted on port %u (worker %u)", q->peer, port->portid, w->id);
+}
+
+/* ---- live changes (daemon/live.c) ------------------------------------- */
+
+unsigned kt_queue_ns_refs(struct kt_worker *w, const struct kt_ns *ns)
+{
+	unsigned n = 0;
+	for (struct kt_queue *q = w->queues; q; q = q->w_next)
+		for (unsigned i = 0; i < q->nslots; i++)
+			if (q->slots[i].state != KT_SLOT_FREE && q->slots[i].cmd.io.ns == ns)
+				n++;
+	return n;
+}
+
+unsigned kt_queue_port_refs(struct kt_worker *w, const struct kt_port *p, bool close)
+{
+	unsigned n = 0;
+	for (struct kt_queue *q = w->queues; q; q = q->w_next) {
+		if (q->port != p)
+			continue;
+		n++;
+		if (close && q->state != KT_Q_CLOSED)
+			kt_queue_close_async(q, "port removed");
+	}
+	return n;
+}
+
+static void on_pump_msg(struct kt_worker *w, void *arg)
+{
+	struct kt_queue *q = arg;
+	if (q->state == KT_Q_LIVE && q->dc)
+		pump_aens(q);
+	queue_put(q);
+}
+
+void kt_queue_pump_aens_async(struct kt_queue *q)
+{
+	atomic_fetch_add(&q->refs, 1);
+	if (kt_worker_post(q->worker, on_pump_msg, q) < 0)
+		atomic_fetch_sub(&q->refs, 1);
 }

@@ -45,7 +45,6 @@ struct kt_slot {
 	/* transmit */
 	struct kt_slot *tx_next;
 	bool tx_r2t;              /* what is queued is an R2T, not the completion */
-	bool zc;                  /* C2H data is sent from namespace memory (cmd.data) */
 	struct iovec iov[KT_SLOT_IOV_MAX];
 	unsigned iovcnt, iov_pos;
 	size_t iov_off;
@@ -112,5 +111,16 @@ void kt_queue_close_all(struct kt_worker *w);
 
 /* Completes an AER this queue holds (admin worker only). */
 void kt_queue_complete_aer(struct kt_queue *q, uint16_t cid, uint32_t dw0);
+
+/* Live changes (daemon/live.c), from the main thread while the workers are
+ * paused (daemon/pause.h): worker w's command slots in use (received,
+ * executing or being sent) whose command references namespace ns; its
+ * queues accepted through port p (closing them when close is set). */
+struct kt_ns;
+unsigned kt_queue_ns_refs(struct kt_worker *w, const struct kt_ns *ns);
+unsigned kt_queue_port_refs(struct kt_worker *w, const struct kt_port *p, bool close);
+/* Completes held AERs with the controller's pending events, on q's worker
+ * (any thread; q is kept alive until then). */
+void kt_queue_pump_aens_async(struct kt_queue *q);
 
 #endif

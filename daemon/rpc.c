@@ -4,12 +4,12 @@
  * counters), disconnecting a controller, and the running configuration as
  * nvmetcli JSON.
  *
- * The ports, subsystems and namespaces do not change while katod runs
- * (live changes are phase 2 of the control issue), so they are read without
- * a lock; controllers come from kt_target_ctrls_snapshot. config.save
- * answers the configuration katod was started with, which is the running
- * one as long as nothing changes it live; command-line overrides (-w, -l,
- * -s) are not part of it.
+ * The ports, subsystems and namespaces change live, but only on the main
+ * thread (daemon/live.c), which is where these methods run, so they are
+ * read without a lock; controllers come from kt_target_ctrls_snapshot.
+ * config.save answers the running configuration (kt_live_running: the file
+ * katod started with plus every live change since); command-line overrides
+ * (-w, -l, -s) are not part of it. reload re-reads a file and applies it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,19 +19,20 @@
 #include <json-c/json.h>
 #include "config/config.h"
 #include "daemon/backend.h"
+#include "daemon/live.h"
 #include "daemon/log.h"
+#include "daemon/counters.h"
 #include "daemon/rpc.h"
+#include "daemon/rpc_edit.h"
+#include "daemon/rpc_keepalive.h"
 #include "daemon/target.h"
 #include "daemon/worker.h"
 #include "proto/model.h"
 
-static struct kt_config *running;
 static uint64_t started_ms;
 
-void kt_rpc_set_config(struct kt_config *cfg)
+void kt_rpc_init(void)
 {
-	kt_config_free(running);
-	running = cfg;
 	started_ms = kt_now_ms();
 }
 
@@ -142,6 +143,7 @@ static struct kt_subsys *find_subsys(const char *nqn)
 
 static const struct kt_cfg_ns *cfg_ns(const char *subnqn, uint32_t nsid)
 {
+	const struct kt_config *running = kt_live_running();
 	for (size_t i = 0; running && i < running->n_subsys; i++) {
 		const struct kt_cfg_subsys *s = &running->subsys[i];
 		if (strcmp(s->nqn, subnqn))
@@ -187,7 +189,7 @@ static int m_ports_list(struct json_object *params, struct json_object **result,
 	const struct kt_target *t = kt_target_get();
 	struct json_object *a = json_object_new_array();
 	for (size_t i = 0; i < t->n_ports; i++) {
-		const struct kt_port *p = &t->ports[i];
+		const struct kt_port *p = t->ports[i];
 		if (portid >= 0 && p->portid != portid)
 			continue;
 		struct json_object *o = json_object_new_object();
@@ -245,8 +247,8 @@ static struct json_object *subsys_json(const struct kt_subsys *s, const struct k
 	put(o, "namespaces", json_object_new_int64((int64_t)s->n_ns));
 	struct json_object *p = json_object_new_array();
 	for (size_t i = 0; i < t->n_ports; i++)
-		if (s->discovery || kt_port_has_subsys(&t->ports[i], s))
-			json_object_array_add(p, json_object_new_int(t->ports[i].portid));
+		if (s->discovery || kt_port_has_subsys(t->ports[i], s))
+			json_object_array_add(p, json_object_new_int(t->ports[i]->portid));
 	put(o, "ports", p);
 	put(o, "controllers", json_object_new_int64((int64_t)count_ctrls(v, nv, s->nqn)));
 	return o;
@@ -273,7 +275,7 @@ static int m_subsystems_list(struct json_object *params, struct json_object **re
 	} else {
 		json_object_array_add(a, subsys_json(&t->disc, v, nv));
 		for (size_t i = 0; i < t->n_subsys; i++)
-			json_object_array_add(a, subsys_json(&t->subsys[i], v, nv));
+			json_object_array_add(a, subsys_json(t->subsys[i], v, nv));
 	}
 	free(v);
 	*result = a;
@@ -321,12 +323,12 @@ static int m_namespaces_list(struct json_object *params, struct json_object **re
 		return FAIL(KT_RPC_NOT_FOUND, "no subsystem \"%s\"", nqn);
 	struct json_object *a = json_object_new_array();
 	for (size_t i = 0; i < t->n_subsys; i++) {
-		const struct kt_subsys *s = &t->subsys[i];
+		const struct kt_subsys *s = t->subsys[i];
 		if (nqn && strcmp(nqn, s->nqn))
 			continue;
 		for (size_t k = 0; k < s->n_ns; k++)
-			if (nsid < 0 || s->ns[k].nsid == nsid)
-				json_object_array_add(a, ns_json(s, &s->ns[k]));
+			if (nsid < 0 || s->ns[k]->nsid == nsid)
+				json_object_array_add(a, ns_json(s, s->ns[k]));
 	}
 	if (nsid >= 0 && json_object_array_length(a) == 0) {
 		json_object_put(a);
@@ -344,15 +346,16 @@ static int m_hosts_list(struct json_object *params, struct json_object **result,
 		return r;
 	const struct kt_target *t = kt_target_get();
 	struct json_object *a = json_object_new_array();
+	const struct kt_config *running = kt_live_running();
 	for (size_t i = 0; running && i < running->n_hosts; i++) {
 		const char *h = running->hosts[i];
 		struct json_object *o = json_object_new_object();
 		put_str(o, "nqn", h);
 		struct json_object *in = json_object_new_array();
 		for (size_t k = 0; k < t->n_subsys; k++)
-			for (size_t j = 0; j < t->subsys[k].n_hosts; j++)
-				if (!strcmp(t->subsys[k].hosts[j], h))
-					json_object_array_add(in, json_object_new_string(t->subsys[k].nqn));
+			for (size_t j = 0; j < t->subsys[k]->n_hosts; j++)
+				if (!strcmp(t->subsys[k]->hosts[j], h))
+					json_object_array_add(in, json_object_new_string(t->subsys[k]->nqn));
 		put(o, "allowed_in", in);
 		json_object_array_add(a, o);
 	}
@@ -382,6 +385,7 @@ static struct json_object *ctrl_json(const struct kt_ctrl_info *e)
 	put(o, "enabled", json_object_new_boolean(e->cc & 1u));
 	put(o, "ready", json_object_new_boolean(e->csts & 1u));
 	put(o, "fatal", json_object_new_boolean(e->csts & 2u));
+	put(o, "keepalive_policy", kt_rpc_ka_policy_of(e->cntlid, e->hostnqn, e->subnqn)); /* null: none */
 	return o;
 }
 
@@ -396,6 +400,7 @@ static struct json_object *counters_json(const struct kt_ctrl_info *e)
 	put_u64(o, "bytes_read", e->bytes_read);
 	put_u64(o, "bytes_written", e->bytes_written);
 	put_u64(o, "errors", e->errors);
+	put_u64(o, "keep_alive_expiries", kt_counters_ctrl_ka_expiries(e->subnqn, e->cntlid, kt_now_ms() - e->age_ms));
 	return o;
 }
 
@@ -446,6 +451,9 @@ static int m_counters(struct json_object *params, struct json_object **result, c
 	/* an object, so that per-subsystem and per-namespace counters can join */
 	*result = json_object_new_object();
 	put(*result, "controllers", a);
+	const char *nqn = NULL;
+	opt_string(params, "subsystem", &nqn, msg, msglen);
+	kt_counters_json(*result, nqn); /* per subsystem and per namespace */
 	return 0;
 }
 
@@ -484,6 +492,7 @@ static int m_config_save(struct json_object *params, struct json_object **result
 	int r = check_params(params, keys, msg, msglen);
 	if (r)
 		return r;
+	const struct kt_config *running = kt_live_running();
 	if (!running)
 		return FAIL(KT_RPC_INTERNAL, "no configuration is held");
 	char *text = NULL;
@@ -496,6 +505,30 @@ static int m_config_save(struct json_object *params, struct json_object **result
 		return FAIL(KT_RPC_INTERNAL, "the configuration did not parse back");
 	*result = json_object_new_object();
 	put(*result, "config", cfg);
+	return 0;
+}
+
+/* Re-reads the configuration file (params.path, or the file katod was
+ * started with) and applies the difference live (daemon/live.c). On an
+ * error nothing changed and the message names the JSON path or the object. */
+static int m_reload(struct json_object *params, struct json_object **result, char *msg, size_t msglen)
+{
+	static const char *const keys[] = { "path", NULL };
+	const char *path = NULL;
+	int r = check_params(params, keys, msg, msglen);
+	if (r || (r = opt_string(params, "path", &path, msg, msglen)) < 0)
+		return r;
+	char err[512] = "";
+	r = kt_live_reload(path, err, sizeof(err));
+	path = path ? path : kt_live_path();
+	if (r < 0) {
+		kt_err("control: reload of %s failed, nothing changed: %s", path[0] ? path : "(none)", err);
+		return FAIL(KT_RPC_INVALID_PARAMS, "reload %s: nothing changed: %s", path[0] ? path : "(none)", err);
+	}
+	kt_info("control: reloaded %s", path);
+	*result = json_object_new_object();
+	put(*result, "path", json_object_new_string(path));
+	put(*result, "genctr", json_object_new_int64((int64_t)kt_target_get()->genctr));
 	return 0;
 }
 
@@ -512,12 +545,44 @@ static const struct {
 	{ "controllers.disconnect", m_controllers_disconnect },
 	{ "counters", m_counters },
 	{ "config.save", m_config_save },
+	{ "reload", m_reload },
+	/* changes: daemon/rpc_edit.c */
+	{ "ports.add", kt_rpc_ports_add },
+	{ "ports.remove", kt_rpc_ports_remove },
+	{ "ports.set", kt_rpc_ports_set },
+	{ "ports.link", kt_rpc_ports_link },
+	{ "ports.unlink", kt_rpc_ports_unlink },
+	{ "subsystems.add", kt_rpc_subsystems_add },
+	{ "subsystems.remove", kt_rpc_subsystems_remove },
+	{ "subsystems.set", kt_rpc_subsystems_set },
+	{ "subsystems.allow_host", kt_rpc_subsystems_allow_host },
+	{ "subsystems.disallow_host", kt_rpc_subsystems_disallow_host },
+	{ "namespaces.add", kt_rpc_namespaces_add },
+	{ "namespaces.remove", kt_rpc_namespaces_remove },
+	{ "namespaces.set", kt_rpc_namespaces_set },
+	{ "hosts.add", kt_rpc_hosts_add },
+	{ "hosts.remove", kt_rpc_hosts_remove },
+	/* keep-alive policy and trace: daemon/rpc_keepalive.c */
+	{ "keepalive.policy.set", kt_rpc_ka_policy_set },
+	{ "keepalive.policy.get", kt_rpc_ka_policy_get },
+	{ "keepalive.policy.clear", kt_rpc_ka_policy_clear },
+	{ "keepalive.policy.list", kt_rpc_ka_policy_list },
+	{ "keepalive.expire", kt_rpc_ka_expire },
+	{ "keepalive.trace", kt_rpc_ka_trace },
+	{ "keepalive.trace.subscribe", kt_rpc_ka_trace_subscribe },
+	{ "keepalive.trace.unsubscribe", kt_rpc_ka_trace_unsubscribe },
 };
 #define N_METHODS (sizeof(methods) / sizeof(methods[0]))
 
 const char *const kt_rpc_methods[] = {
 	"version", "ports.list", "subsystems.list", "namespaces.list", "hosts.list",
-	"controllers.list", "controllers.disconnect", "counters", "config.save", NULL,
+	"controllers.list", "controllers.disconnect", "counters", "config.save", "reload",
+	"ports.add", "ports.remove", "ports.set", "ports.link", "ports.unlink",
+	"subsystems.add", "subsystems.remove", "subsystems.set", "subsystems.allow_host",
+	"subsystems.disallow_host", "namespaces.add", "namespaces.remove", "namespaces.set",
+	"hosts.add", "hosts.remove",
+	"keepalive.policy.set", "keepalive.policy.get", "keepalive.policy.clear", "keepalive.policy.list",
+	"keepalive.expire", "keepalive.trace", "keepalive.trace.subscribe", "keepalive.trace.unsubscribe", NULL,
 };
 
 int kt_rpc_call(const char *method, struct json_object *params, struct json_object **result,
@@ -533,6 +598,6 @@ int kt_rpc_call(const char *method, struct json_object *params, struct json_obje
 		}
 	}
 	return FAIL(KT_RPC_NO_METHOD, "no method \"%s\" (katod %s has: version, ports.list, subsystems.list, "
-		    "namespaces.list, hosts.list, controllers.list, controllers.disconnect, counters, config.save)",
+		    "namespaces.list, hosts.list, controllers.list, controllers.disconnect, counters, config.save, reload, ...)",
 		    method, KATO_VERSION);
 }

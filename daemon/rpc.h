@@ -21,9 +21,9 @@ struct kt_config;
 /* kato's: the object a request names does not exist. */
 #define KT_RPC_NOT_FOUND       (-32001)
 
-/* Hands the configuration katod runs with to the methods (config.save,
- * hosts.list, namespace paths). Takes ownership; NULL frees the one held. */
-void kt_rpc_set_config(struct kt_config *cfg);
+/* Marks katod's start (uptime). The methods read the running configuration
+ * from kt_live_running() (daemon/live.h). */
+void kt_rpc_init(void);
 
 /* Runs `method` with `params` (NULL, an object or an array). Returns 0 with
  * *result set (a new reference), or a JSON-RPC error code with a message

@@ -5,8 +5,12 @@
  *
  * Locking: `target_lock` guards the controller list and id allocation;
  * each controller's `lock` guards its queue list. Neither is taken on the
- * data path. The proto model (ports, subsystems, namespaces) does not change
- * while katod runs (live changes are the control socket's issue).
+ * data path. The proto model (ports, subsystems, namespaces) changes while
+ * katod runs (daemon/live.c), but only while every worker is paused at a
+ * barrier (daemon/pause.c): workers never take a lock to read the model,
+ * and a handler never sees a change half made. Objects live behind pointer
+ * arrays, so adding one never moves another; a removed one is freed only
+ * when no command slot, queue or controller references it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -76,14 +80,24 @@ static void fill_identity(struct kt_subsys *s, const struct kt_cfg_subsys *cs)
 	s->cntlid_max = cs && cs->cntlid_max ? cs->cntlid_max : 0xffef;
 }
 
-static int build_ns(struct kt_ns *ns, const struct kt_cfg_subsys *cs, const struct kt_cfg_ns *cn,
-		    const char *path, char *err, size_t errlen)
+/* Opens cn's backend and fills a new namespace; what names it in err
+ * ("subsystems[0].namespaces[1].device" at start-up, "subsystem NQN
+ * namespace N" for a live change). */
+struct kt_ns *kt_target_ns_open(const struct kt_cfg_subsys *cs, const struct kt_cfg_ns *cn,
+				const char *what, char *err, size_t errlen)
 {
 	char why[256];
+	struct kt_ns *ns = calloc(1, sizeof(*ns));
+	if (!ns) {
+		snprintf(err, errlen, "%s: out of memory", what);
+		return NULL;
+	}
 	int rc = kt_backend_open(cn, &ns->backend, why, sizeof(why));
 	if (rc < 0) {
-		snprintf(err, errlen, "%s: %s", path, why);
-		return rc;
+		snprintf(err, errlen, "%s: %s", what, why);
+		free(ns);
+		errno = -rc;
+		return NULL;
 	}
 	struct kt_backend *be = ns->backend;
 	ns->nsid = cn->nsid;
@@ -104,25 +118,95 @@ static int build_ns(struct kt_ns *ns, const struct kt_cfg_subsys *cs, const stru
 		ns->uuid[6] = (uint8_t)((ns->uuid[6] & 0x0f) | 0x80); /* RFC 9562 version 8: custom */
 		ns->uuid[8] = (uint8_t)((ns->uuid[8] & 0x3f) | 0x80); /* variant 10b */
 	}
+	return ns;
+}
+
+void kt_target_ns_close(struct kt_ns *ns)
+{
+	if (!ns)
+		return;
+	if (ns->backend)
+		kt_backend_close(ns->backend);
+	free(ns);
+}
+
+/* The attributes of an NVM subsystem (everything but its namespaces):
+ * s->hosts is allocated anew (the old array is the caller's). */
+int kt_target_subsys_fill(struct kt_subsys *s, const struct kt_cfg_subsys *cs)
+{
+	copy_str(s->nqn, sizeof(s->nqn), cs->nqn);
+	fill_identity(s, cs);
+	s->qid_max = cs->qid_max ? cs->qid_max : 128;
+	s->allow_any_host = cs->allow_any_host;
+	s->hosts = calloc(cs->n_allowed_hosts ? cs->n_allowed_hosts : 1, sizeof(*s->hosts));
+	if (!s->hosts)
+		return -ENOMEM;
+	s->n_hosts = cs->n_allowed_hosts;
+	for (size_t h = 0; h < s->n_hosts; h++)
+		copy_str(s->hosts[h], sizeof(s->hosts[h]), cs->allowed_hosts[h]);
 	return 0;
+}
+
+/* Frees a subsystem and its arrays, not its namespaces. */
+void kt_target_subsys_free(struct kt_subsys *s)
+{
+	if (!s)
+		return;
+	free(s->ns);
+	free(s->hosts);
+	free(s);
+}
+
+/* The attributes of a port (not its subsystems). */
+void kt_target_port_fill(struct kt_port *p, const struct kt_cfg_port *cp)
+{
+	p->portid = cp->portid;
+	p->adrfam = cp->adrfam && strcmp(cp->adrfam, "ipv6") == 0 ? NVMF_ADDR_FAMILY_IP6
+								    : NVMF_ADDR_FAMILY_IP4;
+	p->treq = cp->treq && strcmp(cp->treq, "required") == 0 ? NVMF_TREQ_REQUIRED
+		  : cp->treq && strcmp(cp->treq, "not required") == 0 ? NVMF_TREQ_NOT_REQUIRED
+								      : NVMF_TREQ_NOT_SPECIFIED;
+	copy_str(p->traddr, sizeof(p->traddr), cp->traddr);
+	copy_str(p->trsvcid, sizeof(p->trsvcid), cp->trsvcid);
+	p->inline_data_size = cp->inline_data_size ? cp->inline_data_size : 8192;
+}
+
+void kt_target_port_free(struct kt_port *p)
+{
+	if (!p)
+		return;
+	free(p->subsys);
+	free(p);
 }
 
 static int cmp_ns(const void *a, const void *b)
 {
-	const struct kt_ns *x = a, *y = b;
+	const struct kt_ns *x = *(struct kt_ns *const *)a, *y = *(struct kt_ns *const *)b;
 	return x->nsid < y->nsid ? -1 : x->nsid > y->nsid;
 }
 
-int kt_target_build(const struct kt_config *cfg, char *err, size_t errlen)
+void kt_target_sort_ns(struct kt_ns **ns, size_t n)
 {
-	settings = cfg->daemon;
-	/* the configuration is freed after start-up: keep no pointers into it */
+	qsort(ns, n, sizeof(*ns), cmp_ns);
+}
+
+/* Daemon settings that may change live (log level, keep-alive) are re-read
+ * from here: keep no pointers into the configuration, which live changes
+ * free. */
+void kt_target_set_settings(const struct kt_cfg_daemon *d)
+{
+	settings = *d;
 	settings.log_level = NULL;
 	settings.discovery_nqn = NULL;
 	settings.control_socket = NULL;
 	settings.ka_trace = NULL;
 	settings.ka_rules = NULL;
 	settings.n_ka_rules = 0;
+}
+
+int kt_target_build(const struct kt_config *cfg, char *err, size_t errlen)
+{
+	kt_target_set_settings(&cfg->daemon);
 	int krc = kt_keepalive_configure(&cfg->daemon, err, errlen); /* copies what it keeps */
 	if (krc < 0)
 		return krc;
@@ -144,48 +228,38 @@ int kt_target_build(const struct kt_config *cfg, char *err, size_t errlen)
 	t->subsys = calloc(cfg->n_subsys ? cfg->n_subsys : 1, sizeof(*t->subsys));
 	if (!t->subsys)
 		return -ENOMEM;
-	t->n_subsys = cfg->n_subsys;
 	for (size_t i = 0; i < cfg->n_subsys; i++) {
 		const struct kt_cfg_subsys *cs = &cfg->subsys[i];
-		struct kt_subsys *s = &t->subsys[i];
-		copy_str(s->nqn, sizeof(s->nqn), cs->nqn);
-		fill_identity(s, cs);
-		s->qid_max = cs->qid_max ? cs->qid_max : 128;
-		s->allow_any_host = cs->allow_any_host;
-		s->n_hosts = cs->n_allowed_hosts;
-		s->hosts = calloc(s->n_hosts ? s->n_hosts : 1, sizeof(*s->hosts));
-		s->ns = calloc(cs->n_ns ? cs->n_ns : 1, sizeof(*s->ns));
-		if (!s->hosts || !s->ns)
+		struct kt_subsys *s = calloc(1, sizeof(*s));
+		if (!s)
 			return -ENOMEM;
-		for (size_t h = 0; h < s->n_hosts; h++)
-			copy_str(s->hosts[h], sizeof(s->hosts[h]), cs->allowed_hosts[h]);
+		t->subsys[t->n_subsys++] = s;
+		if (kt_target_subsys_fill(s, cs) < 0)
+			return -ENOMEM;
+		s->ns = calloc(cs->n_ns ? cs->n_ns : 1, sizeof(*s->ns));
+		if (!s->ns)
+			return -ENOMEM;
 		for (size_t n = 0; n < cs->n_ns; n++) {
 			char path[96];
 			snprintf(path, sizeof(path), "subsystems[%zu].namespaces[%zu].device", i, n);
-			int rc = build_ns(&s->ns[n], cs, &cs->ns[n], path, err, errlen);
-			if (rc < 0)
-				return rc;
-			s->n_ns = n + 1;
+			struct kt_ns *ns = kt_target_ns_open(cs, &cs->ns[n], path, err, errlen);
+			if (!ns)
+				return -errno;
+			s->ns[s->n_ns++] = ns;
 		}
-		qsort(s->ns, s->n_ns, sizeof(*s->ns), cmp_ns);
+		kt_target_sort_ns(s->ns, s->n_ns);
 	}
 
 	t->ports = calloc(cfg->n_ports ? cfg->n_ports : 1, sizeof(*t->ports));
 	if (!t->ports)
 		return -ENOMEM;
-	t->n_ports = cfg->n_ports;
 	for (size_t i = 0; i < cfg->n_ports; i++) {
 		const struct kt_cfg_port *cp = &cfg->ports[i];
-		struct kt_port *p = &t->ports[i];
-		p->portid = cp->portid;
-		p->adrfam = cp->adrfam && strcmp(cp->adrfam, "ipv6") == 0 ? NVMF_ADDR_FAMILY_IP6
-									    : NVMF_ADDR_FAMILY_IP4;
-		p->treq = cp->treq && strcmp(cp->treq, "required") == 0 ? NVMF_TREQ_REQUIRED
-			  : cp->treq && strcmp(cp->treq, "not required") == 0 ? NVMF_TREQ_NOT_REQUIRED
-									      : NVMF_TREQ_NOT_SPECIFIED;
-		copy_str(p->traddr, sizeof(p->traddr), cp->traddr);
-		copy_str(p->trsvcid, sizeof(p->trsvcid), cp->trsvcid);
-		p->inline_data_size = cp->inline_data_size ? cp->inline_data_size : 8192;
+		struct kt_port *p = calloc(1, sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		t->ports[t->n_ports++] = p;
+		kt_target_port_fill(p, cp);
 		p->subsys = calloc(cp->n_subsystems ? cp->n_subsystems : 1, sizeof(*p->subsys));
 		if (!p->subsys)
 			return -ENOMEM;
@@ -206,16 +280,14 @@ void kt_target_destroy(void)
 {
 	struct kt_target *t = &target;
 	for (size_t i = 0; i < t->n_subsys; i++) {
-		struct kt_subsys *s = &t->subsys[i];
+		struct kt_subsys *s = t->subsys[i];
 		for (size_t n = 0; n < s->n_ns; n++)
-			if (s->ns[n].backend)
-				kt_backend_close(s->ns[n].backend);
-		free(s->ns);
-		free(s->hosts);
+			kt_target_ns_close(s->ns[n]);
+		kt_target_subsys_free(s);
 	}
 	free(t->subsys);
 	for (size_t i = 0; i < t->n_ports; i++)
-		free(t->ports[i].subsys);
+		kt_target_port_free(t->ports[i]);
 	free(t->ports);
 	memset(t, 0, sizeof(*t));
 	kt_keepalive_fini();
@@ -298,6 +370,8 @@ uint16_t kt_target_connect_admin(struct kt_queue *q, struct kt_cmd *cmd,
 	dc->admin_worker = q->worker;
 	attach_locked(dc, q);
 	dc->next = ctrls;
+	if (ctrls)
+		ctrls->prev = dc;
 	ctrls = dc;
 	pthread_mutex_unlock(&target_lock);
 
@@ -383,12 +457,13 @@ void kt_dctrl_queue_gone(struct kt_dctrl *dc, struct kt_queue *q)
 	}
 	last = dc->nr_queues == 0;
 	if (last) {
-		for (struct kt_dctrl **pp = &ctrls; *pp; pp = &(*pp)->next) {
-			if (*pp == dc) {
-				*pp = dc->next;
-				break;
-			}
-		}
+		/* O(1): 10,000 controllers expiring together must not each scan the list */
+		if (dc->prev)
+			dc->prev->next = dc->next;
+		else
+			ctrls = dc->next;
+		if (dc->next)
+			dc->next->prev = dc->prev;
 	}
 	pthread_mutex_unlock(&dc->lock);
 	pthread_mutex_unlock(&target_lock);
@@ -488,4 +563,75 @@ int kt_target_disconnect(const char *subnqn, uint16_t cntlid, const char *why)
 	}
 	pthread_mutex_unlock(&target_lock);
 	return rc;
+}
+
+/* ---- live changes (daemon/live.c: main thread, workers paused) ------------ */
+
+/* Every live controller of s: the NSIDs go into its Changed Namespace List
+ * (log 04h) and a Namespace Attribute Changed notice is queued if its Async
+ * Event Configuration enables it; the admin worker then completes a held
+ * AER with it. */
+void kt_target_ns_changed(const struct kt_subsys *s, const uint32_t *nsids, size_t n)
+{
+	pthread_mutex_lock(&target_lock);
+	for (struct kt_dctrl *dc = ctrls; dc; dc = dc->next) {
+		if (dc->c.subsys != s)
+			continue;
+		pthread_mutex_lock(&dc->lock);
+		if (!dc->dying && dc->admin) {
+			for (size_t i = 0; i < n; i++)
+				kt_ctrl_ns_changed(&dc->c, nsids[i]);
+			kt_queue_pump_aens_async(dc->admin);
+		}
+		pthread_mutex_unlock(&dc->lock);
+	}
+	pthread_mutex_unlock(&target_lock);
+}
+
+/* Every persistent discovery controller (KATO != 0) gets a Discovery Log
+ * Page Change notice if it enabled them (AEC bit 31). */
+void kt_target_disc_changed(void)
+{
+	pthread_mutex_lock(&target_lock);
+	for (struct kt_dctrl *dc = ctrls; dc; dc = dc->next) {
+		if (!dc->c.subsys->discovery || !dc->c.kato_ms)
+			continue;
+		pthread_mutex_lock(&dc->lock);
+		if (!dc->dying && dc->admin) {
+			kt_ctrl_aen_raise(&dc->c, NVME_AER_NOTICE, NVME_AER_NOTICE_DISC_CHANGED,
+					  NVME_LOG_LID_DISCOVER);
+			kt_queue_pump_aens_async(dc->admin);
+		}
+		pthread_mutex_unlock(&dc->lock);
+	}
+	pthread_mutex_unlock(&target_lock);
+}
+
+/* Disconnects the controllers of s (NULL: any subsystem) that came through
+ * port p (NULL: any port), as nvmet does when a port goes away or stops
+ * exporting a subsystem. Returns how many. */
+unsigned kt_target_close_ctrls(const struct kt_subsys *s, const struct kt_port *p, const char *why)
+{
+	unsigned n = 0;
+	pthread_mutex_lock(&target_lock);
+	for (struct kt_dctrl *dc = ctrls; dc; dc = dc->next) {
+		if ((s && dc->c.subsys != s) || (p && dc->c.port != p))
+			continue;
+		kt_log_ctrl(KT_LOG_INFO, &dc->c, "disconnect: %s", why);
+		kt_dctrl_close_queues(dc, true, why);
+		n++;
+	}
+	pthread_mutex_unlock(&target_lock);
+	return n;
+}
+
+/* Does any controller still use subsystem s? */
+bool kt_target_subsys_in_use(const struct kt_subsys *s)
+{
+	bool used = false;
+	pthread_mutex_lock(&target_lock);
+	for (struct kt_dctrl *dc = ctrls; dc && !used; dc = dc->next)
+		used = dc->c.subsys == s;
+	pthread_mutex_unlock(&target_lock);
+	return used;
 }

@@ -28,7 +28,7 @@ struct kt_dctrl {
 	struct kt_worker *admin_worker;
 	struct kt_ka ka;            /* keep-alive engine state (admin worker) */
 	bool dying;
-	struct kt_dctrl *next;      /* all controllers (target lock) */
+	struct kt_dctrl *next, *prev; /* all controllers (target lock); prev: O(1) unlink at teardown */
 };
 
 /* Builds the live target from a validated configuration: opens every
@@ -95,5 +95,24 @@ int kt_target_disconnect(const char *subnqn, uint16_t cntlid, const char *why);
 
 /* Settings from the "katod" section that the daemon consults. */
 const struct kt_cfg_daemon *kt_target_settings(void);
+void kt_target_set_settings(const struct kt_cfg_daemon *d);
+
+/* Building blocks of the model, for kt_target_build and live changes
+ * (daemon/live.c). kt_target_ns_open opens the backend; `what` names the
+ * namespace in err; NULL with errno set on failure. */
+struct kt_ns *kt_target_ns_open(const struct kt_cfg_subsys *cs, const struct kt_cfg_ns *cn,
+				const char *what, char *err, size_t errlen);
+void kt_target_ns_close(struct kt_ns *ns);
+int kt_target_subsys_fill(struct kt_subsys *s, const struct kt_cfg_subsys *cs);
+void kt_target_subsys_free(struct kt_subsys *s); /* not its namespaces */
+void kt_target_port_fill(struct kt_port *p, const struct kt_cfg_port *cp);
+void kt_target_port_free(struct kt_port *p);
+void kt_target_sort_ns(struct kt_ns **ns, size_t n);
+
+/* Live changes: main thread, with the workers paused (daemon/pause.h). */
+void kt_target_ns_changed(const struct kt_subsys *s, const uint32_t *nsids, size_t n);
+void kt_target_disc_changed(void);
+unsigned kt_target_close_ctrls(const struct kt_subsys *s, const struct kt_port *p, const char *why);
+bool kt_target_subsys_in_use(const struct kt_subsys *s);
 
 #endif

@@ -78,15 +78,15 @@ static inline uint32_t kt_admin_nn(const struct kt_ctrl *c)
 
 	if (c->discovery)
 		return 0;
-	if (s->n_ns && s->ns[s->n_ns - 1].nsid > nn)
-		nn = s->ns[s->n_ns - 1].nsid;
+	if (s->n_ns && s->ns[s->n_ns - 1]->nsid > nn)
+		nn = s->ns[s->n_ns - 1]->nsid;
 	return nn;
 }
 
 static inline bool kt_admin_any_vwc(const struct kt_subsys *s)
 {
 	for (size_t i = 0; i < s->n_ns; i++)
-		if (s->ns[i].enabled && s->ns[i].vwc)
+		if (s->ns[i]->enabled && s->ns[i]->vwc)
 			return true;
 	return false;
 }

@@ -43,7 +43,7 @@ enum {
 static bool subsys_has_vwc(const struct kt_subsys *s)
 {
 	for (size_t i = 0; i < s->n_ns; i++)
-		if (s->ns[i].enabled && s->ns[i].vwc)
+		if (s->ns[i]->enabled && s->ns[i]->vwc)
 			return true;
 	return false;
 }

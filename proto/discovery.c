@@ -38,8 +38,8 @@ static uint64_t count_entries(const struct kt_ctrl *c)
 	uint64_t n = c->port ? 1 : 0;
 
 	for (size_t i = 0; i < t->n_ports; i++)
-		for (size_t j = 0; j < t->ports[i].n_subsys; j++)
-			if (listed(c, t->ports[i].subsys[j]))
+		for (size_t j = 0; j < t->ports[i]->n_subsys; j++)
+			if (listed(c, t->ports[i]->subsys[j]))
 				n++;
 	return n;
 }
@@ -158,7 +158,7 @@ uint16_t kt_disc_log_read(const struct kt_ctrl *c, uint64_t offset, void *buf, u
 		emit_entry(&w, idx++, c->port,
 			   t->disc_nqn[0] ? t->disc_nqn : KT_WELL_KNOWN_DISC_NQN, NVME_NQN_CURR);
 	for (size_t i = 0; i < t->n_ports && idx < numrec; i++) {
-		const struct kt_port *p = &t->ports[i];
+		const struct kt_port *p = t->ports[i];
 
 		for (size_t j = 0; j < p->n_subsys; j++)
 			if (listed(c, p->subsys[j]))

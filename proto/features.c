@@ -55,11 +55,12 @@ static bool fid_supported(const struct kt_ctrl *c, uint8_t fid)
 }
 
 /* The Asynchronous Event Configuration bits we can honour: SMART critical
- * warnings (7:0) and the notices OAES advertises (none yet on I/O
- * controllers; Discovery Log Page Change, bit 31, on discovery ones). */
+ * warnings (7:0) and the notices OAES advertises (Namespace Attribute
+ * Notices, bit 8, on I/O controllers; Discovery Log Page Change, bit 31,
+ * on discovery ones). */
 static uint32_t aec_supported(const struct kt_ctrl *c)
 {
-	return c->discovery ? 1u << 31 : 0xffu;
+	return c->discovery ? 1u << 31 : 0xffu | NVME_CTRL_OAES_NA;
 }
 
 static uint32_t nr_queues_dw0(uint16_t n)

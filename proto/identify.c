@@ -65,7 +65,9 @@ static void id_ctrl_io(const struct kt_ctrl *c, struct nvme_id_ctrl *id)
 	id->cmic = NVME_CTRL_CMIC_MULTI_CTRL;
 	id->rtd3r = 0;
 	id->rtd3e = 0;
-	id->oaes = 0; /* no notices advertised yet for I/O controllers */
+	/* OAES bit 8: Namespace Attribute Notices (namespaces come and go live,
+	 * daemon/live.c; the Linux host enables the event only if advertised). */
+	id->oaes = htole32(NVME_CTRL_OAES_NA);
 	id->cntrltype = 1;
 	id->oacs = 0;
 	id->acl = 3;
@@ -171,8 +173,8 @@ static uint16_t identify_ns_list(struct kt_admin_req *r, struct nvme_ns_list *li
 	if (nsid >= 0xfffffffeu)
 		return invalid_ns(r);
 	for (size_t i = 0; i < s->n_ns && n < NVME_ID_NS_LIST_MAX; i++)
-		if (s->ns[i].enabled && s->ns[i].nsid > nsid)
-			list->ns[n++] = htole32(s->ns[i].nsid);
+		if (s->ns[i]->enabled && s->ns[i]->nsid > nsid)
+			list->ns[n++] = htole32(s->ns[i]->nsid);
 	return NVME_SC_SUCCESS;
 }
 

@@ -26,8 +26,8 @@ struct kt_subsys *kt_target_find_subsys(struct kt_target *t, const char *nqn)
 	if (is_discovery_nqn(t, nqn))
 		return &t->disc;
 	for (size_t i = 0; i < t->n_subsys; i++)
-		if (strcmp(t->subsys[i].nqn, nqn) == 0)
-			return &t->subsys[i];
+		if (strcmp(t->subsys[i]->nqn, nqn) == 0)
+			return t->subsys[i];
 	return NULL;
 }
 
@@ -78,7 +78,7 @@ struct kt_ns *kt_subsys_find_ns(const struct kt_subsys *s, uint32_t nsid)
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		struct kt_ns *ns = &s->ns[mid];
+		struct kt_ns *ns = s->ns[mid];
 
 		if (ns->nsid == nsid)
 			return ns->enabled ? ns : NULL;

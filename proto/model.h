@@ -3,8 +3,12 @@
  * namespaces and the hosts they admit. Plain data, filled by the daemon from
  * the configuration and read by the command handlers in proto/.
  *
- * Lifetime and locking belong to the daemon (daemon/target.c): proto/ only
- * reads these structures while the daemon guarantees they do not change.
+ * Lifetime and locking belong to the daemon (daemon/target.c, daemon/live.c):
+ * proto/ only reads these structures. They change live, but only while every
+ * worker is paused (daemon/pause.c), so a handler never sees a change half
+ * done. The arrays hold pointers so that adding an object never moves the
+ * ones in-flight commands point at; a removed object is freed only when
+ * nothing references it any more.
  */
 #ifndef KATO_PROTO_MODEL_H
 #define KATO_PROTO_MODEL_H
@@ -48,7 +52,7 @@ struct kt_subsys {
 	size_t n_hosts;
 	char (*hosts)[KT_NQN_MAX + 1]; /* allowed host NQNs */
 	size_t n_ns;
-	struct kt_ns *ns;             /* sorted by nsid, ascending, unique */
+	struct kt_ns **ns;            /* sorted by nsid, ascending, unique */
 };
 
 struct kt_port {
@@ -67,9 +71,9 @@ struct kt_target {
 	char disc_nqn[KT_NQN_MAX + 1]; /* unique discovery NQN, or the well-known one */
 	uint64_t genctr;               /* discovery log generation counter */
 	size_t n_ports;
-	struct kt_port *ports;
+	struct kt_port **ports;
 	size_t n_subsys;
-	struct kt_subsys *subsys;      /* NVM subsystems */
+	struct kt_subsys **subsys;     /* NVM subsystems */
 	struct kt_subsys disc;         /* the discovery subsystem */
 	/* Controller-wide limits every controller advertises. */
 	uint8_t mdts;                  /* max transfer: 2^mdts * 4096 bytes */

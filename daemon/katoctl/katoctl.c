@@ -18,13 +18,12 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include <json-c/json.h>
+#include "daemon/katoctl/katoctl.h"
 
 #define DEFAULT_SOCKET "/run/katod/katod.sock"
 #define TIMEOUT_MS 10000
 
-enum { EXIT_OK = 0, EXIT_RPC = 1, EXIT_USAGE = 2 };
-
-static bool opt_json;
+bool opt_json; /* katoctl.h */
 
 static void usage(FILE *f)
 {
@@ -48,11 +47,13 @@ static void usage(FILE *f)
 		"  -h, --help          this text\n\n"
 		"Exit status: 0 success, 1 katod refused the request, 2 usage error or katod unreachable.\n",
 		DEFAULT_SOCKET);
+	katoctl_edit_usage(f);
+	katoctl_keepalive_usage(f);
 }
 
 /* ---- transport -------------------------------------------------------- */
 
-static int rpc(const char *sock, const char *method, struct json_object *params, struct json_object **result)
+int rpc(const char *sock, const char *method, struct json_object *params, struct json_object **result)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	if (strlen(sock) >= sizeof(sa.sun_path)) {
@@ -147,12 +148,7 @@ static int rpc(const char *sock, const char *method, struct json_object *params,
 
 /* ---- output ----------------------------------------------------------- */
 
-struct col {
-	const char *key;
-	const char *head;
-};
-
-static const char *cell(struct json_object *row, const char *key, char *buf, size_t len)
+const char *cell(struct json_object *row, const char *key, char *buf, size_t len)
 {
 	struct json_object *v;
 	if (!json_object_object_get_ex(row, key, &v) || !v)
@@ -180,7 +176,7 @@ static const char *cell(struct json_object *row, const char *key, char *buf, siz
 	}
 }
 
-static void table(struct json_object *rows, const struct col *cols)
+void table(struct json_object *rows, const struct col *cols)
 {
 	size_t nc = 0, n = json_object_array_length(rows);
 	while (cols[nc].key)
@@ -204,7 +200,7 @@ static void table(struct json_object *rows, const struct col *cols)
 			       c + 1 < nc ? "  " : "\n");
 }
 
-static void print_json(struct json_object *o)
+void print_json(struct json_object *o)
 {
 	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
 						       JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -229,7 +225,7 @@ static const struct col hosts_cols[] = {
 static const struct col ctrl_cols[] = {
 	{ "cntlid", "CNTLID" }, { "subsystem", "SUBSYSTEM" }, { "hostnqn", "HOST NQN" }, { "peer", "PEER" },
 	{ "queues", "QUEUES" }, { "kato_ms", "KATO MS" }, { "ms_since_keep_alive", "SINCE KA MS" },
-	{ "ms_since_traffic", "SINCE IO MS" }, { NULL, NULL },
+	{ "ms_since_traffic", "SINCE IO MS" }, { "keepalive_policy", "KA POLICY" }, { NULL, NULL },
 };
 static const struct col counter_cols[] = {
 	{ "cntlid", "CNTLID" }, { "subsystem", "SUBSYSTEM" }, { "read_commands", "READS" },
@@ -424,6 +420,11 @@ int main(int argc, char **argv)
 		else
 			argv[optind + n++] = argv[i];
 	}
+	int edit_rc; /* changes and counter views: edit.c; keep-alive: keepalive.c */
+	if (katoctl_keepalive(sock, cmd, n, argv + optind, &edit_rc))
+		return edit_rc;
+	if (katoctl_edit(sock, cmd, n, argv + optind, &edit_rc))
+		return edit_rc;
 	struct args a = { .cntlid = -1, .portid = -1, .nsid = -1 };
 	if (!parse_args(n, argv + optind, &a)) {
 		usage(stderr);

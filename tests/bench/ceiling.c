@@ -19,6 +19,12 @@
  * Identify Controller and Namespace, Set Features): the canned Identify
  * data advertise the in-capsule size given with -i and a RAM-like namespace
  * of -S bytes in 512-byte blocks. No digests.
+ *
+ * -M answers reads from memory instead: an -S byte area (written once,
+ * huge pages where allowed, as katod's RAM namespace) at the command's
+ * LBA. The default static buffer is all one zero page, hot in the cache;
+ * with -M the kernel's send copy pays what katod's does for data spread
+ * over a 1 GiB namespace, and the ceiling still does no NVMe work.
  */
 #include <arpa/inet.h>
 #include <endian.h>
@@ -34,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -71,6 +78,7 @@ static uint8_t *zero_data;           /* read data, all replies: MAX_XFER bytes *
 static uint8_t id_ctrl[4096], id_ns[4096];
 static uint32_t icd = 8192;
 static uint64_t ns_size = 1ull << 30;
+static uint8_t *ns_mem;              /* -M: read data at the command's LBA */
 static int ep;
 static struct conn *dirty_head;
 
@@ -206,7 +214,14 @@ static void on_capsule(struct conn *c, const struct kt_cmd_pdu *p)
 		return;
 	}
 	if (dir == 2 && len) { /* read-like: data of the SGL length */
-		send_c2h(c, r, sqe->cid, zero_data, len < MAX_XFER ? len : MAX_XFER);
+		uint32_t n = len < MAX_XFER ? len : MAX_XFER;
+		const uint8_t *data = zero_data;
+		if (ns_mem) {
+			uint64_t slba = le32toh(sqe->cdw10) | (uint64_t)le32toh(sqe->cdw11) << 32;
+			uint64_t off = slba * 512u % ns_size;
+			data = off + n <= ns_size ? ns_mem + off : zero_data;
+		}
+		send_c2h(c, r, sqe->cid, data, n);
 		send_rsp(c, r, sqe->cid, 0);
 	} else if (dir == 1 && len && !has_icd) { /* write-like, data by R2T */
 		send_r2t(c, r, sqe->cid, len);
@@ -353,7 +368,7 @@ static void fill_identify(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "Usage: bench_ceiling [-a ADDR] [-p PORT] [-i ICD_BYTES] [-S NS_BYTES]\n"
+	fprintf(stderr, "Usage: bench_ceiling [-a ADDR] [-p PORT] [-i ICD_BYTES] [-S NS_BYTES] [-M]\n"
 			"  answers bench_loadgen with canned replies (see tests/bench/README.md)\n");
 	exit(64);
 }
@@ -363,14 +378,24 @@ int main(int argc, char **argv)
 	const char *addr = "127.0.0.1";
 	uint16_t port = 4421;
 	int ch;
-	while ((ch = getopt(argc, argv, "a:p:i:S:h")) != -1) {
+	bool mem = false;
+	while ((ch = getopt(argc, argv, "a:p:i:S:Mh")) != -1) {
 		switch (ch) {
 		case 'a': addr = optarg; break;
 		case 'p': port = (uint16_t)atoi(optarg); break;
 		case 'i': icd = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'S': ns_size = strtoull(optarg, NULL, 0); break;
+		case 'M': mem = true; break;
 		default: usage();
 		}
+	}
+	if (mem) {
+		ns_mem = mmap(NULL, ns_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+			      -1, 0);
+		if (ns_mem == MAP_FAILED)
+			die("mmap");
+		(void)madvise(ns_mem, ns_size, MADV_HUGEPAGE);
+		memset(ns_mem, 0x5a, ns_size); /* as bench/run's prefill writes katod's */
 	}
 	signal(SIGPIPE, SIG_IGN);
 	rxbuf = malloc(RXBUF_LEN);

@@ -18,20 +18,23 @@ static struct kt_ns ns[2] = {
 	{ .nsid = 1, .enabled = true, .lba_shift = 9, .nblocks = 1 << 20, .vwc = true, .can_discard = true },
 	{ .nsid = 7, .enabled = true, .lba_shift = 12, .nblocks = 1 << 10 },
 };
+static struct kt_ns *nsp[2] = { &ns[0], &ns[1] };
 static char hosts[1][KT_NQN_MAX + 1] = { "nqn.2014-08.org.nvmexpress:uuid:fuzz-host" };
 static struct kt_subsys subsys = {
 	.nqn = "nqn.2026-11.io.kato:fuzz", .serial = "fuzz", .model = "kato", .firmware = "0.1",
 	.version = 0x00020000, .cntlid_min = 1, .cntlid_max = 0xffef, .qid_max = 4,
-	.allow_any_host = false, .n_hosts = 1, .hosts = hosts, .n_ns = 2, .ns = ns,
+	.allow_any_host = false, .n_hosts = 1, .hosts = hosts, .n_ns = 2, .ns = nsp,
 };
+static struct kt_subsys *subsysp[1] = { &subsys };
 static struct kt_subsys *port_subsys[1] = { &subsys };
 static struct kt_port port = {
 	.portid = 1, .adrfam = NVMF_ADDR_FAMILY_IP4, .traddr = "127.0.0.1", .trsvcid = "4420",
 	.inline_data_size = 8192, .n_subsys = 1, .subsys = port_subsys,
 };
+static struct kt_port *portp[1] = { &port };
 static struct kt_target target = {
-	.disc_nqn = KT_WELL_KNOWN_DISC_NQN, .genctr = 1, .n_ports = 1, .ports = &port,
-	.n_subsys = 1, .subsys = &subsys, .mdts = 8, .kas = 1, .maxh2cdata = 131072, .mqes = 127,
+	.disc_nqn = KT_WELL_KNOWN_DISC_NQN, .genctr = 1, .n_ports = 1, .ports = portp,
+	.n_subsys = 1, .subsys = subsysp, .mdts = 8, .kas = 1, .maxh2cdata = 131072, .mqes = 127,
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *in, size_t len)

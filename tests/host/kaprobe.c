@@ -5,6 +5,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -18,14 +19,25 @@ static void sleep_ms(unsigned ms)
 		;
 }
 
-static const char *mode_name(enum kp_mode m)
+const char *kp_mode_name(enum kp_mode m)
 {
 	switch (m) {
 	case KP_KEEPALIVE: return "keepalive";
 	case KP_ADMIN: return "admin";
 	case KP_IO: return "io";
+	case KP_READ: return "read";
 	default: return "none";
 	}
+}
+
+/* JSON string contents: the tag is the caller's, quotes and controls are dropped. */
+static void json_str(char *out, size_t len, const char *s)
+{
+	size_t n = 0;
+	for (; s && *s && n + 1 < len; s++)
+		if (*s != '"' && *s != '\\' && (unsigned char)*s >= 0x20)
+			out[n++] = *s;
+	out[n] = '\0';
 }
 
 int kp_run(const struct kp_opts *o, struct kp_result *r, char *err, size_t errlen)
@@ -33,7 +45,10 @@ int kp_run(const struct kp_opts *o, struct kp_result *r, char *err, size_t errle
 	struct kh_opts ko;
 	struct kh_host *a = NULL, *io = NULL;
 	struct nvme_id_ctrl id;
+	struct kt_cqe cqe;
 	uint64_t last_cmd, t;
+	uint32_t nsid = o->nsid ? o->nsid : 1, lba_size = 0;
+	void *buf = NULL;
 	int rc;
 
 	memset(r, 0, sizeof(*r));
@@ -43,10 +58,19 @@ int kp_run(const struct kp_opts *o, struct kp_result *r, char *err, size_t errle
 	ko.kato_ms = o->kato_ms;
 
 	/* Connect, then CC.EN=1: the timer's start and its re-arm. */
-	rc = kh_connect(&a, o->addr, o->port, &ko, NULL);
-	if (rc) {
-		snprintf(err, errlen, "connect to %s:%u: %s", o->addr, o->port,
-			 rc < 0 ? strerror(-rc) : "refused by the target");
+	memset(&cqe, 0, sizeof(cqe));
+	rc = kh_connect(&a, o->addr, o->port, &ko, &cqe);
+	if (rc < 0) {
+		snprintf(err, errlen, "connect to %s:%u: %s", o->addr, o->port, strerror(-rc));
+		return rc;
+	}
+	if (rc > 0) {
+		/* A target may refuse a KATO it cannot keep (granularity, range):
+		 * say which field it blamed (IATTR/IPO in dw0 for Invalid Parameters). */
+		r->connect_status = (uint16_t)rc;
+		r->connect_dw0 = le32toh(cqe.dw0);
+		snprintf(err, errlen, "connect to %s:%u with KATO %u ms refused: status 0x%x, dw0 0x%x",
+			 o->addr, o->port, o->kato_ms, (unsigned)rc, r->connect_dw0);
 		return rc;
 	}
 	r->cntlid = kh_cntlid(a);
@@ -71,7 +95,30 @@ int kp_run(const struct kp_opts *o, struct kp_result *r, char *err, size_t errle
 		snprintf(err, errlen, "get features KATO: %s", rc < 0 ? strerror(-rc) : "failed");
 		goto out;
 	}
-	if (o->io_queue || o->mode == KP_IO) {
+	if (o->mode == KP_READ) {
+		struct nvme_id_ns ns;
+		rc = kh_identify_ns(a, nsid, &ns);
+		if (rc) {
+			snprintf(err, errlen, "identify namespace %u: %s", nsid,
+				 rc < 0 ? strerror(-rc) : "failed");
+			goto out;
+		}
+		last_cmd = kh_now_ms();
+		lba_size = kh_id_ns_lba_size(&ns);
+		if (!le64toh(ns.nsze) || lba_size < 512 || lba_size > 65536) {
+			snprintf(err, errlen, "namespace %u: no blocks to read (size %llu, block %u)", nsid,
+				 (unsigned long long)le64toh(ns.nsze), lba_size);
+			rc = -EINVAL;
+			goto out;
+		}
+		buf = malloc(lba_size);
+		if (!buf) {
+			rc = -ENOMEM;
+			snprintf(err, errlen, "%s", strerror(ENOMEM));
+			goto out;
+		}
+	}
+	if (o->io_queue || o->mode == KP_IO || o->mode == KP_READ) {
 		t = kh_now_ms();
 		rc = kh_io_up(&io, a, o->addr, o->port, 1, NULL, NULL);
 		if (rc) {
@@ -93,9 +140,14 @@ int kp_run(const struct kp_opts *o, struct kp_result *r, char *err, size_t errle
 			rc = kh_get_features(a, NVME_FEAT_FID_KATO, 0, NULL);
 			break;
 		case KP_IO:
-			rc = kh_flush(io, o->nsid ? o->nsid : 1);
+			rc = kh_flush(io, nsid);
 			if (rc > 0)
 				rc = 0; /* any completion is traffic */
+			break;
+		case KP_READ:
+			rc = kh_read(io, nsid, 0, 1, buf, lba_size);
+			if (rc > 0)
+				rc = 0;
 			break;
 		case KP_NONE:
 			rc = 0;
@@ -104,7 +156,7 @@ int kp_run(const struct kp_opts *o, struct kp_result *r, char *err, size_t errle
 		if (o->mode != KP_NONE)
 			last_cmd = t;
 		if (rc < 0) {
-			snprintf(err, errlen, "%s command %u: %s", mode_name(o->mode), i + 1, strerror(-rc));
+			snprintf(err, errlen, "%s command %u: %s", kp_mode_name(o->mode), i + 1, strerror(-rc));
 			goto out;
 		}
 		r->sent++;
@@ -131,17 +183,25 @@ out:
 	if (io)
 		kh_close(io);
 	kh_close(a);
+	free(buf);
 	return rc;
 }
 
 void kp_json(const struct kp_opts *o, const struct kp_result *r, int rc, char *buf, size_t len)
 {
+	char tag[64];
+	json_str(tag, sizeof(tag), o->tag);
+	/* closed_after_rearm_ms: the raw interval, meaningful whatever KATO the
+	 * target reports (a target that rounds KATO shifts late_ms, not this). */
 	snprintf(buf, len,
-		 "{\"target\":\"%s:%u\",\"rc\":%d,\"cntlid\":%u,\"kato_asked_ms\":%u,\"kato_ms\":%u,"
+		 "{\"tag\":\"%s\",\"rep\":%u,\"target\":\"%s:%u\",\"rc\":%d,\"cntlid\":%u,"
+		 "\"kato_asked_ms\":%u,\"kato_ms\":%u,"
 		 "\"kas\":%u,\"tbkas\":%s,\"mode\":\"%s\",\"sent\":%u,\"rearm_ms\":%llu,\"deadline_ms\":%llu,"
-		 "\"closed_ms\":%llu,\"late_ms\":%lld,\"io_closed\":%s,\"io_late_ms\":%lld}",
-		 o->addr, o->port, rc, r->cntlid, o->kato_ms, r->kato_ms, r->kas, r->tbkas ? "true" : "false",
-		 mode_name(o->mode), r->sent, (unsigned long long)r->rearm_ms,
+		 "\"closed_ms\":%llu,\"late_ms\":%lld,\"closed_after_rearm_ms\":%lld,\"io_closed\":%s,"
+		 "\"io_late_ms\":%lld,\"connect_status\":%u,\"connect_dw0\":%u}",
+		 tag, o->rep, o->addr, o->port, rc, r->cntlid, o->kato_ms, r->kato_ms, r->kas,
+		 r->tbkas ? "true" : "false", kp_mode_name(o->mode), r->sent, (unsigned long long)r->rearm_ms,
 		 (unsigned long long)r->deadline_ms, (unsigned long long)r->closed_ms, (long long)r->late_ms,
-		 r->io_closed ? "true" : "false", (long long)r->io_late_ms);
+		 r->closed_ms ? (long long)(r->closed_ms - r->rearm_ms) : -1LL,
+		 r->io_closed ? "true" : "false", (long long)r->io_late_ms, r->connect_status, r->connect_dw0);
 }

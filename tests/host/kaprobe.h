@@ -22,6 +22,7 @@ enum kp_mode {
 	KP_KEEPALIVE, /* Keep Alive commands */
 	KP_ADMIN,     /* other admin commands (Get Features KATO) */
 	KP_IO,        /* I/O commands (Flush) on the I/O queue */
+	KP_READ,      /* I/O commands (Read of one block at LBA 0) on the I/O queue */
 	KP_NONE,      /* nothing after the set-up */
 };
 
@@ -34,9 +35,11 @@ struct kp_opts {
 	enum kp_mode mode;
 	unsigned count;          /* commands before going silent */
 	unsigned interval_ms;    /* between them */
-	bool io_queue;           /* also connect I/O queue 1 (implied by KP_IO) */
-	uint32_t nsid;           /* KP_IO: namespace to Flush (default 1) */
+	bool io_queue;           /* also connect I/O queue 1 (implied by KP_IO, KP_READ) */
+	uint32_t nsid;           /* KP_IO, KP_READ: namespace to Flush or Read (default 1) */
 	int wait_ms;             /* how long to wait for the close (0: 3 x KATO + 5 s) */
+	const char *tag;         /* a label copied into the JSON line (may be NULL) */
+	unsigned rep;            /* repetition number copied into the JSON line */
 };
 
 struct kp_result {
@@ -51,12 +54,17 @@ struct kp_result {
 	int64_t late_ms;         /* closed_ms - deadline_ms (negative: early) */
 	bool io_closed;          /* the I/O queue was closed too */
 	int64_t io_late_ms;
+	uint16_t connect_status; /* the Connect's NVMe status if it was refused, else 0 */
+	uint32_t connect_dw0;    /* ... and its dw0 (IATTR/IPO: which field was invalid) */
 };
 
 /* Runs the probe. 0 with *r filled; -ETIMEDOUT if the target never closed
  * the controller within the wait (r still filled as far as it got); another
  * negative errno or a positive NVMe status, with a message in err. */
 int kp_run(const struct kp_opts *o, struct kp_result *r, char *err, size_t errlen);
+
+/* The mode's name as the program spells it ("keepalive", "read", ...). */
+const char *kp_mode_name(enum kp_mode m);
 
 /* One line of JSON for the result (into buf). */
 void kp_json(const struct kp_opts *o, const struct kp_result *r, int rc, char *buf, size_t len);

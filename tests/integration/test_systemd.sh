@@ -104,7 +104,14 @@ HOLD=$!
 PIDS+=($HOLD)
 kill -HUP $K
 sleep 0.3
-if kill -0 $K 2>/dev/null && grep -q "SIGHUP" "$T/notify.log"; then ok "SIGHUP logged, katod keeps running"; else bad "SIGHUP"; fi
+if kill -0 $K 2>/dev/null && grep -q "SIGHUP: reloaded" "$T/notify.log"; then ok "SIGHUP reloads, katod keeps running"; else bad "SIGHUP"; fi
+# systemd's reload protocol: RELOADING=1 with MONOTONIC_USEC=, then READY=1
+if grep -Eq '^RELOADING=1 \| MONOTONIC_USEC=[0-9]+' "$T/notify.msgs" &&
+	awk '/^RELOADING=1/ { r = NR } /^READY=1/ && r && NR > r { ok = 1 } END { exit !ok }' "$T/notify.msgs"; then
+	ok "SIGHUP: RELOADING=1 then READY=1"
+else
+	bad "SIGHUP: no RELOADING=1 / READY=1 pair"; cat "$T/notify.msgs"
+fi
 touch "$T/hold.done"; wait $HOLD 2>/dev/null
 kill -TERM $K
 wait $K; st=$?

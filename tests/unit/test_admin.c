@@ -45,6 +45,7 @@ __attribute__((weak)) uint16_t kt_disc_log_read(const struct kt_ctrl *c, uint64_
 /* ---- Fixture ------------------------------------------------------------ */
 
 static struct kt_ns g_ns[3];
+static struct kt_ns *g_nsp[3] = { &g_ns[0], &g_ns[1], &g_ns[2] };
 static struct kt_subsys g_sub;
 static struct kt_port g_port;
 static struct kt_target g_tgt;
@@ -100,7 +101,7 @@ static int setup(void **state)
 	g_ns[2] = (struct kt_ns){ .nsid = 5, .enabled = true, .lba_shift = 12, .nblocks = 0x100000001ull };
 	memcpy(g_ns[2].nguid, g_nguid5, 16);
 	g_sub.n_ns = 3;
-	g_sub.ns = g_ns;
+	g_sub.ns = g_nsp;
 	g_port.inline_data_size = 8192;
 
 	kt_ctrl_init(&g_c, &g_tgt, &g_sub, &g_port, 0x21, "nqn.host", g_hostid, 31, 10000, NOW0);
@@ -273,7 +274,7 @@ static void test_identify_ctrl_io(void **state)
 	assert_int_equal(u32_at(80), 0x00020000);             /* VER */
 	assert_int_equal(u32_at(84), 0);                      /* RTD3R */
 	assert_int_equal(u32_at(88), 0);                      /* RTD3E */
-	assert_int_equal(u32_at(92), 0);                      /* OAES */
+	assert_int_equal(u32_at(92), 1u << 8);                /* OAES: namespace attribute notices */
 	assert_int_equal(u32_at(96), 1u | 1u << 6);           /* CTRATT: HID128, TBKAS */
 	assert_int_equal(g_buf[111], 1);                      /* CNTRLTYPE I/O */
 	assert_int_equal(u16_at(256), 0);                     /* OACS */
@@ -450,18 +451,23 @@ static void test_identify_ns_lists(void **state)
 static void test_identify_ns_list_cap(void **state)
 {
 	struct kt_ns *many = calloc(1100, sizeof(*many));
+	struct kt_ns **manyp = calloc(1100, sizeof(*manyp));
 	(void)state;
 
 	assert_non_null(many);
-	for (unsigned i = 0; i < 1100; i++)
+	assert_non_null(manyp);
+	for (unsigned i = 0; i < 1100; i++) {
 		many[i] = (struct kt_ns){ .nsid = i + 1, .enabled = true, .lba_shift = 9, .nblocks = 1 };
-	g_sub.ns = many;
+		manyp[i] = &many[i];
+	}
+	g_sub.ns = manyp;
 	g_sub.n_ns = 1100;
 	assert_int_equal(identify(&g_c, 2, 10, 0), 0);
 	assert_int_equal(u32_at(0), 11);
 	assert_int_equal(u32_at(4092), 1034); /* 1024 entries: 11..1034 */
 	free(many);
-	g_sub.ns = g_ns;
+	free(manyp);
+	g_sub.ns = g_nsp;
 	g_sub.n_ns = 3;
 }
 
@@ -976,10 +982,11 @@ static void test_feat_async_event_config(void **state)
 
 	assert_int_equal(get_feat(&g_c, NVME_FEAT_FID_ASYNC_EVENT, 0, 0), 0);
 	assert_int_equal(dw0(), 0);
-	/* I/O controller: SMART warnings only (OAES advertises no notice). */
+	/* I/O controller: SMART warnings and the namespace attribute notice
+	 * (the one notice OAES advertises). */
 	assert_int_equal(set_feat(&g_c, NVME_FEAT_FID_ASYNC_EVENT, 0xffffffffu), 0);
 	assert_int_equal(get_feat(&g_c, NVME_FEAT_FID_ASYNC_EVENT, 0, 0), 0);
-	assert_int_equal(dw0(), 0xff);
+	assert_int_equal(dw0(), 0x1ff);
 	assert_int_equal(get_feat(&g_c, NVME_FEAT_FID_ASYNC_EVENT, 1, 0), 0);
 	assert_int_equal(dw0(), 0);
 	/* Discovery controller: the discovery log change notice only. */

@@ -561,9 +561,9 @@ static const struct err_case top_cases[] = {
 	{ "{'hosts': ['nqn.a']}", "hosts[0]: expected an object, got a string" },
 	{ "{'hosts': [{}]}", "hosts[0].nqn: missing" },
 	{ "{'hosts': [{'nqn': 5}]}", "hosts[0].nqn: expected a string, got an integer" },
-	{ "{'hosts': [{'nqn': 'host1'}]}", "hosts[0].nqn: \"host1\" is not an NQN (it must start with \"nqn.\")" },
-	{ "{'hosts': [{'nqn': 'nqn.'}]}", "hosts[0].nqn: \"nqn.\" is not an NQN (it must start with \"nqn.\")" },
-	{ "{'hosts': [{'nqn': 'nqn.a\\tb'}]}", "hosts[0].nqn: NQN contains a control character" },
+	{ "{'hosts': [{'nqn': 'host 1'}]}", "hosts[0].nqn: \"host 1\" is not an NQN (it contains a space or a control character)" },
+	{ "{'hosts': [{'nqn': ''}]}", "hosts[0].nqn: \"\" is not an NQN (it is empty)" },
+	{ "{'hosts': [{'nqn': 'nqn.a\\tb'}]}", "hosts[0].nqn: \"nqn.a\\tb\" is not an NQN (it contains a space or a control character)" },
 	{ "{'hosts': [{'nqn': 'nqn.a\\u0000b'}]}", "hosts[0].nqn: string contains a NUL character" },
 	{ "{'hosts': [{'nqn': 'nqn.a'}, {'nqn': 'nqn.a'}]}", "hosts[1].nqn: \"nqn.a\" duplicates hosts[0].nqn" },
 	{ "{'hosts': [{'nqn': 'nqn.a', 'nick': 'x'}]}", "hosts[0].nick: unknown key" },
@@ -757,7 +757,7 @@ static const struct err_case katod_cases[] = {
 	{ "{'katod': {'control_socket': 'katod.sock'}}",
 	  "katod.control_socket: \"katod.sock\" is not an absolute path of at most 107 bytes" },
 	{ "{'katod': {'control_socket': 7}}", "katod.control_socket: expected a string, got an integer" },
-	{ "{'katod': {'discovery_nqn': 'disc'}}", "katod.discovery_nqn: \"disc\" is not an NQN (it must start with \"nqn.\")" },
+	{ "{'katod': {'discovery_nqn': 'disc overy'}}", "katod.discovery_nqn: \"disc overy\" is not an NQN (it contains a space or a control character)" },
 	{ "{'subsystems': [{'nqn': 'nqn.s'}], 'katod': {'discovery_nqn': 'nqn.s'}}",
 	  "katod.discovery_nqn: \"nqn.s\" is also the NQN of subsystems[0]" },
 	/* katod.keepalive */
@@ -774,8 +774,8 @@ static const struct err_case katod_cases[] = {
 	  "katod.keepalive.policy[0]: the rule changes nothing (delay_ms, drop, status, expire, ignore_traffic, refuse_set_kato or kas)" },
 	{ "{'katod': {'keepalive': {'policy': [{'cntlid': 1, 'drop': 1}, {'cntlid': 1, 'kas': 5}]}}}",
 	  "katod.keepalive.policy[1]: the same scope as policy[0]" },
-	{ "{'katod': {'keepalive': {'policy': [{'host': 'h1', 'drop': 1}]}}}",
-	  "katod.keepalive.policy[0].host: \"h1\" is not an NQN (it must start with \"nqn.\")" },
+	{ "{'katod': {'keepalive': {'policy': [{'host': 'h 1', 'drop': 1}]}}}",
+	  "katod.keepalive.policy[0].host: \"h 1\" is not an NQN (it contains a space or a control character)" },
 	{ "{'katod': {'keepalive': {'policy': [{'cntlid': 0, 'drop': 1}]}}}",
 	  "katod.keepalive.policy[0].cntlid: 0 is out of range (1..65519)" },
 	{ "{'katod': {'keepalive': {'policy': [{'cntlid': 2, 'expire': 0}]}}}",
@@ -860,7 +860,12 @@ static void test_errors_long_nqn(void **state)
 	memset(nqn + 4, 'a', 220);
 	nqn[224] = '\0';
 	snprintf(json, sizeof(json), "{\"subsystems\": [{\"nqn\": \"%s\"}]}", nqn);
-	expect_error(json, "subsystems[0].nqn: NQN is 224 bytes long (at most 223)");
+	struct kt_config *cfg = NULL;
+	char err[512];
+	assert_int_equal(kt_config_load_string(json, &cfg, err, sizeof(err)), -EINVAL);
+	assert_null(cfg);
+	assert_true(!strncmp(err, "subsystems[0].nqn: \"nqn.aaa", 27));
+	assert_non_null(strstr(err, " is not an NQN (longer than 223 bytes)"));
 }
 
 /* An error is reported for the first problem in a fixed order (hosts,

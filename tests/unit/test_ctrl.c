@@ -21,6 +21,7 @@
 #define SC_INVALID_FIELD_DNR (NVME_SC_INVALID_FIELD | KT_SC_DNR)
 
 static struct kt_ns g_ns[2];
+static struct kt_ns *g_nsp[2] = { &g_ns[0], &g_ns[1] };
 static struct kt_subsys g_sub;
 static struct kt_port g_port;
 static struct kt_target g_tgt;
@@ -46,7 +47,7 @@ static int setup(void **state)
 	g_ns[0] = (struct kt_ns){ .nsid = 1, .enabled = true, .lba_shift = 9, .nblocks = 100, .vwc = false };
 	g_ns[1] = (struct kt_ns){ .nsid = 2, .enabled = true, .lba_shift = 12, .nblocks = 100, .vwc = true };
 	g_sub.n_ns = 2;
-	g_sub.ns = g_ns;
+	g_sub.ns = g_nsp;
 	memset(&g_port, 0, sizeof(g_port));
 	g_port.inline_data_size = 16384;
 	kt_ctrl_init(&g_c, &g_tgt, &g_sub, &g_port, 7, "nqn.host", g_hostid, 31, 10000, 1000);

@@ -30,6 +30,8 @@ struct fixture {
 	char hosts_b[1][KT_NQN_MAX + 1];
 	struct kt_port ports[3];
 	struct kt_subsys *p1_subsys[2], *p3_subsys[2];
+	struct kt_subsys *subsysp[2];
+	struct kt_port *portsp[3];
 	struct kt_ctrl c;
 	uint8_t page[8 * 1024];
 	uint8_t piece[8 * 1024];
@@ -55,7 +57,9 @@ static int setup(void **state)
 	strcpy(F.hosts_b[0], HOST_OK);
 	F.subsys[1].n_hosts = 1;
 	F.subsys[1].hosts = F.hosts_b;
-	F.t.subsys = F.subsys;
+	F.subsysp[0] = &F.subsys[0];
+	F.subsysp[1] = &F.subsys[1];
+	F.t.subsys = F.subsysp;
 	F.t.n_subsys = 2;
 	strcpy(F.t.disc.nqn, NQN_DISC);
 	F.t.disc.discovery = true;
@@ -86,7 +90,9 @@ static int setup(void **state)
 	F.ports[2].subsys = F.p3_subsys;
 	F.ports[2].n_subsys = 2;
 
-	F.t.ports = F.ports;
+	for (int i = 0; i < 3; i++)
+		F.portsp[i] = &F.ports[i];
+	F.t.ports = F.portsp;
 	F.t.n_ports = 3;
 
 	F.c.discovery = true;

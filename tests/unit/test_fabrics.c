@@ -42,6 +42,8 @@ struct fixture {
 	char hosts_closed[1][KT_NQN_MAX + 1];
 	struct kt_port port;
 	struct kt_subsys *port_subsys[2];
+	struct kt_subsys *subsysp[3];
+	struct kt_port *portp[1];
 	struct kt_ctrl c;
 	struct kt_cmd cmd;
 	uint8_t data[2048];
@@ -70,7 +72,9 @@ static int setup(void **state)
 	/* Exists, but no port exports it. */
 	strcpy(F.subsys[2].nqn, NQN_ELSEWHERE);
 	F.subsys[2].allow_any_host = true;
-	F.t.subsys = F.subsys;
+	for (int i = 0; i < 3; i++)
+		F.subsysp[i] = &F.subsys[i];
+	F.t.subsys = F.subsysp;
 	F.t.n_subsys = 3;
 	strcpy(F.t.disc.nqn, NQN_DISC);
 	F.t.disc.discovery = true;
@@ -85,7 +89,8 @@ static int setup(void **state)
 	F.port_subsys[1] = &F.subsys[1];
 	F.port.subsys = F.port_subsys;
 	F.port.n_subsys = 2;
-	F.t.ports = &F.port;
+	F.portp[0] = &F.port;
+	F.t.ports = F.portp;
 	F.t.n_ports = 1;
 	*state = &F;
 	return 0;

@@ -31,6 +31,7 @@ struct fixture {
 	struct kt_target t;
 	struct kt_subsys s;
 	struct kt_ns ns[3];
+	struct kt_ns *nsp[3];
 	struct kt_ctrl c;
 	struct kt_cmd cmd;
 	uint8_t buf[8192];
@@ -53,7 +54,9 @@ static int setup(void **state)
 	F.ns[2] = (struct kt_ns){ .nsid = 7, .enabled = true, .lba_shift = 12, .nblocks = 1u << 20 };
 	strcpy(F.s.nqn, "nqn.2026-01.io.kato:io");
 	F.s.n_ns = 3;
-	F.s.ns = F.ns;
+	for (int i = 0; i < 3; i++)
+		F.nsp[i] = &F.ns[i];
+	F.s.ns = F.nsp;
 
 	F.c.target = &F.t;
 	F.c.subsys = &F.s;

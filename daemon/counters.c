@@ -1,0 +1,151 @@
+/*
+ * counters.c - keep-alive expiry counters (see counters.h): a small table of
+ * per-subsystem totals and a ring of recent expiries, under one mutex.
+ * Written by the worker that expires a controller, read by the control
+ * socket; never on the I/O path.
+ */
+#include "daemon/counters.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <json-c/json.h>
+#include "config/config.h"
+#include "daemon/backend.h"
+#include "daemon/live.h"
+#include "daemon/target.h"
+#include "proto/model.h"
+
+#define RECENT 256
+
+struct subsys_count {
+	char nqn[KT_NQN_MAX + 1];
+	uint64_t expiries;
+};
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static struct subsys_count *subs;
+static size_t n_subs, cap_subs;
+static struct {
+	char nqn[KT_NQN_MAX + 1];
+	uint16_t cntlid;
+	uint64_t at_ms;
+} recent[RECENT];
+static size_t n_recent; /* total recorded; the ring holds the last RECENT */
+
+static struct subsys_count *find(const char *nqn, int create)
+{
+	for (size_t i = 0; i < n_subs; i++)
+		if (!strcmp(subs[i].nqn, nqn))
+			return &subs[i];
+	if (!create)
+		return NULL;
+	if (n_subs == cap_subs) {
+		size_t cap = cap_subs ? 2 * cap_subs : 16;
+		struct subsys_count *v = realloc(subs, cap * sizeof(*v));
+		if (!v)
+			return NULL;
+		subs = v;
+		cap_subs = cap;
+	}
+	struct subsys_count *s = &subs[n_subs++];
+	memset(s, 0, sizeof(*s));
+	strncpy(s->nqn, nqn, KT_NQN_MAX);
+	return s;
+}
+
+void kt_counters_ka_expired(const char *subnqn, uint16_t cntlid, uint64_t now_ms)
+{
+	pthread_mutex_lock(&lock);
+	struct subsys_count *s = find(subnqn, 1);
+	if (s)
+		s->expiries++;
+	size_t i = n_recent++ % RECENT;
+	strncpy(recent[i].nqn, subnqn, KT_NQN_MAX);
+	recent[i].nqn[KT_NQN_MAX] = '\0';
+	recent[i].cntlid = cntlid;
+	recent[i].at_ms = now_ms;
+	pthread_mutex_unlock(&lock);
+}
+
+uint64_t kt_counters_subsys_ka_expiries(const char *subnqn)
+{
+	pthread_mutex_lock(&lock);
+	struct subsys_count *s = find(subnqn, 0);
+	uint64_t v = s ? s->expiries : 0;
+	pthread_mutex_unlock(&lock);
+	return v;
+}
+
+uint64_t kt_counters_ctrl_ka_expiries(const char *subnqn, uint16_t cntlid, uint64_t since_ms)
+{
+	uint64_t v = 0;
+	pthread_mutex_lock(&lock);
+	size_t n = n_recent < RECENT ? n_recent : RECENT;
+	for (size_t i = 0; i < n; i++)
+		if (recent[i].cntlid == cntlid && recent[i].at_ms >= since_ms && !strcmp(recent[i].nqn, subnqn))
+			v++;
+	pthread_mutex_unlock(&lock);
+	return v;
+}
+
+/* ---- the report ------------------------------------------------------- */
+
+static void put_u64(struct json_object *o, const char *k, uint64_t v)
+{
+	json_object_object_add(o, k, json_object_new_uint64(v));
+}
+
+static void put_totals(struct json_object *o, const struct kt_ns_totals *t)
+{
+	put_u64(o, "commands", t->commands);
+	put_u64(o, "read_commands", t->read_commands);
+	put_u64(o, "write_commands", t->write_commands);
+	put_u64(o, "bytes_read", t->bytes_read);
+	put_u64(o, "bytes_written", t->bytes_written);
+	put_u64(o, "errors", t->errors);
+}
+
+/* Walks the running configuration and finds each object in the live target
+ * by name (kt_target_find_subsys, kt_subsys_find_ns), so this does not
+ * depend on how the model stores its arrays. A disabled namespace has no
+ * live object and counts zero. */
+void kt_counters_json(struct json_object *result, const char *subnqn)
+{
+	const struct kt_config *cfg = kt_live_running();
+	struct kt_target *t = kt_target_get();
+	struct json_object *subs_a = json_object_new_array();
+	struct json_object *ns_a = json_object_new_array();
+	for (size_t i = 0; cfg && i < cfg->n_subsys; i++) {
+		const struct kt_cfg_subsys *cs = &cfg->subsys[i];
+		if (subnqn && strcmp(subnqn, cs->nqn))
+			continue;
+		struct kt_subsys *s = kt_target_find_subsys(t, cs->nqn);
+		struct kt_ns_totals sum = { 0 };
+		for (size_t k = 0; k < cs->n_ns; k++) {
+			struct kt_ns *ns = s ? kt_subsys_find_ns(s, cs->ns[k].nsid) : NULL;
+			struct kt_ns_totals nt;
+			kt_backend_stats(ns ? ns->backend : NULL, &nt);
+			sum.commands += nt.commands;
+			sum.read_commands += nt.read_commands;
+			sum.write_commands += nt.write_commands;
+			sum.bytes_read += nt.bytes_read;
+			sum.bytes_written += nt.bytes_written;
+			sum.errors += nt.errors;
+			struct json_object *o = json_object_new_object();
+			json_object_object_add(o, "subsystem", json_object_new_string(cs->nqn));
+			json_object_object_add(o, "nsid", json_object_new_int64(cs->ns[k].nsid));
+			json_object_object_add(o, "enabled", json_object_new_boolean(ns != NULL));
+			put_totals(o, &nt);
+			json_object_array_add(ns_a, o);
+		}
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "subsystem", json_object_new_string(cs->nqn));
+		json_object_object_add(o, "namespaces", json_object_new_int64((int64_t)cs->n_ns));
+		put_totals(o, &sum);
+		put_u64(o, "keep_alive_expiries", kt_counters_subsys_ka_expiries(cs->nqn));
+		json_object_array_add(subs_a, o);
+	}
+	json_object_object_add(result, "subsystems", subs_a);
+	json_object_object_add(result, "namespaces", ns_a);
+}

@@ -1,0 +1,805 @@
+/*
+ * rpc_edit.c - the control socket's methods that change the target (see
+ * rpc_edit.h): ports, subsystems, namespaces, hosts and allowed hosts.
+ *
+ * One way to change (as reload and SIGHUP do): each method writes the
+ * running configuration as nvmetcli JSON (kt_config_to_json), edits that
+ * JSON exactly as nvmetcli would write the change (attribute values as
+ * strings under "addr", "param", "attr", a namespace's "device"), loads it
+ * back with kt_config_load_string, which validates everything and names
+ * the JSON path of any problem, and hands the result to kt_live_apply.
+ * Nothing here knows how a change reaches the live target, and a change
+ * the loader or the engine refuses changes nothing.
+ *
+ * Parameters are by name and use nvmetcli's attribute names. Answers: the
+ * changed object as its .list method shows it (for a removal, what was
+ * removed). Refusals: an object that does not exist -> KT_RPC_NOT_FOUND;
+ * a duplicate or a bad value -> KT_RPC_INVALID_PARAMS saying what.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <json-c/json.h>
+#include "config/config.h"
+#include "daemon/live.h"
+#include "daemon/log.h"
+#include "daemon/rpc.h"
+#include "daemon/rpc_edit.h"
+
+#define FAIL(code, ...) (snprintf(msg, msglen, __VA_ARGS__), (code))
+
+/* ---- parameters ------------------------------------------------------- */
+
+enum ptype {
+	P_STR,    /* a string (an integer is taken as its decimal text) */
+	P_SCALAR, /* an integer, or a string (a number, "1G", ...) */
+	P_BOOL,   /* true/false, 0/1, "0"/"1" */
+};
+
+/* Where an attribute goes in the nvmetcli JSON, and as what. */
+enum out {
+	O_STR,  /* a string ("1", "4420", "nqn...") */
+	O_INT,  /* an integer when the parameter is one (enable, nsid) */
+	O_ASIS, /* as given (size: 1073741824 or "1G") */
+};
+
+struct attr {
+	const char *name;  /* parameter name */
+	enum ptype type;
+	const char *group; /* sub-object ("addr", "attr", "device") or NULL */
+	enum out out;
+};
+
+/* Checks that params is an object whose keys are the method's (keys,
+ * then attrs) with the right types, and that the required ones are
+ * there. */
+static int check(struct json_object *params, const char *const keys[], const char *const required[],
+		 const struct attr *attrs, char *msg, size_t msglen)
+{
+	if (params && !json_object_is_type(params, json_type_object))
+		return FAIL(KT_RPC_INVALID_PARAMS, "params must be an object (by-name parameters)");
+	if (params) {
+		json_object_object_foreach(params, key, val) {
+			bool known = false;
+			for (size_t i = 0; keys[i] && !known; i++)
+				known = !strcmp(keys[i], key);
+			for (size_t i = 0; attrs && attrs[i].name && !known; i++) {
+				if (strcmp(attrs[i].name, key))
+					continue;
+				known = true;
+				enum json_type t = json_object_get_type(val);
+				/* a number where a string is meant is its decimal text
+				 * (a serial "12345" typed on katoctl's command line) */
+				bool ok = attrs[i].type == P_STR      ? t == json_type_string || t == json_type_int
+					  : attrs[i].type == P_SCALAR ? t == json_type_string || t == json_type_int
+								      : t == json_type_boolean || t == json_type_int ||
+									       t == json_type_string;
+				if (!ok)
+					return FAIL(KT_RPC_INVALID_PARAMS, "parameter \"%s\" must be %s", key,
+						    attrs[i].type == P_STR      ? "a string"
+						    : attrs[i].type == P_SCALAR ? "a number or a string"
+										: "a boolean");
+			}
+			if (!known) {
+				char list[512] = "";
+				for (size_t i = 0; keys[i]; i++)
+					snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+						 list[0] ? ", " : "", keys[i]);
+				for (size_t i = 0; attrs && attrs[i].name; i++)
+					snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+						 list[0] ? ", " : "", attrs[i].name);
+				return FAIL(KT_RPC_INVALID_PARAMS, "unknown parameter \"%s\" (this method takes %s)",
+					    key, list);
+			}
+			(void)val;
+		}
+	}
+	for (size_t i = 0; required && required[i]; i++) {
+		struct json_object *v;
+		if (!params || !json_object_object_get_ex(params, required[i], &v) ||
+		    json_object_is_type(v, json_type_null))
+			return FAIL(KT_RPC_INVALID_PARAMS, "parameter \"%s\" is missing", required[i]);
+	}
+	return 0;
+}
+
+static const char *get_str(struct json_object *params, const char *key, char *msg, size_t msglen, int *r)
+{
+	struct json_object *v;
+	if (!params || !json_object_object_get_ex(params, key, &v) || json_object_is_type(v, json_type_null))
+		return NULL;
+	if (!json_object_is_type(v, json_type_string)) {
+		*r = FAIL(KT_RPC_INVALID_PARAMS, "parameter \"%s\" must be a string", key);
+		return NULL;
+	}
+	return json_object_get_string(v);
+}
+
+/* An integer parameter in [lo, hi] (also given as a decimal string):
+ * 1 present, 0 absent, or an error code. */
+static int get_int(struct json_object *params, const char *key, int64_t lo, int64_t hi, int64_t *out, char *msg,
+		   size_t msglen)
+{
+	struct json_object *v;
+	if (!params || !json_object_object_get_ex(params, key, &v) || json_object_is_type(v, json_type_null))
+		return 0;
+	int64_t x;
+	if (json_object_is_type(v, json_type_int)) {
+		x = json_object_get_int64(v);
+	} else if (json_object_is_type(v, json_type_string)) {
+		char *end;
+		const char *s = json_object_get_string(v);
+		errno = 0;
+		x = strtoll(s, &end, 10);
+		if (!*s || *end || errno)
+			return FAIL(KT_RPC_INVALID_PARAMS, "parameter \"%s\" must be an integer", key);
+	} else {
+		return FAIL(KT_RPC_INVALID_PARAMS, "parameter \"%s\" must be an integer", key);
+	}
+	if (x < lo || x > hi)
+		return FAIL(KT_RPC_INVALID_PARAMS, "parameter \"%s\" is out of range (%lld..%lld)", key,
+			    (long long)lo, (long long)hi);
+	*out = x;
+	return 1;
+}
+
+static bool truthy(struct json_object *v)
+{
+	if (json_object_is_type(v, json_type_string))
+		return !strcmp(json_object_get_string(v), "1") || !strcmp(json_object_get_string(v), "true");
+	return json_object_get_int64(v) != 0 || (json_object_is_type(v, json_type_boolean) && json_object_get_boolean(v));
+}
+
+/* Writes every attribute present in params into obj (or its group). */
+static void apply_attrs(struct json_object *obj, struct json_object *params, const struct attr *attrs)
+{
+	for (size_t i = 0; attrs[i].name; i++) {
+		struct json_object *v, *dst = obj, *nv;
+		if (!params || !json_object_object_get_ex(params, attrs[i].name, &v) ||
+		    json_object_is_type(v, json_type_null))
+			continue;
+		if (attrs[i].group && (!json_object_object_get_ex(obj, attrs[i].group, &dst) ||
+				       !json_object_is_type(dst, json_type_object))) {
+			dst = json_object_new_object();
+			json_object_object_add(obj, attrs[i].group, dst);
+		}
+		if (attrs[i].type == P_BOOL)
+			nv = attrs[i].out == O_STR ? json_object_new_string(truthy(v) ? "1" : "0")
+						   : json_object_new_int(truthy(v) ? 1 : 0);
+		else if (attrs[i].out == O_STR && !json_object_is_type(v, json_type_string))
+			nv = json_object_new_string(json_object_get_string(v));
+		else
+			nv = json_object_get(v);
+		json_object_object_add(dst, attrs[i].name, nv);
+	}
+}
+
+/* ---- the configuration as JSON ---------------------------------------- */
+
+static int begin(struct json_object **root, char *msg, size_t msglen)
+{
+	char *text = NULL;
+	const struct kt_config *cur = kt_live_running();
+	if (!cur)
+		return FAIL(KT_RPC_INTERNAL, "no running configuration");
+	int r = kt_config_to_json(cur, &text);
+	if (r < 0)
+		return FAIL(KT_RPC_INTERNAL, "cannot write the running configuration: %s", strerror(-r));
+	*root = json_tokener_parse(text);
+	free(text);
+	if (!*root)
+		return FAIL(KT_RPC_INTERNAL, "the running configuration did not parse back");
+	return 0;
+}
+
+/* Validates and applies root (consumed). */
+static int commit(struct json_object *root, const char *what, char *msg, size_t msglen)
+{
+	char err[512];
+	struct kt_config *next = NULL;
+	const char *text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN);
+	int r = kt_config_load_string(text, &next, err, sizeof(err));
+	json_object_put(root);
+	if (r < 0)
+		return FAIL(KT_RPC_INVALID_PARAMS, "%s: invalid: %s", what, err);
+	r = kt_live_apply(next, err, sizeof(err));
+	if (r < 0) {
+		kt_config_free(next);
+		return FAIL(KT_RPC_INVALID_PARAMS, "%s: not applied: %s", what, err);
+	}
+	kt_log(KT_LOG_INFO, "control: %s", what);
+	return 0;
+}
+
+static struct json_object *array_of(struct json_object *o, const char *key)
+{
+	struct json_object *a;
+	if (!json_object_object_get_ex(o, key, &a) || !json_object_is_type(a, json_type_array)) {
+		a = json_object_new_array();
+		json_object_object_add(o, key, a);
+	}
+	return a;
+}
+
+static int64_t int_of(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+	if (!json_object_object_get_ex(o, key, &v))
+		return -1;
+	return json_object_is_type(v, json_type_string) ? strtoll(json_object_get_string(v), NULL, 10)
+							: json_object_get_int64(v);
+}
+
+static const char *str_of(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
+		       ? json_object_get_string(v)
+		       : "";
+}
+
+/* The element of array `key` of root whose `field` equals the integer n or
+ * the string s; its index in *idx. */
+static struct json_object *find(struct json_object *root, const char *key, const char *field, int64_t n,
+				const char *s, size_t *idx)
+{
+	struct json_object *a = array_of(root, key);
+	for (size_t i = 0; i < json_object_array_length(a); i++) {
+		struct json_object *e = json_object_array_get_idx(a, i);
+		if (s ? !strcmp(str_of(e, field), s) : int_of(e, field) == n) {
+			if (idx)
+				*idx = i;
+			return e;
+		}
+	}
+	return NULL;
+}
+
+/* Index of string s in array a, or -1. */
+static ssize_t str_index(struct json_object *a, const char *s)
+{
+	for (size_t i = 0; i < json_object_array_length(a); i++)
+		if (!strcmp(json_object_get_string(json_object_array_get_idx(a, i)), s))
+			return (ssize_t)i;
+	return -1;
+}
+
+/* The answer: what `method` lists for params p (consumed), first element. */
+static int answer(const char *method, struct json_object *p, struct json_object **result, char *msg,
+		  size_t msglen)
+{
+	struct json_object *a = NULL;
+	int r = kt_rpc_call(method, p, &a, msg, msglen);
+	json_object_put(p);
+	if (r)
+		return r;
+	if (json_object_is_type(a, json_type_array)) {
+		*result = json_object_get(json_object_array_get_idx(a, 0));
+		json_object_put(a);
+	} else {
+		*result = a;
+	}
+	if (!*result)
+		return FAIL(KT_RPC_INTERNAL, "the change was applied but %s does not show it", method);
+	return 0;
+}
+
+static struct json_object *removed(const char *key, struct json_object *v)
+{
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, key, v);
+	json_object_object_add(o, "removed", json_object_new_boolean(1));
+	return o;
+}
+
+/* ---- ports ------------------------------------------------------------ */
+
+static const struct attr port_attrs[] = {
+	{ "traddr", P_STR, "addr", O_STR },	  { "trsvcid", P_SCALAR, "addr", O_STR },
+	{ "adrfam", P_STR, "addr", O_STR },	  { "trtype", P_STR, "addr", O_STR },
+	{ "treq", P_STR, "addr", O_STR },	  { "inline_data_size", P_SCALAR, "param", O_STR },
+	{ NULL, P_STR, NULL, O_STR },
+};
+
+static int port_answer(int64_t portid, struct json_object **result, char *msg, size_t msglen)
+{
+	struct json_object *p = json_object_new_object();
+	json_object_object_add(p, "portid", json_object_new_int64(portid));
+	return answer("ports.list", p, result, msg, msglen);
+}
+
+KT_RPC_EDIT_FN(kt_rpc_ports_add)
+{
+	static const char *const keys[] = { "portid", NULL };
+	static const char *const req[] = { "portid", "traddr", "trsvcid", NULL };
+	int64_t portid;
+	struct json_object *root;
+	int r = check(params, keys, req, port_attrs, msg, msglen);
+	if (r || (r = get_int(params, "portid", 1, 65535, &portid, msg, msglen)) < 0 || (r = begin(&root, msg, msglen)))
+		return r;
+	if (find(root, "ports", "portid", portid, NULL, NULL)) {
+		json_object_put(root);
+		return FAIL(KT_RPC_INVALID_PARAMS, "port %lld exists already", (long long)portid);
+	}
+	struct json_object *o = json_object_new_object();
+	struct json_object *addr = json_object_new_object();
+	json_object_object_add(addr, "adrfam", json_object_new_string("ipv4"));
+	json_object_object_add(addr, "trtype", json_object_new_string("tcp"));
+	json_object_object_add(addr, "treq", json_object_new_string("not specified"));
+	json_object_object_add(addr, "tsas", json_object_new_string("none"));
+	json_object_object_add(o, "addr", addr);
+	json_object_object_add(o, "ana_groups", json_object_new_array());
+	json_object_object_add(o, "param", json_object_new_object());
+	json_object_object_add(o, "portid", json_object_new_int64(portid));
+	json_object_object_add(o, "referrals", json_object_new_array());
+	json_object_object_add(o, "subsystems", json_object_new_array());
+	apply_attrs(o, params, port_attrs);
+	json_object_array_add(array_of(root, "ports"), o);
+	char what[64];
+	snprintf(what, sizeof(what), "ports.add %lld", (long long)portid);
+	if ((r = commit(root, what, msg, msglen)))
+		return r;
+	return port_answer(portid, result, msg, msglen);
+}
+
+/* A port by "portid": the JSON object, or an error. */
+static int port_of(struct json_object *params, struct json_object **root, struct json_object **port, size_t *idx,
+		   int64_t *portid, char *msg, size_t msglen)
+{
+	int r = get_int(params, "portid", 0, 65535, portid, msg, msglen);
+	if (r < 0 || (r = begin(root, msg, msglen)))
+		return r;
+	*port = find(*root, "ports", "portid", *portid, NULL, idx);
+	if (!*port) {
+		json_object_put(*root);
+		return FAIL(KT_RPC_NOT_FOUND, "no port %lld", (long long)*portid);
+	}
+	return 0;
+}
+
+KT_RPC_EDIT_FN(kt_rpc_ports_remove)
+{
+	static const char *const keys[] = { "portid", NULL };
+	struct json_object *root, *port;
+	size_t idx;
+	int64_t portid;
+	int r = check(params, keys, keys, NULL, msg, msglen);
+	if (r || (r = port_of(params, &root, &port, &idx, &portid, msg, msglen)))
+		return r;
+	json_object_array_del_idx(array_of(root, "ports"), idx, 1);
+	char what[64];
+	snprintf(what, sizeof(what), "ports.remove %lld", (long long)portid);
+	if ((r = commit(root, what, msg, msglen)))
+		return r;
+	*result = removed("portid", json_object_new_int64(portid));
+	return 0;
+}
+
+KT_RPC_EDIT_FN(kt_rpc_ports_set)
+{
+	static const char *const keys[] = { "portid", NULL };
+	struct json_object *root, *port;
+	size_t idx;
+	int64_t portid;
+	int r = check(params, keys, keys, port_attrs, msg, msglen);
+	if (r || (r = port_of(params, &root, &port, &idx, &portid, msg, msglen)))
+		return r;
+	apply_attrs(port, params, port_attrs);
+	char what[64];
+	snprintf(what, sizeof(what), "ports.set %lld", (long long)portid);
+	if ((r = commit(root, what, msg, msglen)))
+		return r;
+	return port_answer(portid, result, msg, msglen);
+}
+
+static int port_link(struct json_object *params, struct json_object **result, char *msg, size_t msglen, bool link)
+{
+	static const char *const keys[] = { "portid", "subsystem", NULL };
+	struct json_object *root, *port;
+	size_t idx;
+	int64_t portid;
+	int r = check(params, keys, keys, NULL, msg, msglen);
+	if (r || (r = port_of(params, &root, &port, &idx, &portid, msg, msglen)))
+		return r;
+	const char *nqn = get_str(params, "subsystem", msg, msglen, &r);
+	if (!find(root, "subsystems", "nqn", 0, nqn, NULL)) {
+		json_object_put(root);
+		return FAIL(KT_RPC_NOT_FOUND, "no subsystem \"%s\"", nqn);
+	}
+	struct json_object *subs = array_of(port, "subsystems");
+	ssize_t at = str_index(subs, nqn);
+	if (link && at >= 0) {
+		json_object_put(root);
+		return FAIL(KT_RPC_INVALID_PARAMS, "subsystem \"%s\" is already linked to port %lld", nqn,
+			    (long long)portid);
+	}
+	if (!link && at < 0) {
+		json_object_put(root);
+		return FAIL(KT_RPC_NOT_FOUND, "subsystem \"%s\" is not linked to port %lld", nqn, (long long)portid);
+	}
+	if (link)
+		json_object_array_add(subs, json_object_new_string(nqn));
+	else
+		json_object_array_del_idx(subs, (size_t)at, 1);
+	char what[300];
+	snprintf(what, sizeof(what), "ports.%s %lld %s", link ? "link" : "unlink", (long long)portid, nqn);
+	if ((r = commit(root, what, msg, msglen)))
+		return r;
+	return port_answer(portid, result, msg, msglen);
+}
+
+KT_RPC_EDIT_FN(kt_rpc_ports_link)
+{
+	return port_link(params, result, msg, msglen, true);
+}
+
+KT_RPC_EDIT_FN(kt_rpc_ports_unlink)
+{
+	return port_link(params, result, msg, msglen, false);
+}
+
+/* ---- subsystems ------------------------------------------------------- */
+
+static const struct attr subsys_attrs[] = {
+	{ "allow_any_host", P_BOOL, "attr", O_STR }, { "serial", P_STR, "attr", O_STR },
+	{ "model", P_STR, "attr", O_STR },	     { "firmware", P_STR, "attr", O_STR },
+	{ "version", P_STR, "attr", O_STR },	     { "ieee_oui", P_SCALAR, "attr", O_STR },
+	{ "cntlid_min", P_SCALAR, "attr", O_STR },   { "cntlid_max", P_SCALAR, "attr", O_STR },
+	{ "qid_max", P_SCALAR, "attr", O_STR },	     { NULL, P_STR, NULL, O_STR },
+};
+
+static int subsys_answer(const char *nqn, struct json_object **result, char *msg, size_t msglen)
+{
+	struct json_object *p = json_object_new_object();
+	json_object_object_add(p, "nqn", json_object_new_string(nqn));
+	return answer("subsystems.list", p, result, msg, msglen);
+}
+
+/* A subsystem by parameter `key`: its JSON object, or an error. */
+static int subsys_of(struct json_object *params, const char *key, struct json_object **root,
+		     struct json_object **s, size_t *idx, const char **nqn, char *msg, size_t msglen)
+{
+	int r = 0;
+	*nqn = get_str(params, key, msg, msglen, &r);
+	if (r || (r = begin(root, msg, msglen)))
+		return r;
+	*s = find(*root, "subsystems", "nqn", 0, *nqn, idx);
+	if (!*s) {
+		json_object_put(*root);
+		return FAIL(KT_RPC_NOT_FOUND, "no subsystem \"%s\"", *nqn);
+	}
+	return 0;
+}
+
+KT_RPC_EDIT_FN(kt_rpc_subsystems_add)
+{
+	static const char *const keys[] = { "nqn", NULL };
+	struct json_object *root;
+	int r = check(params, keys, keys, subsys_attrs, msg, msglen);
+	const char *nqn = r ? NULL : get_str(params, "nqn", msg, msglen, &r);
+	if (r || (r = begin(&root, msg, msglen)))
+		return r;
+	if (find(root, "subsystems", "nqn", 0, nqn, NULL)) {
+		json_object_put(root);
+		return FAIL(KT_RPC_INVALID_PARAMS, "subsystem \"%s\" exists already", nqn);
+	}
+	struct json_object *o = json_object_new_object();
+	struct json_object *attr = json_object_new_object();
+	json_object_object_add(attr, "allow_any_host", json_object_new_string("0"));
+	json_object_object_add(o, "allowed_hosts", json_object_new_array());
+	json_object_object_add(o, "attr", attr);
+	json_object_object_add(o, "namespaces", json_object_new_array());
+	json_object_object_add(o, "nqn", json_object_new_string(nqn));
+	apply_attrs(o, params, subsys_attrs);
+	json_object_array_add(array_of(root, "subsystems"), o);
+	char what[300];
+	snprintf(what, sizeof(what), "subsystems.add %s", nqn);
+	if ((r = commit(root, what, msg, msglen)))
+		return r;
+	return subsys_answer(nqn, result, msg, msglen);
+}
+
+/* Removing a subsystem unlinks it from every port first (nvmet refuses the
+ * rmdir while a link exists; one request here does both). */
+KT_RPC_EDIT_FN(kt_rpc_subsystems_remove)
+{
+	static const char *const keys[] = { "nqn", NULL };
+	struct json_object *root, *s;
+	size_t idx;
+	const char *nqn;
+	int r = check(params, keys, keys, NULL, msg, msglen);
+	if (r || (r = subsys_of(params, "nqn", &root, &s, &idx, &nqn, msg, msglen)))
+		return r;
+	struct json_object *ports = array_of(root, "ports");
+	for (size_t i = 0; i < json_object_array_length(ports); i++) {
+		struct json_object *subs = array_of(json_object_array_get_idx(ports, i), "subsystems");
+		ssize_t at = str_index(subs, nqn);
+		if (at >= 0)
+			json_object_array_del_idx(subs, (size_t)at, 1);
+	}
+	char what[300];
+	snprintf(what, sizeof(what), "subsystems.remove %s", nqn);
+	*result = removed("nqn", json_object_new_string(nqn)); /* nqn lives in root */
+	json_object_array_del_idx(array_of(root, "subsystems"), idx, 1);
+	if ((r = commit(root, what, msg, msglen))) {
+		json_object_put(*result);
+		*result = NULL;
+	}
+	return r;
+}
+
+KT_RPC_EDIT_FN(kt_rpc_subsystems_set)
+{
+	static const char *const keys[] = { "nqn", NULL };
+	struct json_object *root, *s;
+	size_t idx;
+	const char *nqn;
+	int r = check(params, keys, keys, subsys_attrs, msg, msglen);
+	if (r || (r = subsys_of(params, "nqn", &root, &s, &idx, &nqn, msg, msglen)))
+		return r;
+	apply_attrs(s, params, subsys_attrs);
+	char what[300];
+	snprintf(what, sizeof(what), "subsystems.set %s", nqn);
+	if ((r = commit(root, what, msg, msglen)))
+		return r;
+	return subsys_answer(nqn, result, msg, msglen);
+}
+
+/* allow_host adds the host to the top-level "hosts" too when it is not
+ * there (nvmetcli needs two steps: create /hosts/NQN, then link it). */
+static int allow(struct json_object *params, struct json_object **result, char *msg, size_t msglen, bool on)
+{
+	static const char *const keys[] = { "nqn", "host", NULL };
+	struct json_object *root, *s;
+	size_t idx;
+	const char *nqn, *host;
+	int r = check(params, keys, keys, NULL, msg, msglen);
+	if (r || !(host = get_str(params, "host", msg, msglen, &r)) ||
+	    (r = subsys_of(params, "nqn", &root, &s, &idx, &nqn, msg, msglen)))
+		return r;
+	struct json_object *allowed = array_of(s, "allowed_hosts");
+	ssize_t at = str_index(allowed, host);
+	if (on && at >= 0) {
+		json_object_put(root);
+		return FAIL(KT_RPC_INVALID_PARAMS, "host \"%s\" is already allowed in \"%s\"", host, nqn);
+	}
+	if (!on && at < 0) {
+		json_object_put(root);
+		return FAIL(KT_RPC_NOT_FOUND, "host \"%s\" is not allowed in \"%s\"", host, nqn);
+	}
+	if (on) {
+		if (!find(root, "hosts", "nqn", 0, host, NULL)) {
+			struct json_object *h = json_object_new_object();
+			json_object_object_add(h, "nqn", json_object_new_string(host));
+			json_object_array_add(array_of(root, "hosts"), h);
+		}
+		json_object_array_add(allowed, json_object_new_string(host));
+	} else {
+		json_object_array_del_idx(allowed, (size_t)at, 1);
+	}
+	char what[600];
+	snprintf(what, sizeof(what), "subsystems.%s %s %s", on ? "allow_host" : "disallow_host", nqn, host);
+	if ((r = commit(root, what, msg, msglen)))
+		return r;
+	return subsys_answer(nqn, result, msg, msglen);
+}
+
+KT_RPC_EDIT_FN(kt_rpc_subsystems_allow_host)
+{
+	return allow(params, result, msg, msglen, true);
+}
+
+KT_RPC_EDIT_FN(kt_rpc_subsystems_disallow_host)
+{
+	return allow(params, result, msg, msglen, false);
+}
+
+/* ---- namespaces ------------------------------------------------------- */
+
+static const struct attr ns_attrs[] = {
+	{ "enable", P_BOOL, NULL, O_INT },	    { "ana_grpid", P_SCALAR, NULL, O_ASIS },
+	{ "backend", P_STR, "device", O_STR },	    { "path", P_STR, "device", O_STR },
+	{ "size", P_SCALAR, "device", O_ASIS },	    { "block_size", P_SCALAR, "device", O_ASIS },
+	{ "uuid", P_STR, "device", O_STR },	    { "nguid", P_STR, "device", O_STR },
+	{ "buffered_io", P_BOOL, "device", O_STR }, { NULL, P_STR, NULL, O_STR },
+};
+
+static int ns_answer(const char *nqn, int64_t nsid, struct json_object **result, char *msg, size_t msglen)
+{
+	struct json_object *p = json_object_new_object();
+	json_object_object_add(p, "subsystem", json_object_new_string(nqn));
+	json_object_object_add(p, "nsid", json_object_new_int64(nsid));
+	return answer("namespaces.list", p, result, msg, msglen);
+}
+
+/* A backend change keeps the device consistent: "path" means a file, a
+ * memory backend takes no path. */
+static void fix_device(struct json_object *ns, struct json_object *params)
+{
+	struct json_object *dev, *v;
+	if (!json_object_object_get_ex(ns, "device", &dev))
+		return;
+	bool has_backend = params && json_object_object_get_ex(params, "backend", &v);
+	if (has_backend && strcmp(json_object_get_string(v), "file"))
+		json_object_object_del(dev, "path");
+	else if (!has_backend && params && json_object_object_get_ex(params, "path", &v)) {
+		json_object_object_add(dev, "backend", json_object_new_string("file"));
+		if (!json_object_object_get_ex(params, "size", &v))
+			json_object_object_del(dev, "size");
+	}
+}
+
+KT_RPC_EDIT_FN(kt_rpc_namespaces_add)
+{
+	static const char *const keys[] = { "subsystem", "nsid", NULL };
+	static const char *const req[] = { "subsystem", NULL };
+	struct json_object *root, *s;
+	size_t idx;
+	const char *nqn;
+	int64_t nsid = 0;
+	int r = check(params, keys, req, ns_attrs, msg, msglen);
+	if (r || (r = get_int(params, "nsid", 1, 0xfffffffe, &nsid, msg, msglen)) < 0 ||
+	    (r = subsys_of(params, "subsystem", &root, &s, &idx, &nqn, msg, msglen)))
+		return r;
+	struct json_object *nss = array_of(s, "namespaces");
+	if (nsid && find(s, "namespaces", "nsid", nsid, NULL, NULL)) {
+		json_object_put(root);
+		return FAIL(KT_RPC_INVALID_PARAMS, "subsystem \"%s\" has a namespace %lld already", nqn,
+			    (long long)nsid);
+	}
+	for (int64_t n = 1; !nsid; n++) /* the lowest free NSID */
+		if (!find(s, "namespaces", "nsid", n, NULL, NULL))
+			nsid = n;
+	struct json_object *v;
+	const char *backend = json_object_object_get_ex(params, "path", &v) ? "file" : "ram";
+	struct json_object *o = json_object_new_object();
+	struct json_object *dev = json_object_new_object();
+	json_object_object_add(dev, "backend", json_object_new_string(backend));
+	json_object_object_add(o, "device", dev);
+	json_object_object_add(o, "enable", json_object_new_int(1));
+	json_object_object_add(o, "nsid", json_object_new_int64(nsid));
+	apply_attrs(o, params, ns_attrs);
+	json_object_array_add(nss, o);
+	char what[320];
+	snprintf(what, sizeof(what), "namespaces.add %s %lld", nqn, (long long)nsid);
+	if ((r = commit(root, what, msg, msglen)))
+		return r;
+	return ns_answer(nqn, nsid, result, msg, msglen);
+}
+
+static int ns_of(struct json_object *params, struct json_object **root, struct json_object **s,
+		 struct json_object **ns, size_t *idx, const char **nqn, int64_t *nsid, char *msg, size_t msglen)
+{
+	size_t sidx;
+	int r = get_int(params, "nsid", 1, 0xfffffffe, nsid, msg, msglen);
+	if (r < 0 || (r = subsys_of(params, "subsystem", root, s, &sidx, nqn, msg, msglen)))
+		return r;
+	*ns = find(*s, "namespaces", "nsid", *nsid, NULL, idx);
+	if (!*ns) {
+		int code = FAIL(KT_RPC_NOT_FOUND, "subsystem \"%s\" has no namespace %lld", *nqn, (long long)*nsid);
+		json_object_put(*root);
+		return code;
+	}
+	return 0;
+}
+
+KT_RPC_EDIT_FN(kt_rpc_namespaces_remove)
+{
+	static const char *const keys[] = { "subsystem", "nsid", NULL };
+	struct json_object *root, *s, *ns;
+	size_t idx;
+	const char *nqn;
+	int64_t nsid;
+	int r = check(params, keys, keys, NULL, msg, msglen);
+	if (r || (r = ns_of(params, &root, &s, &ns, &idx, &nqn, &nsid, msg, msglen)))
+		return r;
+	char what[320];
+	snprintf(what, sizeof(what), "namespaces.remove %s %lld", nqn, (long long)nsid);
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "subsystem", json_object_new_string(nqn));
+	json_object_object_add(o, "nsid", json_object_new_int64(nsid));
+	json_object_object_add(o, "removed", json_object_new_boolean(1));
+	json_object_array_del_idx(array_of(s, "namespaces"), idx, 1);
+	if ((r = commit(root, what, msg, msglen))) {
+		json_object_put(o);
+		return r;
+	}
+	*result = o;
+	return 0;
+}
+
+KT_RPC_EDIT_FN(kt_rpc_namespaces_set)
+{
+	static const char *const keys[] = { "subsystem", "nsid", NULL };
+	struct json_object *root, *s, *ns;
+	size_t idx;
+	const char *nqn;
+	int64_t nsid;
+	int r = check(params, keys, keys, ns_attrs, msg, msglen);
+	if (r || (r = ns_of(params, &root, &s, &ns, &idx, &nqn, &nsid, msg, msglen)))
+		return r;
+	apply_attrs(ns, params, ns_attrs);
+	fix_device(ns, params);
+	char what[320];
+	snprintf(what, sizeof(what), "namespaces.set %s %lld", nqn, (long long)nsid);
+	if ((r = commit(root, what, msg, msglen)))
+		return r;
+	return ns_answer(nqn, nsid, result, msg, msglen);
+}
+
+/* ---- hosts ------------------------------------------------------------ */
+
+static int host_answer(const char *nqn, struct json_object **result, char *msg, size_t msglen)
+{
+	struct json_object *a = NULL;
+	int r = kt_rpc_call("hosts.list", NULL, &a, msg, msglen);
+	if (r)
+		return r;
+	for (size_t i = 0; i < json_object_array_length(a) && !*result; i++) {
+		struct json_object *h = json_object_array_get_idx(a, i);
+		if (!strcmp(str_of(h, "nqn"), nqn))
+			*result = json_object_get(h);
+	}
+	json_object_put(a);
+	if (!*result)
+		return FAIL(KT_RPC_INTERNAL, "the change was applied but hosts.list does not show it");
+	return 0;
+}
+
+KT_RPC_EDIT_FN(kt_rpc_hosts_add)
+{
+	static const char *const keys[] = { "nqn", NULL };
+	struct json_object *root;
+	int r = check(params, keys, keys, NULL, msg, msglen);
+	const char *nqn = r ? NULL : get_str(params, "nqn", msg, msglen, &r);
+	if (r || (r = begin(&root, msg, msglen)))
+		return r;
+	if (find(root, "hosts", "nqn", 0, nqn, NULL)) {
+		json_object_put(root);
+		return FAIL(KT_RPC_INVALID_PARAMS, "host \"%s\" exists already", nqn);
+	}
+	struct json_object *h = json_object_new_object();
+	json_object_object_add(h, "nqn", json_object_new_string(nqn));
+	json_object_array_add(array_of(root, "hosts"), h);
+	char what[300];
+	snprintf(what, sizeof(what), "hosts.add %s", nqn);
+	if ((r = commit(root, what, msg, msglen)))
+		return r;
+	return host_answer(nqn, result, msg, msglen);
+}
+
+KT_RPC_EDIT_FN(kt_rpc_hosts_remove)
+{
+	static const char *const keys[] = { "nqn", NULL };
+	struct json_object *root;
+	size_t idx;
+	int r = check(params, keys, keys, NULL, msg, msglen);
+	const char *nqn = r ? NULL : get_str(params, "nqn", msg, msglen, &r);
+	if (r || (r = begin(&root, msg, msglen)))
+		return r;
+	if (!find(root, "hosts", "nqn", 0, nqn, &idx)) {
+		json_object_put(root);
+		return FAIL(KT_RPC_NOT_FOUND, "no host \"%s\"", nqn);
+	}
+	struct json_object *subs = array_of(root, "subsystems");
+	for (size_t i = 0; i < json_object_array_length(subs); i++) {
+		struct json_object *s = json_object_array_get_idx(subs, i);
+		if (str_index(array_of(s, "allowed_hosts"), nqn) >= 0) {
+			int code = FAIL(KT_RPC_INVALID_PARAMS,
+					"host \"%s\" is allowed in subsystem \"%s\": disallow it there first", nqn,
+					str_of(s, "nqn"));
+			json_object_put(root);
+			return code;
+		}
+	}
+	char what[300];
+	snprintf(what, sizeof(what), "hosts.remove %s", nqn);
+	*result = removed("nqn", json_object_new_string(nqn));
+	json_object_array_del_idx(array_of(root, "hosts"), idx, 1);
+	if ((r = commit(root, what, msg, msglen))) {
+		json_object_put(*result);
+		*result = NULL;
+	}
+	return r;
+}

@@ -1,0 +1,34 @@
+/*
+ * rpc_edit.h - the control socket's methods that change the target:
+ * ports, subsystems, namespaces, hosts and allowed hosts (add, remove, set,
+ * link). Each builds the next configuration from the running one and hands
+ * it to kt_live_apply (daemon/live.h); rpc.c lists them in its table.
+ * Signature and return values as rpc.h's kt_rpc_call.
+ */
+#ifndef KATO_DAEMON_RPC_EDIT_H
+#define KATO_DAEMON_RPC_EDIT_H
+
+#include <stddef.h>
+
+struct json_object;
+
+#define KT_RPC_EDIT_FN(name) \
+	int name(struct json_object *params, struct json_object **result, char *msg, size_t msglen)
+
+KT_RPC_EDIT_FN(kt_rpc_ports_add);
+KT_RPC_EDIT_FN(kt_rpc_ports_remove);
+KT_RPC_EDIT_FN(kt_rpc_ports_set);
+KT_RPC_EDIT_FN(kt_rpc_ports_link);
+KT_RPC_EDIT_FN(kt_rpc_ports_unlink);
+KT_RPC_EDIT_FN(kt_rpc_subsystems_add);
+KT_RPC_EDIT_FN(kt_rpc_subsystems_remove);
+KT_RPC_EDIT_FN(kt_rpc_subsystems_set);
+KT_RPC_EDIT_FN(kt_rpc_subsystems_allow_host);
+KT_RPC_EDIT_FN(kt_rpc_subsystems_disallow_host);
+KT_RPC_EDIT_FN(kt_rpc_namespaces_add);
+KT_RPC_EDIT_FN(kt_rpc_namespaces_remove);
+KT_RPC_EDIT_FN(kt_rpc_namespaces_set);
+KT_RPC_EDIT_FN(kt_rpc_hosts_add);
+KT_RPC_EDIT_FN(kt_rpc_hosts_remove);
+
+#endif

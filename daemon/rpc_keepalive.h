@@ -1,0 +1,39 @@
+/*
+ * rpc_keepalive.h - the control socket's keep-alive methods: the
+ * misbehaviour policy's rules (set, get, clear, list), forced expiry, the
+ * trace file switched live, and the trace streamed to a subscribed client
+ * (daemon/control.h). rpc.c lists them in its table; controllers.list
+ * shows each controller's effective policy through kt_rpc_ka_policy_of.
+ * Signature and return values as rpc.h's kt_rpc_call.
+ *
+ * Parameters use the configuration file's vocabulary ("katod"."keepalive".
+ * "policy", config/config.c): a rule is {"cntlid"|"host"|"subsystem": ...,
+ * "delay_ms", "drop", "status", "expire", "ignore_traffic",
+ * "refuse_set_kato", "kas"}; a scope may also be given as
+ * {"scope": {"cntlid"|"host"|"subsystem": ...}}.
+ */
+#ifndef KATO_DAEMON_RPC_KEEPALIVE_H
+#define KATO_DAEMON_RPC_KEEPALIVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct json_object;
+
+#define KT_RPC_KA_FN(name) \
+	int name(struct json_object *params, struct json_object **result, char *msg, size_t msglen)
+
+KT_RPC_KA_FN(kt_rpc_ka_policy_set);       /* keepalive.policy.set */
+KT_RPC_KA_FN(kt_rpc_ka_policy_get);       /* keepalive.policy.get */
+KT_RPC_KA_FN(kt_rpc_ka_policy_clear);     /* keepalive.policy.clear */
+KT_RPC_KA_FN(kt_rpc_ka_policy_list);      /* keepalive.policy.list */
+KT_RPC_KA_FN(kt_rpc_ka_expire);           /* keepalive.expire */
+KT_RPC_KA_FN(kt_rpc_ka_trace);            /* keepalive.trace */
+KT_RPC_KA_FN(kt_rpc_ka_trace_subscribe);  /* keepalive.trace.subscribe */
+KT_RPC_KA_FN(kt_rpc_ka_trace_unsubscribe); /* keepalive.trace.unsubscribe */
+
+/* The policy the rules give this controller, in the rule vocabulary
+ * without a scope (a new object), or NULL when no rule covers it. */
+struct json_object *kt_rpc_ka_policy_of(uint16_t cntlid, const char *hostnqn, const char *subnqn);
+
+#endif

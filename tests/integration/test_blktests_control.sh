@@ -1,0 +1,175 @@
+#!/bin/bash
+# test_blktests_control.sh - the blktests external-target script
+# (daemon/katoctl/kato-nvme-target-control) against a katod this test
+# starts: every `config --show-*` value (defaults, settings from the
+# environment, the host identity generated once and kept, /etc/nvme's not
+# touched), `setup` (subsystem, namespace with the given UUID, host allowed,
+# linked to a port created on traddr:trsvcid, which then answers an ICReq;
+# --ctrkey/--ctrlkey/--hostkey refused since katod has no DH-HMAC-CHAP),
+# `add-ports` (N ports on free TCP ports, linked, each answering), `cleanup`
+# (everything setup and add-ports made is gone, what was there before
+# stays) and usage errors.
+# Needs KATOD_BIN (ctest sets it), KATO_SRC_DIR and KATO_BUILD_DIR.
+set -u
+: "${KATOD_BIN:?}" "${KATO_SRC_DIR:?}" "${KATO_BUILD_DIR:?}"
+T=$(mktemp -d "${TMPDIR:-/tmp}/kato-blk-XXXXXX")
+PID=
+fails=0
+cleanup() {
+	[ -n "$PID" ] && { kill "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; }
+	if [ "$fails" -gt 0 ] || [ -n "${KATO_TEST_LOG:-}" ]; then
+		echo "---- katod log"; cat "$T/katod.log" 2>/dev/null
+	fi
+	rm -rf "$T"
+}
+trap cleanup EXIT
+ok() { echo "ok: $*"; }
+bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+check() { # check DESCRIPTION EXPECTED ACTUAL
+	if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: expected '$2', got '$3'"; fi
+}
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+icreq() { # icreq PORT: 0 when an NVMe/TCP ICReq gets an ICResp
+	python3 - "$1" <<'PY'
+import socket, struct, sys
+try:
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+    s.sendall(struct.pack("<BBBBIHBBI", 0, 0, 128, 0, 128, 0, 0, 0, 0).ljust(128, b"\0"))
+    r = b""
+    while len(r) < 128:
+        d = s.recv(128 - len(r))
+        if not d: break
+        r += d
+except OSError:
+    sys.exit(1)
+sys.exit(0 if len(r) == 128 and r[0] == 1 and r[2] == 128 else 1)
+PY
+}
+
+SCRIPT=$KATO_SRC_DIR/daemon/katoctl/kato-nvme-target-control
+export KATOCTL=$KATO_BUILD_DIR/katoctl
+export KATOD_SOCKET=$T/katod.sock
+export KATO_BLKTESTS_STATE_DIR=$T/state
+P0=$(free_port)
+P1=$(free_port)
+while [ "$P1" = "$P0" ]; do P1=$(free_port); done
+export KATO_BLKTESTS_TRSVCID=$P1
+export KATO_BLKTESTS_SIZE=8M
+KC() { "$KATOCTL" "$@"; }
+
+cat >"$T/katod.json" <<EOF
+{"ports": [{"portid": 1, "addr": {"traddr": "127.0.0.1", "trsvcid": "$P0"}, "subsystems": ["nqn.2026-11.io.kato:keep"]}],
+ "subsystems": [{"nqn": "nqn.2026-11.io.kato:keep", "attr": {"allow_any_host": "1"},
+   "namespaces": [{"nsid": 1, "device": {"backend": "ram", "size": "1M"}}]}],
+ "katod": {"workers": 2}}
+EOF
+"$KATOD_BIN" -c "$T/katod.json" -s "$KATOD_SOCKET" 2>"$T/katod.log" &
+PID=$!
+for _ in $(seq 100); do KC version >/dev/null 2>&1 && break; sleep 0.05; done
+KC version >/dev/null || { bad "katod did not start"; exit 1; }
+
+# ---- config
+check "config --show-trtype" tcp "$("$SCRIPT" config --show-trtype)"
+check "config --show-blkdev-type" device "$("$SCRIPT" config --show-blkdev-type)"
+check "config --show-blkdev-type with a file" file "$(KATO_BLKTESTS_PATH=/x "$SCRIPT" config --show-blkdev-type)"
+check "config --show-traddr" 127.0.0.1 "$("$SCRIPT" config --show-traddr)"
+check "config --show-trsvid" "$P1" "$("$SCRIPT" config --show-trsvid)"
+check "config --show-host-traddr" 127.0.0.1 "$("$SCRIPT" config --show-host-traddr)"
+check "config --show-subsysnqn" blktests-subsystem-1 "$("$SCRIPT" config --show-subsysnqn)"
+check "config --show-subsys-uuid" 91fdba0d-f87b-4c25-b80f-db7be1418b9e "$("$SCRIPT" config --show-subsys-uuid)"
+check "config --show-subsysnqn from the environment" nqn.x:y "$(KATO_BLKTESTS_SUBSYSNQN=nqn.x:y "$SCRIPT" config --show-subsysnqn)"
+hostnqn=$("$SCRIPT" config --show-hostnqn)
+hostid=$("$SCRIPT" config --show-hostid)
+if [ -s /etc/nvme/hostnqn ]; then
+	check "config --show-hostnqn is /etc/nvme/hostnqn" "$(tr -d ' \n' </etc/nvme/hostnqn)" "$hostnqn"
+else
+	check "config --show-hostnqn generated from the host id" "nqn.2014-08.org.nvmexpress:uuid:$hostid" "$hostnqn"
+	check "the host NQN is kept" "$hostnqn" "$(cat "$T/state/hostnqn")"
+fi
+if [[ "$hostid" =~ ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ ]]; then ok "hostid is a UUID"; else bad "hostid '$hostid'"; fi
+check "config --show-hostid is stable" "$hostid" "$("$SCRIPT" config --show-hostid)"
+"$SCRIPT" config --show-nothing >/dev/null 2>&1; check "config with an unknown option fails" 2 $?
+"$SCRIPT" config >/dev/null 2>&1; check "config without an option fails" 2 $?
+
+# ---- setup
+NQN=$("$SCRIPT" config --show-subsysnqn)
+UUID=0b7f7d2e-5c4a-4f27-9d0e-000000000042
+HOST=nqn.2014-08.org.nvmexpress:uuid:0f01fb42-9f7f-4856-b0b3-51e60b8de349
+icreq "$P1"; check "nothing listens on $P1 before setup" 1 $?
+"$SCRIPT" setup --subsysnqn "$NQN" --subsys-uuid "$UUID" --hostnqn "$HOST"
+check "setup exits 0" 0 $?
+out=$(KC --json subsystems "$NQN")
+check "setup: subsystem exists" "$NQN" "$(jq -r .[0].nqn <<<"$out")"
+check "setup: no host but the one" false "$(jq -r .[0].allow_any_host <<<"$out")"
+check "setup: host allowed" "$HOST" "$(jq -r '.[0].allowed_hosts | join(",")' <<<"$out")"
+ns=$(KC --json namespaces -n "$NQN")
+check "setup: namespace 1" 1 "$(jq -r '.[0].nsid' <<<"$ns")"
+check "setup: namespace UUID is the subsystem UUID" "$UUID" "$(jq -r '.[0].uuid' <<<"$ns")"
+check "setup: namespace size" 8388608 "$(jq -r '.[0].size' <<<"$ns")"
+port=$(KC --json ports | jq -r ".[] | select(.trsvcid == \"$P1\") | .portid")
+[ -n "$port" ] && ok "setup: port on $P1 is $port" || bad "setup: no port on $P1"
+check "setup: port linked" "$NQN" "$(KC --json ports | jq -r ".[] | select(.portid == ${port:-0}) | .subsystems | join(\",\")")"
+icreq "$P1"; check "setup: the port answers an ICReq" 0 $?
+
+# setup again: the stale subsystem is replaced, not refused
+"$SCRIPT" setup --subsysnqn "$NQN" --subsys-uuid "$UUID" --hostnqn "$HOST"
+check "setup twice exits 0" 0 $?
+check "setup twice: one subsystem" 1 "$(KC --json subsystems | jq "[.[] | select(.nqn == \"$NQN\")] | length")"
+
+for k in --hostkey --ctrlkey --ctrkey; do
+	msg=$("$SCRIPT" setup --subsysnqn nqn.2026-11.io.kato:auth --subsys-uuid "$UUID" --hostnqn "$HOST" \
+		$k "DHHC-1:00:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWZ+yFc1:" 2>&1)
+	rc=$?
+	if [ $rc -ne 0 ] && grep -q DH-HMAC-CHAP <<<"$msg"; then ok "setup $k refused"; else bad "setup $k: $rc $msg"; fi
+done
+KC subsystems nqn.2026-11.io.kato:auth >/dev/null 2>&1; check "a refused setup leaves nothing" 1 $?
+"$SCRIPT" setup --subsysnqn "$NQN" >/dev/null 2>&1; check "setup without --hostnqn fails" 2 $?
+"$SCRIPT" setup --subsysnqn nqn.2026-11.io.kato:bad --subsys-uuid nope --hostnqn "$HOST" >/dev/null 2>&1
+check "setup with a bad UUID fails" 1 $?
+KC subsystems nqn.2026-11.io.kato:bad >/dev/null 2>&1; check "a failed setup leaves no subsystem" 1 $?
+
+# ---- add-ports
+out=$("$SCRIPT" add-ports --ports 2)
+check "add-ports exits 0" 0 $?
+check "add-ports prints two ports" 2 "$(wc -l <<<"$out")"
+while read -r pid addr svc; do
+	check "add-ports: port $pid linked" "$NQN" "$(KC --json ports | jq -r ".[] | select(.portid == $pid) | .subsystems | join(\",\")")"
+	check "add-ports: port $pid address" "127.0.0.1:$svc" "$addr:$(KC --json ports | jq -r ".[] | select(.portid == $pid) | .trsvcid")"
+	icreq "$svc"; check "add-ports: port $pid answers" 0 $?
+done <<<"$out"
+"$SCRIPT" add-ports --ports x >/dev/null 2>&1; check "add-ports --ports x fails" 2 $?
+"$SCRIPT" add-ports --ports 1 --subsysnqn nqn.2026-11.io.kato:none >/dev/null 2>&1
+check "add-ports for an unknown subsystem fails" 1 $?
+
+# ---- cleanup
+"$SCRIPT" cleanup --subsysnqn "$NQN"
+check "cleanup exits 0" 0 $?
+KC subsystems "$NQN" >/dev/null 2>&1; check "cleanup: subsystem gone" 1 $?
+check "cleanup: only the first port is left" 1 "$(KC --json ports | jq length)"
+check "cleanup: the host it added is gone" 0 "$(KC --json hosts | jq length)"
+icreq "$P1"; check "cleanup: $P1 closed" 1 $?
+check "cleanup: the other subsystem stays" nqn.2026-11.io.kato:keep "$(KC --json subsystems nqn.2026-11.io.kato:keep | jq -r .[0].nqn)"
+icreq "$P0"; check "cleanup: the first port still answers" 0 $?
+"$SCRIPT" cleanup --subsysnqn "$NQN"; check "cleanup of nothing exits 0" 0 $?
+"$SCRIPT" cleanup >/dev/null 2>&1; check "cleanup without --subsysnqn fails" 2 $?
+
+# setup reuses a port katod already has at traddr:trsvcid
+KATO_BLKTESTS_TRSVCID=$P0 "$SCRIPT" setup --subsysnqn "$NQN" --subsys-uuid "$UUID" --hostnqn "$HOST"
+check "setup on an existing port exits 0" 0 $?
+check "setup on an existing port: linked there" "nqn.2026-11.io.kato:keep,$NQN" \
+	"$(KC --json ports | jq -r '.[] | select(.portid == 1) | .subsystems | join(",")')"
+KATO_BLKTESTS_TRSVCID=$P0 "$SCRIPT" cleanup --subsysnqn "$NQN"
+check "cleanup keeps a port it did not create" 1 "$(KC --json ports | jq length)"
+
+"$SCRIPT" frobnicate >/dev/null 2>&1; check "an unknown command fails" 2 $?
+kill -0 "$PID" 2>/dev/null && ok "katod still runs" || bad "katod died"
+kill -TERM "$PID"
+wait "$PID"
+rc=$?
+PID=
+check "katod exits 0 on SIGTERM (sanitizers: no leak)" 0 "$rc"
+[ "$fails" -eq 0 ] && echo "all passed" || echo "$fails failed"
+exit $((fails > 0))

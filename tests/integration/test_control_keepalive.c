@@ -1,0 +1,745 @@
+/*
+ * test_control_keepalive.c - the keep-alive policy and event trace driven
+ * live through the control socket (daemon/rpc_keepalive.c), against a host
+ * connected with the test initiator: a delay rule set live delays the next
+ * Keep Alive, drop never completes it, a status replaces its status, an
+ * expiry fraction shortens KATO, clear restores normal; keepalive.expire
+ * closes a controller as an expiry does; the trace file switched on and off
+ * live; a subscribed client receives connect / keep_alive / expiry
+ * notifications in order, a slow one is told how many it missed; every
+ * refusal; controllers.list's effective policy; katoctl's commands.
+ * One katod serves every test in the file.
+ */
+#include <errno.h>
+#include <libgen.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <json-c/json.h>
+
+#include "daemon/rpc.h"
+#include "tests/host/host.h"
+#include "tests/integration/harness.h"
+
+/* How late after the deadline an expiry or a delayed completion may come. */
+#define SLACK_MS 500
+
+static struct hn_katod K;
+
+static const char CONFIG[] =
+	"{\n"
+	"  \"hosts\": [],\n"
+	"  \"ports\": [{\"portid\": 1, \"addr\": {\"traddr\": \"" HN_ADDR "\", \"trsvcid\": \"%u\"},\n"
+	"    \"subsystems\": [\"" HN_SUBNQN "\"]}],\n"
+	"  \"subsystems\": [\n"
+	"    {\"nqn\": \"" HN_SUBNQN "\", \"attr\": {\"allow_any_host\": \"1\"},\n"
+	"     \"namespaces\": [{\"nsid\": 1, \"device\": {\"backend\": \"null\", \"size\": \"1G\"}}]}],\n"
+	"  \"katod\": {\"workers\": 2, \"log_level\": \"debug\"}\n"
+	"}\n";
+
+static int group_setup(void **state)
+{
+	*state = &K;
+	if (hn_init(&K, 1))
+		return -1;
+	return hn_start(&K, 1, CONFIG, K.port[0]);
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* ---- a JSON-RPC client that reads lines --------------------------------- */
+
+struct conn {
+	int fd;
+	size_t len;
+	char buf[1 << 16];
+};
+
+static struct conn *conn_open(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	strcpy(sa.sun_path, K.sock);
+	struct conn *c = calloc(1, sizeof(*c));
+	assert_non_null(c);
+	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(c->fd >= 0);
+	if (connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		fail_msg("connect %s: %s", K.sock, strerror(errno));
+	return c;
+}
+
+static void conn_close(struct conn *c)
+{
+	close(c->fd);
+	free(c);
+}
+
+static void conn_send(struct conn *c, const char *text)
+{
+	size_t len = strlen(text);
+	assert_int_equal(send(c->fd, text, len, MSG_NOSIGNAL), (ssize_t)len);
+}
+
+/* The next line, parsed; NULL when none comes within timeout_ms or at EOF. */
+static struct json_object *conn_line(struct conn *c, int timeout_ms)
+{
+	uint64_t end = kh_now_ms() + (uint64_t)timeout_ms;
+	for (;;) {
+		char *nl = memchr(c->buf, '\n', c->len);
+		if (nl) {
+			*nl = '\0';
+			struct json_object *o = json_tokener_parse(c->buf);
+			if (!o)
+				fail_msg("not JSON: %s", c->buf);
+			size_t used = (size_t)(nl + 1 - c->buf);
+			memmove(c->buf, nl + 1, c->len - used);
+			c->len -= used;
+			return o;
+		}
+		uint64_t now = kh_now_ms();
+		if (now >= end)
+			return NULL;
+		struct pollfd p = { c->fd, POLLIN, 0 };
+		if (poll(&p, 1, (int)(end - now)) <= 0)
+			return NULL;
+		assert_true(c->len < sizeof(c->buf) - 1);
+		ssize_t n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - 1 - c->len, 0);
+		if (n <= 0)
+			return NULL;
+		c->len += (size_t)n;
+	}
+}
+
+static struct json_object *get(struct json_object *o, const char *key)
+{
+	struct json_object *v = NULL;
+	if (!json_object_object_get_ex(o, key, &v))
+		fail_msg("no \"%s\" in %s", key, json_object_to_json_string(o));
+	return v;
+}
+
+static bool has(struct json_object *o, const char *key)
+{
+	return json_object_object_get_ex(o, key, NULL);
+}
+
+/* Sends a request with id 42 on c and returns its response, skipping the
+ * notifications before it (counted in *skipped when not NULL). */
+static struct json_object *conn_call(struct conn *c, const char *method, const char *params, unsigned *skipped)
+{
+	char req[4096];
+	snprintf(req, sizeof(req), "{\"jsonrpc\": \"2.0\", \"id\": 42, \"method\": \"%s\"%s%s}\n", method,
+		 params ? ", \"params\": " : "", params ? params : "");
+	conn_send(c, req);
+	for (;;) {
+		struct json_object *r = conn_line(c, 5000);
+		if (!r)
+			fail_msg("%s: no answer", method);
+		if (has(r, "id"))
+			return r;
+		if (skipped)
+			(*skipped)++;
+		json_object_put(r);
+	}
+}
+
+/* Calls method (params: JSON text or NULL) on a new connection; returns
+ * the result, which must be there (the response is kept in *resp). */
+static struct json_object *call(const char *method, const char *params, struct json_object **resp)
+{
+	struct conn *c = conn_open();
+	*resp = conn_call(c, method, params, NULL);
+	conn_close(c);
+	if (has(*resp, "error"))
+		fail_msg("%s %s: %s", method, params ? params : "", json_object_to_json_string(*resp));
+	assert_int_equal(json_object_get_int(get(*resp, "id")), 42);
+	return get(*resp, "result");
+}
+
+/* The same, for a result whose integer member `key` is wanted. */
+static int64_t call_int(const char *method, const char *params, const char *key)
+{
+	struct json_object *resp, *r = call(method, params, &resp);
+	int64_t v = json_object_get_int64(get(r, key));
+	json_object_put(resp);
+	return v;
+}
+
+static void call_ok(const char *method, const char *params)
+{
+	struct json_object *resp;
+	call(method, params, &resp);
+	json_object_put(resp);
+}
+
+/* Expects error `code` whose message contains `words`. */
+static void call_err(const char *method, const char *params, int code, const char *words)
+{
+	struct conn *c = conn_open();
+	struct json_object *r = conn_call(c, method, params, NULL);
+	conn_close(c);
+	if (!has(r, "error"))
+		fail_msg("%s %s: expected error %d, got %s", method, params ? params : "", code,
+			 json_object_to_json_string(r));
+	struct json_object *e = get(r, "error");
+	if (json_object_get_int(get(e, "code")) != code)
+		fail_msg("%s %s: expected error %d, got %s", method, params ? params : "", code,
+			 json_object_to_json_string(r));
+	const char *m = json_object_get_string(get(e, "message"));
+	if (!strstr(m, words))
+		fail_msg("%s %s: message \"%s\" does not say \"%s\"", method, params ? params : "", m, words);
+	json_object_put(r);
+}
+
+/* A rule change reaches the controllers within a loop turn of their
+ * worker; the workers are idle here, so this is ample. */
+static void settle(void)
+{
+	sleep_ms(100);
+}
+
+static struct kh_host *admin_up(const char *hostnqn, uint32_t kato_ms, int timeout_ms)
+{
+	struct kh_opts o;
+	memset(&o, 0, sizeof(o));
+	o.subnqn = HN_SUBNQN;
+	o.hostnqn = hostnqn;
+	o.kato_ms = kato_ms;
+	o.timeout_ms = timeout_ms;
+	struct kh_host *a = NULL;
+	HN_ASSERT_OK(kh_admin_up(&a, HN_ADDR, K.port[0], &o));
+	return a;
+}
+
+/* How long a Keep Alive takes; its status in *rc. */
+static uint64_t timed_keep_alive(struct kh_host *a, int *rc)
+{
+	uint64_t t0 = kh_now_ms();
+	*rc = kh_keep_alive(a);
+	return kh_now_ms() - t0;
+}
+
+static void set_rule(uint16_t cntlid, const char *fields)
+{
+	char p[512];
+	snprintf(p, sizeof(p), "{\"cntlid\": %u, %s}", cntlid, fields);
+	assert_int_equal(call_int("keepalive.policy.set", p, "controllers"), 1);
+	settle();
+}
+
+/* ---- the policy, live ---------------------------------------------------- */
+
+/* delay, status, drop, clear and an expiry fraction on one controller. */
+static void policy_live(void **state)
+{
+	(void)state;
+	struct kh_host *a = admin_up(NULL, 10000, 800);
+	uint16_t id = kh_cntlid(a);
+	int rc;
+	char p[256];
+
+	/* normal: fast */
+	assert_true(timed_keep_alive(a, &rc) < 200);
+	HN_ASSERT_OK(rc);
+
+	/* delay 400 ms: the next Keep Alive completes after it */
+	set_rule(id, "\"delay_ms\": 400");
+	uint64_t dt = timed_keep_alive(a, &rc);
+	HN_ASSERT_OK(rc);
+	if (dt < 400 || dt > 400 + SLACK_MS)
+		fail_msg("delayed Keep Alive took %llu ms, expected 400..%u", (unsigned long long)dt, 400 + SLACK_MS);
+	/* get answers the rule as it was set, in the configuration's words */
+	struct json_object *resp, *r;
+	snprintf(p, sizeof(p), "{\"scope\": {\"cntlid\": %u}}", id);
+	r = call("keepalive.policy.get", p, &resp);
+	assert_int_equal(json_object_get_int(get(r, "cntlid")), id);
+	assert_int_equal(json_object_get_int(get(r, "delay_ms")), 400);
+	assert_false(has(r, "drop"));
+	json_object_put(resp);
+
+	/* a chosen status (Invalid Field in Command, DNR), now: replaces the rule */
+	set_rule(id, "\"status\": 16386");
+	dt = timed_keep_alive(a, &rc);
+	HN_ASSERT_SC(rc, NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD);
+	assert_true(rc & KH_DNR);
+	assert_true(dt < 200);
+
+	/* drop: never completes (the host gives up after 800 ms) */
+	set_rule(id, "\"drop\": true");
+	assert_int_equal(kh_keep_alive(a), -ETIMEDOUT);
+
+	/* clear: normal again */
+	snprintf(p, sizeof(p), "{\"cntlid\": %u}", id);
+	assert_int_equal(call_int("keepalive.policy.clear", p, "cleared"), 1);
+	settle();
+	assert_true(timed_keep_alive(a, &rc) < 200);
+	HN_ASSERT_OK(rc);
+	call_err("keepalive.policy.clear", p, KT_RPC_NOT_FOUND, "no keep-alive policy rule for cntlid");
+	call_err("keepalive.policy.get", p, KT_RPC_NOT_FOUND, "no keep-alive policy rule");
+
+	/* expire at 0.1 of KATO: 1000 ms after the last Keep Alive, not 10 s */
+	set_rule(id, "\"expire\": 0.1");
+	uint64_t t0 = kh_now_ms(), closed = 0;
+	HN_ASSERT_OK(kh_keep_alive(a));
+	HN_ASSERT_OK(kh_wait_closed(a, 1000 + SLACK_MS + 1000, &closed));
+	if (closed < t0 + 1000 || closed > t0 + 1000 + SLACK_MS + 200)
+		fail_msg("closed %lld ms after the Keep Alive, expected about 1000",
+			 (long long)closed - (long long)t0);
+	kh_close(a);
+	assert_int_equal(call_int("keepalive.policy.clear", NULL, "cleared"), 1);
+	hn_pass(&K);
+}
+
+/* controllers.list shows each controller's effective policy (merged). */
+static void controllers_list_policy(void **state)
+{
+	(void)state;
+	struct kh_host *a = admin_up(NULL, 30000, 0);
+	uint16_t id = kh_cntlid(a);
+	char p[256];
+	struct json_object *resp, *r;
+
+	snprintf(p, sizeof(p), "{\"cntlid\": %u}", id);
+	r = call("controllers.list", p, &resp);
+	struct json_object *pol = get(json_object_array_get_idx(r, 0), "keepalive_policy");
+	assert_null(pol);
+	json_object_put(resp);
+
+	assert_int_equal(call_int("keepalive.policy.set",
+				  "{\"subsystem\": \"" HN_SUBNQN "\", \"delay_ms\": 100, \"expire\": \"never\"}",
+				  "controllers"), 1);
+	snprintf(p, sizeof(p), "{\"cntlid\": %u, \"delay_ms\": 5}", id);
+	call_ok("keepalive.policy.set", p);
+	snprintf(p, sizeof(p), "{\"cntlid\": %u}", id);
+	r = call("controllers.list", p, &resp);
+	pol = get(json_object_array_get_idx(r, 0), "keepalive_policy");
+	/* the controller id's rule wins over the subsystem's, field by field */
+	assert_int_equal(json_object_get_int(get(pol, "delay_ms")), 5);
+	assert_string_equal(json_object_get_string(get(pol, "expire")), "never");
+	json_object_put(resp);
+
+	r = call("keepalive.policy.list", NULL, &resp);
+	assert_int_equal(json_object_array_length(r), 2);
+	json_object_put(resp);
+	assert_int_equal(call_int("keepalive.policy.clear", NULL, "cleared"), 2);
+	kh_close(a);
+	hn_pass(&K);
+}
+
+/* keepalive.expire: by controller id (an expiry: counted, logged, traced
+ * as forced), by host (the other host's controller stays). */
+static void force_expiry(void **state)
+{
+	(void)state;
+	struct kh_host *a = admin_up(NULL, 30000, 0);
+	struct kh_host *b = admin_up(HN_HOSTNQN2, 30000, 0);
+	char p[256];
+	struct json_object *resp, *r;
+	uint64_t closed;
+
+	r = call("counters", NULL, &resp);
+	struct json_object *subs = get(r, "subsystems");
+	int64_t before = -1;
+	for (size_t i = 0; i < json_object_array_length(subs); i++) {
+		struct json_object *s = json_object_array_get_idx(subs, i);
+		if (!strcmp(json_object_get_string(get(s, "subsystem")), HN_SUBNQN))
+			before = json_object_get_int64(get(s, "keep_alive_expiries"));
+	}
+	json_object_put(resp);
+	assert_true(before >= 0);
+
+	const char *tr = hn_path(&K, "force.jsonl");
+	snprintf(p, sizeof(p), "{\"file\": \"%s\"}", tr);
+	call_ok("keepalive.trace", p);
+	snprintf(p, sizeof(p), "{\"cntlid\": %u}", kh_cntlid(a));
+	assert_int_equal(call_int("keepalive.expire", p, "expired"), 1);
+	HN_ASSERT_OK(kh_wait_closed(a, 2000, &closed));
+	kh_close(a);
+	assert_int_equal(hn_log_wait(&K, "keep-alive expiry forced", 2000), 0);
+	HN_ASSERT_OK(kh_keep_alive(b)); /* the other one is untouched */
+
+	/* the expiry as a timeout records it: counted per subsystem */
+	r = call("counters", NULL, &resp);
+	subs = get(r, "subsystems");
+	for (size_t i = 0; i < json_object_array_length(subs); i++) {
+		struct json_object *s = json_object_array_get_idx(subs, i);
+		if (!strcmp(json_object_get_string(get(s, "subsystem")), HN_SUBNQN))
+			assert_int_equal(json_object_get_int64(get(s, "keep_alive_expiries")), before + 1);
+	}
+	json_object_put(resp);
+
+	/* by host */
+	assert_int_equal(call_int("keepalive.expire", "{\"host\": \"" HN_HOSTNQN2 "\"}", "expired"), 1);
+	HN_ASSERT_OK(kh_wait_closed(b, 2000, &closed));
+	kh_close(b);
+	call_err("keepalive.expire", "{\"host\": \"" HN_HOSTNQN2 "\"}", KT_RPC_NOT_FOUND, "no controller");
+	call_ok("keepalive.trace", "{\"file\": null}");
+
+	/* the trace says it was forced, for that controller, with the error */
+	FILE *f = fopen(tr, "r");
+	assert_non_null(f);
+	char line[2048];
+	unsigned forced = 0;
+	while (fgets(line, sizeof(line), f))
+		forced += strstr(line, "\"event\":\"expiry\"") && strstr(line, "\"forced\":true");
+	fclose(f);
+	assert_int_equal(forced, 2);
+	hn_pass(&K);
+}
+
+/* ---- the trace ----------------------------------------------------------- */
+
+static long file_size(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
+/* The trace file switched on and off live. */
+static void trace_file_live(void **state)
+{
+	(void)state;
+	const char *tr = hn_path(&K, "live.jsonl");
+	char p[512];
+	struct json_object *resp, *r;
+
+	r = call("keepalive.trace", NULL, &resp);
+	assert_true(json_object_is_type(get(r, "file"), json_type_null));
+	json_object_put(resp);
+	assert_int_equal(file_size(tr), -1);
+
+	snprintf(p, sizeof(p), "{\"file\": \"%s\"}", tr);
+	r = call("keepalive.trace", p, &resp);
+	assert_string_equal(json_object_get_string(get(r, "file")), tr);
+	json_object_put(resp);
+	struct kh_host *a = admin_up(NULL, 30000, 0);
+	HN_ASSERT_OK(kh_keep_alive(a));
+	long on = file_size(tr);
+	assert_true(on > 0);
+	FILE *f = fopen(tr, "r");
+	char line[2048];
+	bool connect = false, ka = false;
+	char want[64];
+	snprintf(want, sizeof(want), "\"cntlid\":%u,", kh_cntlid(a));
+	while (f && fgets(line, sizeof(line), f)) {
+		connect |= strstr(line, "\"event\":\"connect\"") && strstr(line, want);
+		ka |= strstr(line, "\"event\":\"keep_alive\"") && strstr(line, want);
+	}
+	fclose(f);
+	assert_true(connect && ka);
+
+	r = call("keepalive.trace", "{\"file\": null}", &resp);
+	assert_true(json_object_is_type(get(r, "file"), json_type_null));
+	json_object_put(resp);
+	HN_ASSERT_OK(kh_keep_alive(a));
+	kh_close(a);
+	sleep_ms(100);
+	assert_int_equal(file_size(tr), on); /* nothing more written */
+	hn_pass(&K);
+}
+
+/* The event named in a keepalive.event notification (or NULL). */
+static const char *event_of(struct json_object *n, uint16_t *cntlid)
+{
+	struct json_object *m, *params, *v;
+	if (!json_object_object_get_ex(n, "method", &m) ||
+	    strcmp(json_object_get_string(m), "keepalive.event") ||
+	    !json_object_object_get_ex(n, "params", &params))
+		return NULL;
+	assert_string_equal(json_object_get_string(get(n, "jsonrpc")), "2.0");
+	assert_false(has(n, "id"));
+	if (cntlid && json_object_object_get_ex(params, "cntlid", &v))
+		*cntlid = (uint16_t)json_object_get_int(v);
+	return json_object_get_string(get(params, "event"));
+}
+
+/* A subscribed client receives connect, keep_alive, expiry and teardown
+ * for a controller, in that order, then nothing once unsubscribed. */
+static void subscribe_in_order(void **state)
+{
+	(void)state;
+	struct conn *c = conn_open();
+	struct json_object *r = conn_call(c, "keepalive.trace.subscribe", NULL, NULL);
+	assert_true(json_object_get_boolean(get(get(r, "result"), "subscribed")));
+	json_object_put(r);
+	assert_int_equal(call_int("keepalive.trace", NULL, "subscribers"), 1);
+
+	struct kh_host *a = admin_up(NULL, 1000, 0);
+	uint16_t id = kh_cntlid(a);
+	HN_ASSERT_OK(kh_keep_alive(a));
+	HN_ASSERT_OK(kh_wait_closed(a, 1000 + SLACK_MS + 1000, NULL));
+	kh_close(a);
+
+	static const char *const order[] = { "connect", "keep_alive", "expiry", "teardown" };
+	size_t next = 0;
+	uint64_t last_us = 0;
+	while (next < 4) {
+		struct json_object *n = conn_line(c, 3000);
+		if (!n)
+			fail_msg("no \"%s\" notification", order[next]);
+		uint16_t cid = 0;
+		const char *ev = event_of(n, &cid);
+		assert_non_null(ev);
+		uint64_t us = json_object_get_uint64(get(get(n, "params"), "mono_us"));
+		assert_true(us >= last_us); /* monotonic */
+		last_us = us;
+		if (cid == id) {
+			for (size_t k = next + 1; k < 4; k++)
+				if (!strcmp(ev, order[k]))
+					fail_msg("\"%s\" before \"%s\"", ev, order[next]);
+			if (!strcmp(ev, order[next]))
+				next++;
+		}
+		json_object_put(n);
+	}
+
+	/* unsubscribe: the answer, then no more notifications */
+	r = conn_call(c, "keepalive.trace.unsubscribe", NULL, NULL);
+	assert_false(json_object_get_boolean(get(get(r, "result"), "subscribed")));
+	json_object_put(r);
+	a = admin_up(NULL, 30000, 0);
+	HN_ASSERT_OK(kh_keep_alive(a));
+	kh_close(a);
+	struct json_object *n = conn_line(c, 300);
+	if (n)
+		fail_msg("after unsubscribe: %s", json_object_to_json_string(n));
+	conn_close(c);
+	assert_int_equal(call_int("keepalive.trace", NULL, "subscribers"), 0);
+	hn_pass(&K);
+}
+
+/* A subscriber that does not read: lines beyond its backlog are dropped,
+ * and it is told how many once it catches up; none is lost unaccounted. */
+static void slow_subscriber_told(void **state)
+{
+	(void)state;
+	enum { N = 6000 };
+	struct conn *c = conn_open();
+	struct json_object *r = conn_call(c, "keepalive.trace.subscribe", NULL, NULL);
+	assert_false(has(r, "error"));
+	json_object_put(r);
+
+	struct kh_host *a = admin_up(NULL, 30000, 0); /* 1 connect event */
+	for (unsigned i = 0; i < N; i++)
+		HN_ASSERT_OK(kh_keep_alive(a)); /* N keep_alive events */
+
+	uint64_t events = 0, dropped = 0, notices = 0;
+	while (events + dropped < N + 1) {
+		struct json_object *n = conn_line(c, 3000);
+		if (!n)
+			break;
+		if (event_of(n, NULL)) {
+			events++;
+		} else {
+			assert_string_equal(json_object_get_string(get(n, "method")), "keepalive.dropped");
+			dropped += json_object_get_uint64(get(get(n, "params"), "dropped"));
+			notices++;
+		}
+		json_object_put(n);
+	}
+	print_message("%llu events received, %llu dropped (%llu notices)\n", (unsigned long long)events,
+		      (unsigned long long)dropped, (unsigned long long)notices);
+	assert_int_equal(events + dropped, N + 1);
+	assert_true(dropped > 0 && notices > 0);
+	kh_close(a);
+	conn_close(c);
+	hn_pass(&K);
+}
+
+/* ---- refusals ------------------------------------------------------------- */
+
+static void refusals(void **state)
+{
+	(void)state;
+	const int P = KT_RPC_INVALID_PARAMS;
+	call_err("keepalive.policy.set", "{\"drop\": true}", P, "which controllers");
+	call_err("keepalive.policy.set", "{\"scope\": {\"foo\": 1}, \"drop\": true}", P, "unknown scope key \"foo\"");
+	call_err("keepalive.policy.set", "{\"scope\": {}, \"drop\": true}", P, "\"scope\" is empty");
+	call_err("keepalive.policy.set", "{\"scope\": 5, \"drop\": true}", P, "\"scope\" must be an object");
+	call_err("keepalive.policy.set", "{\"scope\": {\"cntlid\": 1}, \"cntlid\": 1, \"drop\": true}", P,
+		 "give the scope once");
+	call_err("keepalive.policy.set", "{\"cntlid\": 1, \"host\": \"nqn.x\", \"drop\": true}", P, "exactly one");
+	call_err("keepalive.policy.set", "{\"cntlid\": 0, \"drop\": true}", P, "\"cntlid\" must be an integer");
+	call_err("keepalive.policy.set", "{\"cntlid\": \"1\", \"drop\": true}", P, "\"cntlid\" must be an integer");
+	call_err("keepalive.policy.set", "{\"host\": \"host 1\", \"drop\": true}", P, "is not an NQN");
+	call_err("keepalive.policy.set", "{\"subsystem\": 7, \"drop\": true}", P, "must be an NQN string");
+	call_err("keepalive.policy.set", "{\"cntlid\": 1, \"status\": 32768}", P, "not an NVMe status");
+	call_err("keepalive.policy.set", "{\"cntlid\": 1, \"status\": \"0x4002\"}", P, "not an NVMe status");
+	call_err("keepalive.policy.set", "{\"cntlid\": 1, \"status\": -1}", P, "not an NVMe status");
+	call_err("keepalive.policy.set", "{\"cntlid\": 1, \"expire\": 0}", P, "out of range");
+	call_err("keepalive.policy.set", "{\"cntlid\": 1, \"expire\": 10.5}", P, "out of range");
+	call_err("keepalive.policy.set", "{\"cntlid\": 1, \"expire\": 0.0001}", P, "out of range");
+	call_err("keepalive.policy.set", "{\"cntlid\": 1, \"expire\": \"soon\"}", P, "not a fraction of KATO");
+	call_err("keepalive.policy.set", "{\"cntlid\": 1, \"delay_ms\": 3600001}", P, "\"delay_ms\"");
+	call_err("keepalive.policy.set", "{\"cntlid\": 1, \"kas\": 0}", P, "\"kas\"");
+	call_err("keepalive.policy.set", "{\"cntlid\": 1, \"drop\": 1}", P, "true or false");
+	call_err("keepalive.policy.set", "{\"cntlid\": 1, \"refuse_set_kato\": 0}", P, "\"refuse_set_kato\"");
+	call_err("keepalive.policy.set", "{\"cntlid\": 1}", P, "changes nothing");
+	call_err("keepalive.policy.set", "{\"cntlid\": 1, \"drop\": true, \"dorp\": true}", P,
+		 "unknown parameter \"dorp\"");
+	call_err("keepalive.policy.set", "[1]", P, "must be an object");
+	call_err("keepalive.policy.get", NULL, P, "which rule");
+	call_err("keepalive.policy.get", "{\"cntlid\": 99}", KT_RPC_NOT_FOUND, "no keep-alive policy rule for cntlid 99");
+	call_err("keepalive.policy.get", "{\"cntlid\": 99, \"drop\": true}", P, "unknown parameter \"drop\"");
+	call_err("keepalive.policy.clear", "{\"host\": \"nqn.2026-11.io.kato:nobody\"}", KT_RPC_NOT_FOUND,
+		 "no keep-alive policy rule for host nqn.2026-11.io.kato:nobody");
+	call_err("keepalive.policy.list", "{\"cntlid\": 1}", P, "unknown parameter");
+	call_err("keepalive.expire", "{\"cntlid\": 999}", KT_RPC_NOT_FOUND, "no controller of cntlid 999");
+	call_err("keepalive.expire", "{\"subsystem\": \"nqn.2026-11.io.kato:none\"}", KT_RPC_NOT_FOUND,
+		 "no controller");
+	call_err("keepalive.trace", "{\"file\": \"relative.jsonl\"}", P, "not an absolute path");
+	call_err("keepalive.trace", "{\"file\": 5}", P, "\"file\" must be");
+	call_err("keepalive.trace", "{\"file\": \"/nonexistent-kato-dir/t.jsonl\"}", P, "No such file");
+	call_err("keepalive.trace", "{\"path\": \"/tmp/x\"}", P, "unknown parameter \"path\"");
+	call_err("keepalive.trace.subscribe", "{\"x\": 1}", P, "unknown parameter");
+	call_err("keepalive.trace.unsubscribe", "{\"x\": 1}", P, "unknown parameter");
+
+	/* at most 64 rules */
+	char p[128];
+	for (unsigned i = 1; i <= 64; i++) {
+		snprintf(p, sizeof(p), "{\"cntlid\": %u, \"kas\": %u}", 1000 + i, i);
+		call_ok("keepalive.policy.set", p);
+	}
+	call_err("keepalive.policy.set", "{\"cntlid\": 2000, \"drop\": true}", P, "too many rules");
+	/* replacing one is still fine */
+	call_ok("keepalive.policy.set", "{\"cntlid\": 1001, \"drop\": true}");
+	assert_int_equal(call_int("keepalive.policy.clear", NULL, "cleared"), 64);
+	struct json_object *resp, *r = call("keepalive.policy.list", NULL, &resp);
+	assert_int_equal(json_object_array_length(r), 0);
+	json_object_put(resp);
+	hn_pass(&K);
+}
+
+/* ---- katoctl -------------------------------------------------------------- */
+
+static const char *katoctl_cmd(char *cmd, size_t len, const char *args)
+{
+	char bin[512];
+	snprintf(bin, sizeof(bin), "%s", hn_katod_bin());
+	snprintf(cmd, len, "%s/katoctl -s %s %s 2>&1", dirname(bin), K.sock, args);
+	return cmd;
+}
+
+static int katoctl(char *out, size_t outlen, const char *fmt, ...)
+{
+	char args[1024], cmd[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof(args), fmt, ap);
+	va_end(ap);
+	FILE *p = popen(katoctl_cmd(cmd, sizeof(cmd), args), "r");
+	assert_non_null(p);
+	size_t n = fread(out, 1, outlen - 1, p);
+	out[n] = '\0';
+	int st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void katoctl_keepalive(void **state)
+{
+	(void)state;
+	static char out[65536];
+	struct kh_host *a = admin_up(NULL, 10000, 0);
+	uint16_t id = kh_cntlid(a);
+	int rc;
+
+	assert_int_equal(katoctl(out, sizeof(out), "keepalive policy set --cntlid %u --delay-ms 300 --status 0x4002",
+				 id), 0);
+	assert_non_null(strstr(out, "\"delay_ms\":300"));
+	assert_non_null(strstr(out, "1 live controller"));
+	settle();
+	uint64_t dt = timed_keep_alive(a, &rc);
+	HN_ASSERT_SC(rc, NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD);
+	assert_true(dt >= 300 && dt <= 300 + SLACK_MS);
+	assert_int_equal(katoctl(out, sizeof(out), "keepalive policy set -n %s --expire never --no-drop", HN_SUBNQN), 0);
+	assert_int_equal(katoctl(out, sizeof(out), "keepalive policy get --cntlid %u", id), 0);
+	assert_non_null(strstr(out, "\"status\":16386"));
+	assert_int_equal(katoctl(out, sizeof(out), "keepalive policy list"), 0);
+	assert_non_null(strstr(out, "DELAY MS"));
+	assert_non_null(strstr(out, "never"));
+	assert_int_equal(katoctl(out, sizeof(out), "controllers --cntlid %u", id), 0);
+	assert_non_null(strstr(out, "KA POLICY"));
+	assert_non_null(strstr(out, "\"delay_ms\":300"));
+	assert_int_equal(katoctl(out, sizeof(out), "keepalive policy clear --cntlid %u", id), 0);
+	assert_int_equal(katoctl(out, sizeof(out), "keepalive policy clear"), 0);
+	assert_non_null(strstr(out, "cleared: 1"));
+	assert_int_equal(katoctl(out, sizeof(out), "keepalive policy get --cntlid %u", id), 1);
+	assert_non_null(strstr(out, "no keep-alive policy rule"));
+	assert_int_equal(katoctl(out, sizeof(out), "keepalive policy set --cntlid %u --expire 11", id), 1);
+	assert_int_equal(katoctl(out, sizeof(out), "keepalive policy set --cntlid %u --delay-ms x", id), 2);
+	assert_int_equal(katoctl(out, sizeof(out), "keepalive policy frob"), 2);
+
+	/* trace file on and off */
+	const char *tr = hn_path(&K, "ctl.jsonl");
+	assert_int_equal(katoctl(out, sizeof(out), "keepalive trace --file %s", tr), 0);
+	assert_non_null(strstr(out, tr));
+	HN_ASSERT_OK(kh_keep_alive(a));
+	assert_true(file_size(tr) > 0);
+	assert_int_equal(katoctl(out, sizeof(out), "keepalive trace --off"), 0);
+	assert_non_null(strstr(out, "null"));
+
+	/* --follow prints the events as JSON lines */
+	char cmd[2048], args[64];
+	snprintf(args, sizeof(args), "keepalive trace --follow --count 2");
+	FILE *p = popen(katoctl_cmd(cmd, sizeof(cmd), args), "r");
+	assert_non_null(p);
+	uint64_t t0 = kh_now_ms();
+	while (call_int("keepalive.trace", NULL, "subscribers") < 1) {
+		assert_true(kh_now_ms() - t0 < 5000);
+		sleep_ms(20);
+	}
+	HN_ASSERT_OK(kh_keep_alive(a));
+	HN_ASSERT_OK(kh_keep_alive(a));
+	size_t n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = '\0';
+	assert_int_equal(pclose(p), 0);
+	char *second = strchr(out, '\n');
+	assert_non_null(second);
+	assert_non_null(strstr(out, "\"method\":\"keepalive.event\""));
+	assert_non_null(strstr(second + 1, "\"event\":\"keep_alive\""));
+
+	/* expire by controller id */
+	assert_int_equal(katoctl(out, sizeof(out), "keepalive expire --cntlid %u", id), 0);
+	assert_non_null(strstr(out, "expired: 1"));
+	HN_ASSERT_OK(kh_wait_closed(a, 2000, NULL));
+	kh_close(a);
+	assert_int_equal(katoctl(out, sizeof(out), "keepalive expire --cntlid %u", id), 1);
+	assert_int_equal(katoctl(out, sizeof(out), "keepalive"), 2);
+	hn_pass(&K);
+}
+
+int main(void)
+{
+	if (!hn_katod_bin()) {
+		fprintf(stderr, "KATOD_BIN not set: skipping\n");
+		return 0;
+	}
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(policy_live, hn_test_setup, hn_test_teardown),
+		cmocka_unit_test_setup_teardown(controllers_list_policy, hn_test_setup, hn_test_teardown),
+		cmocka_unit_test_setup_teardown(force_expiry, hn_test_setup, hn_test_teardown),
+		cmocka_unit_test_setup_teardown(trace_file_live, hn_test_setup, hn_test_teardown),
+		cmocka_unit_test_setup_teardown(subscribe_in_order, hn_test_setup, hn_test_teardown),
+		cmocka_unit_test_setup_teardown(slow_subscriber_told, hn_test_setup, hn_test_teardown),
+		cmocka_unit_test_setup_teardown(refusals, hn_test_setup, hn_test_teardown),
+		cmocka_unit_test_setup_teardown(katoctl_keepalive, hn_test_setup, hn_test_teardown),
+	};
+	return cmocka_run_group_tests(tests, group_setup, hn_group_teardown);
+}
