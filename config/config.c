@@ -1112,52 +1112,56 @@ static int load_ports(struct loader *L, struct json_object *root)
 
 /* ---- katod.keepalive --------------------------------------------------- */
 
-/* One policy rule: exactly one scope key ("host", "subsystem" or "cntlid")
- * and at least one behaviour (proto/kapolicy.h). */
-static int load_ka_rule(struct loader *L, struct json_object *o, struct kt_kapol_rule *r, size_t i)
+/* The keep-alive policy rule vocabulary (proto/kapolicy.h), read here for
+ * the configuration file's "katod.keepalive.policy" rules and, through
+ * kt_config_parse_ka_scope/_pol, for the control socket's
+ * keepalive.policy.* parameters: one reader, one set of words and limits. */
+
+/* The scope keys of o: 0 when none, 1 with *s, or an error when o names
+ * more than one. Other keys are not looked at. */
+static int read_ka_scope(struct kcj *c, struct json_object *o, struct kt_kapol_scope *s)
 {
-	static const char *const keys[] = { "host", "subsystem", "cntlid", "delay_ms", "drop", "status",
-					    "expire", "ignore_traffic", "refuse_set_kato", "kas", NULL };
-	struct kcj *c = &L->j;
-	char rb[80];
-	const char *s;
-	int64_t x;
-	int rc, scopes = 0;
-	if ((rc = kcj_want_object(c, o)) || (rc = kcj_only_keys(c, o, keys)))
-		return rc;
-	memset(r, 0, sizeof(*r));
 	static const struct {
 		const char *key;
 		enum kt_kapol_kind kind;
 	} sk[] = { { "host", KT_KAPOL_HOST }, { "subsystem", KT_KAPOL_SUBSYS } };
+	const char *str;
+	int64_t x;
+	int rc, scopes = 0;
+	memset(s, 0, sizeof(*s));
 	for (size_t k = 0; k < 2; k++) {
-		if ((rc = opt_str(c, o, sk[k].key, &s)) < 0)
+		if ((rc = opt_str(c, o, sk[k].key, &str)) < 0)
 			return rc;
 		if (!rc)
 			continue;
 		size_t m = kcj_key(c, sk[k].key);
-		if ((rc = check_nqn(c, member(o, sk[k].key), s)))
+		if ((rc = check_nqn(c, member(o, sk[k].key), str)))
 			return rc;
 		kcj_pop(c, m);
-		r->scope.kind = sk[k].kind;
-		snprintf(r->scope.nqn, sizeof(r->scope.nqn), "%s", s);
+		s->kind = sk[k].kind;
+		snprintf(s->nqn, sizeof(s->nqn), "%s", str);
 		scopes++;
 	}
 	if ((rc = opt_int(c, o, "cntlid", 1, CNTLID_MAX, &x)) < 0)
 		return rc;
 	if (rc) {
-		r->scope.kind = KT_KAPOL_CNTLID;
-		r->scope.cntlid = (uint16_t)x;
+		s->kind = KT_KAPOL_CNTLID;
+		s->cntlid = (uint16_t)x;
 		scopes++;
 	}
-	if (scopes != 1)
+	if (scopes > 1)
 		return kcj_fail(c, "a rule needs exactly one of \"host\", \"subsystem\" or \"cntlid\"");
-	for (size_t k = 0; k < i; k++)
-		if (kt_kapol_scope_equal(&L->cfg->daemon.ka_rules[k].scope, &r->scope))
-			return kcj_fail(c, "the same scope as policy[%zu]", k);
+	return scopes;
+}
 
-	struct kt_kapol *p = &r->pol;
+/* The behaviour keys of o (at least one). Other keys are not looked at. */
+static int read_ka_pol(struct kcj *c, struct json_object *o, struct kt_kapol *p)
+{
+	char rb[80];
+	int64_t x;
 	bool b;
+	int rc;
+	memset(p, 0, sizeof(*p));
 	if ((rc = opt_int(c, o, "delay_ms", 0, KT_KAPOL_DELAY_MAX, &x)) < 0)
 		return rc;
 	if (rc) {
@@ -1227,6 +1231,45 @@ static int load_ka_rule(struct loader *L, struct json_object *o, struct kt_kapol
 		return kcj_fail(c, "the rule changes nothing (delay_ms, drop, status, expire, "
 				   "ignore_traffic, refuse_set_kato or kas)");
 	return 0;
+}
+
+int kt_config_parse_ka_scope(struct json_object *o, const char *path, struct kt_kapol_scope *out, char *err,
+			     size_t errlen)
+{
+	struct kcj c;
+	kcj_init(&c, err, errlen);
+	kcj_key(&c, path);
+	int rc = kcj_want_object(&c, o);
+	return rc ? rc : read_ka_scope(&c, o, out);
+}
+
+int kt_config_parse_ka_pol(struct json_object *o, const char *path, struct kt_kapol *out, char *err,
+			   size_t errlen)
+{
+	struct kcj c;
+	kcj_init(&c, err, errlen);
+	kcj_key(&c, path);
+	int rc = kcj_want_object(&c, o);
+	return rc ? rc : read_ka_pol(&c, o, out);
+}
+
+/* One policy rule: exactly one scope key ("host", "subsystem" or "cntlid"),
+ * not the scope of an earlier rule, and at least one behaviour. */
+static int load_ka_rule(struct loader *L, struct json_object *o, struct kt_kapol_rule *r, size_t i)
+{
+	static const char *const keys[] = { "host", "subsystem", "cntlid", "delay_ms", "drop", "status",
+					    "expire", "ignore_traffic", "refuse_set_kato", "kas", NULL };
+	struct kcj *c = &L->j;
+	int rc;
+	if ((rc = kcj_want_object(c, o)) || (rc = kcj_only_keys(c, o, keys)) ||
+	    (rc = read_ka_scope(c, o, &r->scope)) < 0)
+		return rc;
+	if (!rc)
+		return kcj_fail(c, "a rule needs exactly one of \"host\", \"subsystem\" or \"cntlid\"");
+	for (size_t k = 0; k < i; k++)
+		if (kt_kapol_scope_equal(&L->cfg->daemon.ka_rules[k].scope, &r->scope))
+			return kcj_fail(c, "the same scope as policy[%zu]", k);
+	return read_ka_pol(c, o, &r->pol);
 }
 
 static int load_keepalive(struct loader *L, struct json_object *katod)

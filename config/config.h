@@ -130,6 +130,20 @@ int kt_config_to_json(const struct kt_config *cfg, char **out);
  * them; kato loads their files unchanged. */
 const char *kt_nqn_problem(const char *s);
 
+/* Keep-alive policy rules (proto/kapolicy.h) in the vocabulary of the
+ * configuration's "katod.keepalive.policy" (see config.c), for readers of
+ * rules outside a configuration file (the control socket). o must be an
+ * object; keys other than the ones read are not looked at. Errors are
+ * -EINVAL with "<path>.<key>: <what is wrong>" in err.
+ * _scope: the scope ("host" or "subsystem": an NQN; "cntlid": 1..0xffef):
+ *   1 and *out, 0 when o names none, or an error when it names several.
+ * _pol: the behaviours (delay_ms, drop, status, expire, ignore_traffic,
+ *   refuse_set_kato, kas), at least one: 0 and *out, or an error. */
+int kt_config_parse_ka_scope(struct json_object *o, const char *path, struct kt_kapol_scope *out, char *err,
+			     size_t errlen);
+int kt_config_parse_ka_pol(struct json_object *o, const char *path, struct kt_kapol *out, char *err,
+			   size_t errlen);
+
 /* Daemon settings defaults, applied by both loaders when a key is absent.
  * The strings of struct kt_cfg_daemon (log_level, discovery_nqn) are
  * malloc'd and freed by kt_config_free: this sets log_level to a strdup'd

@@ -637,7 +637,14 @@ static bool ka_policy_keep_alive(struct kt_dctrl *dc, struct kt_slot *s, uint16_
 	h->status = *status;
 	h->complete = complete;
 	if (a == KT_KAPOL_KA_DELAY) {
-		struct timeval tv = { (time_t)(delay / 1000), (suseconds_t)(delay % 1000) * 1000 };
+		/* libevent times with the coarse clock, which may lag the real one
+		 * by up to one tick: add that tick so the completion is never early */
+		struct timespec res;
+		long tick_us = clock_getres(CLOCK_MONOTONIC_COARSE, &res) == 0
+				       ? (long)(res.tv_sec * 1000000 + (res.tv_nsec + 999) / 1000)
+				       : 10000;
+		uint64_t us = (uint64_t)delay * 1000u + (uint64_t)tick_us;
+		struct timeval tv = { (time_t)(us / 1000000u), (suseconds_t)(us % 1000000u) };
 		h->ev = evtimer_new(dc->admin_worker->base, on_hold_due, h);
 		/* the loop's cached time is from its wake-up; the delay counts from now */
 		event_base_update_cache_time(dc->admin_worker->base);

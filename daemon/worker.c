@@ -101,14 +101,13 @@ int kt_workers_start(unsigned n)
 		struct kt_worker *w = &workers[i];
 		w->id = i;
 		pthread_mutex_init(&w->msg_lock, NULL);
-		/* precise timers: libevent's default on Linux is CLOCK_MONOTONIC_COARSE,
-		 * which fires a delayed Keep Alive completion up to a tick early */
-		struct event_config *ec = event_config_new();
-		if (ec)
-			event_config_set_flag(ec, EVENT_BASE_FLAG_PRECISE_TIMER);
-		w->base = ec ? event_base_new_with_config(ec) : NULL;
-		if (ec)
-			event_config_free(ec);
+		/* libevent's default clock (CLOCK_MONOTONIC_COARSE, epoll_wait's ms
+		 * timeout): EVENT_BASE_FLAG_PRECISE_TIMER would cost a
+		 * timerfd_settime on every wake-up, one more system call per
+		 * command at QD1. Keep-alive expiry has its own exact timerfd; the
+		 * one libevent timer that must not fire early (a delayed Keep
+		 * Alive completion) adds the coarse clock's tick (keepalive.c). */
+		w->base = event_base_new();
 		w->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		/* one receive buffer per worker: a read carries many PDUs */
 		w->rxbuf_len = KT_WORKER_RXBUF;
