@@ -19,6 +19,8 @@
 #include <stdint.h>
 #include "proto/kapolicy.h"
 
+struct json_object;
+
 enum kt_cfg_backend {
 	KT_BACKEND_FILE,
 	KT_BACKEND_RAM,
