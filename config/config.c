@@ -1233,13 +1233,19 @@ static int read_ka_pol(struct kcj *c, struct json_object *o, struct kt_kapol *p)
 	return 0;
 }
 
+/* A reader for o outside a file: errors name path (e.g. "params"). */
+static int read_at(struct kcj *c, struct json_object *o, const char *path, char *err, size_t errlen)
+{
+	kcj_init(c, err, errlen);
+	kcj_key(c, path);
+	return kcj_want_object(c, o);
+}
+
 int kt_config_parse_ka_scope(struct json_object *o, const char *path, struct kt_kapol_scope *out, char *err,
 			     size_t errlen)
 {
 	struct kcj c;
-	kcj_init(&c, err, errlen);
-	kcj_key(&c, path);
-	int rc = kcj_want_object(&c, o);
+	int rc = read_at(&c, o, path, err, errlen);
 	return rc ? rc : read_ka_scope(&c, o, out);
 }
 
@@ -1247,9 +1253,7 @@ int kt_config_parse_ka_pol(struct json_object *o, const char *path, struct kt_ka
 			   size_t errlen)
 {
 	struct kcj c;
-	kcj_init(&c, err, errlen);
-	kcj_key(&c, path);
-	int rc = kcj_want_object(&c, o);
+	int rc = read_at(&c, o, path, err, errlen);
 	return rc ? rc : read_ka_pol(&c, o, out);
 }
 

@@ -13,6 +13,7 @@
 #include "config/config.h"
 #include "daemon/backend.h"
 #include "daemon/live.h"
+#include "daemon/rpc_params.h"
 #include "daemon/target.h"
 #include "proto/model.h"
 
@@ -91,19 +92,14 @@ uint64_t kt_counters_ctrl_ka_expiries(const char *subnqn, uint16_t cntlid, uint6
 
 /* ---- the report ------------------------------------------------------- */
 
-static void put_u64(struct json_object *o, const char *k, uint64_t v)
-{
-	json_object_object_add(o, k, json_object_new_uint64(v));
-}
-
 static void put_totals(struct json_object *o, const struct kt_ns_totals *t)
 {
-	put_u64(o, "commands", t->commands);
-	put_u64(o, "read_commands", t->read_commands);
-	put_u64(o, "write_commands", t->write_commands);
-	put_u64(o, "bytes_read", t->bytes_read);
-	put_u64(o, "bytes_written", t->bytes_written);
-	put_u64(o, "errors", t->errors);
+	kt_rpc_put_u64(o, "commands", t->commands);
+	kt_rpc_put_u64(o, "read_commands", t->read_commands);
+	kt_rpc_put_u64(o, "write_commands", t->write_commands);
+	kt_rpc_put_u64(o, "bytes_read", t->bytes_read);
+	kt_rpc_put_u64(o, "bytes_written", t->bytes_written);
+	kt_rpc_put_u64(o, "errors", t->errors);
 }
 
 /* Walks the running configuration and finds each object in the live target
@@ -143,7 +139,7 @@ void kt_counters_json(struct json_object *result, const char *subnqn)
 		json_object_object_add(o, "subsystem", json_object_new_string(cs->nqn));
 		json_object_object_add(o, "namespaces", json_object_new_int64((int64_t)cs->n_ns));
 		put_totals(o, &sum);
-		put_u64(o, "keep_alive_expiries", kt_counters_subsys_ka_expiries(cs->nqn));
+		kt_rpc_put_u64(o, "keep_alive_expiries", kt_counters_subsys_ka_expiries(cs->nqn));
 		json_object_array_add(subs_a, o);
 	}
 	json_object_object_add(result, "subsystems", subs_a);

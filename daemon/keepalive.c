@@ -102,18 +102,26 @@ static void stream_free(struct kt_ka_line *l)
 	}
 }
 
+/* Empties the queue: its lines, and how many were dropped since the last take. */
+static struct kt_ka_line *stream_detach(uint64_t *dropped)
+{
+	pthread_mutex_lock(&stream_lock);
+	struct kt_ka_line *l = sq_head;
+	sq_head = NULL;
+	sq_tail = &sq_head;
+	sq_n = 0;
+	*dropped = sq_dropped;
+	sq_dropped = 0;
+	pthread_mutex_unlock(&stream_lock);
+	return l;
+}
+
 int kt_ka_trace_stream(bool on)
 {
 	if (!on) {
+		uint64_t dropped;
 		atomic_store(&stream_on, false);
-		pthread_mutex_lock(&stream_lock);
-		struct kt_ka_line *l = sq_head;
-		sq_head = NULL;
-		sq_tail = &sq_head;
-		sq_n = 0;
-		sq_dropped = 0;
-		pthread_mutex_unlock(&stream_lock);
-		stream_free(l);
+		stream_free(stream_detach(&dropped));
 		return 0;
 	}
 	if (atomic_load(&stream_efd) < 0) {
@@ -133,15 +141,7 @@ struct kt_ka_line *kt_ka_trace_take(uint64_t *dropped)
 	/* cleared before the take: a line appended after it signals again */
 	if (fd >= 0 && read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 		kt_dbg("keep-alive trace stream: %s", strerror(errno));
-	pthread_mutex_lock(&stream_lock);
-	struct kt_ka_line *l = sq_head;
-	sq_head = NULL;
-	sq_tail = &sq_head;
-	sq_n = 0;
-	*dropped = sq_dropped;
-	sq_dropped = 0;
-	pthread_mutex_unlock(&stream_lock);
-	return l;
+	return stream_detach(dropped);
 }
 
 /* Queues one line (len bytes, no newline) for the main loop; any thread. */

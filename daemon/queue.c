@@ -355,6 +355,53 @@ static void slot_send_r2t(struct kt_slot *s)
 	tx_push(s);
 }
 
+/* An I/O command failed: its Error Log entry goes to the admin worker,
+ * which owns the log, riding on a reference to the admin queue (checked
+ * alive when it arrives). At most KT_ERR_INFLIGHT_MAX per controller are on
+ * their way; beyond that, or when the hand-over fails, the error is counted
+ * as lost (proto/ctrl.c keeps the Error Count truthful). */
+struct io_err_msg {
+	struct kt_queue *admin;
+	struct kt_err_rec rec;
+};
+
+static void on_io_error_msg(struct kt_worker *w, void *arg)
+{
+	struct io_err_msg *m = arg;
+	struct kt_queue *q = m->admin;
+	(void)w;
+	if (q->state == KT_Q_LIVE && q->dc)
+		kt_ctrl_log_error_rec(&q->dc->c, &m->rec); /* errors raise no AEN: they
+							    belong to a command */
+	free(m);
+	queue_put(q);
+}
+
+static void queue_io_error(struct kt_queue *q, const struct kt_cmd *cmd, uint16_t status)
+{
+	struct kt_dctrl *dc = q->dc;
+	if (!kt_ctrl_err_reserve(&dc->c))
+		return;
+	struct io_err_msg *m = malloc(sizeof(*m));
+	bool posted = false;
+	if (m) {
+		kt_ctrl_io_error_rec(cmd, q->qid, status, &m->rec);
+		pthread_mutex_lock(&dc->lock);
+		if (!dc->dying && dc->admin) {
+			m->admin = dc->admin;
+			atomic_fetch_add(&m->admin->refs, 1);
+			posted = kt_worker_post(dc->admin_worker, on_io_error_msg, m) == 0;
+			if (!posted)
+				atomic_fetch_sub(&m->admin->refs, 1);
+		}
+		pthread_mutex_unlock(&dc->lock);
+	}
+	if (!posted) {
+		free(m);
+		kt_ctrl_err_unreserve(&dc->c);
+	}
+}
+
 static void slot_complete(struct kt_slot *s, uint16_t status)
 {
 	struct kt_queue *q = s->q;
@@ -365,6 +412,8 @@ static void slot_complete(struct kt_slot *s, uint16_t status)
 		slot_put(s);
 		return;
 	}
+	if (status && q->qid && q->dc) /* the Error Log (admin errors are logged by proto/admin.c) */
+		queue_io_error(q, cmd, status);
 	cmd->cqe.cid = cmd->sqe.cid;
 	cmd->cqe.status = htole16(kt_status_wire(status));
 	cmd->cqe.sq_id = htole16(q->qid);
@@ -406,9 +455,11 @@ void kt_queue_complete_aer(struct kt_queue *q, uint16_t cid, uint32_t dw0)
 
 /* ---- command execution --------------------------------------------- */
 
+/* SMART (NVM Command Set): Host Read Commands and Data Units Read count
+ * Compare as well as Read. */
 static void count_io(struct kt_ctrl *c, const struct kt_io *io)
 {
-	if (io->op == KT_IO_READ) {
+	if (io->op == KT_IO_READ || io->op == KT_IO_COMPARE) {
 		atomic_fetch_add_explicit(&c->host_reads, 1, memory_order_relaxed);
 		atomic_fetch_add_explicit(&c->bytes_read, io->length, memory_order_relaxed);
 	} else if (io->op == KT_IO_WRITE || io->op == KT_IO_WRITE_ZEROES) {
@@ -618,6 +669,10 @@ static void slot_exec(struct kt_slot *s)
 	struct kt_queue *q = s->q;
 	s->state = KT_SLOT_EXEC;
 	if (s->status) {
+		if (!q->qid && q->dc) /* refused admin capsule: logged here, on the admin worker
+					 (I/O queues log in slot_complete) */
+			kt_ctrl_log_error(&q->dc->c, 0, s->cmd.sqe.cid, s->status, 0xffff, 0,
+					  le32toh(s->cmd.sqe.nsid));
 		slot_complete(s, s->status);
 		return;
 	}

@@ -25,6 +25,7 @@
 #include "daemon/rpc.h"
 #include "daemon/rpc_edit.h"
 #include "daemon/rpc_keepalive.h"
+#include "daemon/rpc_params.h"
 #include "daemon/target.h"
 #include "daemon/worker.h"
 #include "proto/model.h"
@@ -37,78 +38,6 @@ void kt_rpc_init(void)
 }
 
 /* ---- helpers ---------------------------------------------------------- */
-
-#define FAIL(code, ...) (snprintf(msg, msglen, __VA_ARGS__), (code))
-
-/* params must be absent, null or an object whose keys are all in `keys`. */
-static int check_params(struct json_object *params, const char *const keys[], char *msg, size_t msglen)
-{
-	if (!params)
-		return 0;
-	if (!json_object_is_type(params, json_type_object))
-		return FAIL(KT_RPC_INVALID_PARAMS, "params must be an object (by-name parameters)");
-	json_object_object_foreach(params, key, val) {
-		(void)val;
-		bool ok = false;
-		for (size_t i = 0; keys[i] && !ok; i++)
-			ok = !strcmp(keys[i], key);
-		if (!ok) {
-			char list[256] = "";
-			for (size_t i = 0; keys[i]; i++)
-				snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "",
-					 keys[i]);
-			return FAIL(KT_RPC_INVALID_PARAMS, "unknown parameter \"%s\" (this method takes %s)", key,
-				    keys[0] ? list : "none");
-		}
-	}
-	return 0;
-}
-
-/* An optional string parameter: 1 and *out when present, 0 when absent. */
-static int opt_string(struct json_object *params, const char *key, const char **out, char *msg, size_t msglen)
-{
-	struct json_object *v;
-	if (!params || !json_object_object_get_ex(params, key, &v) || json_object_is_type(v, json_type_null))
-		return 0;
-	if (!json_object_is_type(v, json_type_string))
-		return FAIL(KT_RPC_INVALID_PARAMS, "parameter \"%s\" must be a string", key);
-	*out = json_object_get_string(v);
-	return 1;
-}
-
-/* An optional integer parameter in [lo, hi]. */
-static int opt_uint(struct json_object *params, const char *key, int64_t lo, int64_t hi, int64_t *out,
-		    char *msg, size_t msglen)
-{
-	struct json_object *v;
-	if (!params || !json_object_object_get_ex(params, key, &v) || json_object_is_type(v, json_type_null))
-		return 0;
-	if (!json_object_is_type(v, json_type_int))
-		return FAIL(KT_RPC_INVALID_PARAMS, "parameter \"%s\" must be an integer", key);
-	errno = 0;
-	int64_t x = json_object_get_int64(v);
-	if (errno || x < lo || x > hi)
-		return FAIL(KT_RPC_INVALID_PARAMS, "parameter \"%s\" is out of range (%lld..%lld)", key,
-			    (long long)lo, (long long)hi);
-	*out = x;
-	return 1;
-}
-
-static void put(struct json_object *o, const char *key, struct json_object *v)
-{
-	json_object_object_add(o, key, v);
-}
-
-static void put_str(struct json_object *o, const char *key, const char *s)
-{
-	put(o, key, json_object_new_string(s ? s : ""));
-}
-
-static void put_u64(struct json_object *o, const char *key, uint64_t v)
-{
-	/* json-c 0.16 has uint64 objects; they print as unsigned */
-	put(o, key, json_object_new_uint64(v));
-}
 
 static void hex(char *out, const uint8_t *b, size_t n)
 {
@@ -162,19 +91,19 @@ typedef int (*method_fn)(struct json_object *params, struct json_object **result
 static int m_version(struct json_object *params, struct json_object **result, char *msg, size_t msglen)
 {
 	static const char *const keys[] = { NULL };
-	int r = check_params(params, keys, msg, msglen);
+	int r = kt_rpc_check_params(params, keys, NULL, msg, msglen);
 	if (r)
 		return r;
 	struct json_object *o = json_object_new_object();
-	put_str(o, "name", "katod");
-	put_str(o, "version", KATO_VERSION);
-	put(o, "pid", json_object_new_int((int)getpid()));
-	put_u64(o, "uptime_ms", kt_now_ms() - started_ms);
-	put(o, "workers", json_object_new_int((int)kt_workers_count()));
+	kt_rpc_put_str(o, "name", "katod");
+	kt_rpc_put_str(o, "version", KATO_VERSION);
+	kt_rpc_put(o, "pid", json_object_new_int((int)getpid()));
+	kt_rpc_put_u64(o, "uptime_ms", kt_now_ms() - started_ms);
+	kt_rpc_put(o, "workers", json_object_new_int((int)kt_workers_count()));
 	struct json_object *m = json_object_new_array();
 	for (size_t i = 0; kt_rpc_methods[i]; i++)
 		json_object_array_add(m, json_object_new_string(kt_rpc_methods[i]));
-	put(o, "methods", m);
+	kt_rpc_put(o, "methods", m);
 	*result = o;
 	return 0;
 }
@@ -183,8 +112,8 @@ static int m_ports_list(struct json_object *params, struct json_object **result,
 {
 	static const char *const keys[] = { "portid", NULL };
 	int64_t portid = -1;
-	int r = check_params(params, keys, msg, msglen);
-	if (r || (r = opt_uint(params, "portid", 0, 65535, &portid, msg, msglen)) < 0)
+	int r = kt_rpc_check_params(params, keys, NULL, msg, msglen);
+	if (r || (r = kt_rpc_opt_int(params, "portid", 0, 65535, false, &portid, msg, msglen)) < 0)
 		return r;
 	const struct kt_target *t = kt_target_get();
 	struct json_object *a = json_object_new_array();
@@ -193,17 +122,17 @@ static int m_ports_list(struct json_object *params, struct json_object **result,
 		if (portid >= 0 && p->portid != portid)
 			continue;
 		struct json_object *o = json_object_new_object();
-		put(o, "portid", json_object_new_int(p->portid));
-		put_str(o, "trtype", "tcp");
-		put_str(o, "adrfam", adrfam_name(p->adrfam));
-		put_str(o, "traddr", p->traddr);
-		put_str(o, "trsvcid", p->trsvcid);
-		put_str(o, "treq", treq_name(p->treq));
-		put(o, "inline_data_size", json_object_new_int64(p->inline_data_size));
+		kt_rpc_put(o, "portid", json_object_new_int(p->portid));
+		kt_rpc_put_str(o, "trtype", "tcp");
+		kt_rpc_put_str(o, "adrfam", adrfam_name(p->adrfam));
+		kt_rpc_put_str(o, "traddr", p->traddr);
+		kt_rpc_put_str(o, "trsvcid", p->trsvcid);
+		kt_rpc_put_str(o, "treq", treq_name(p->treq));
+		kt_rpc_put(o, "inline_data_size", json_object_new_int64(p->inline_data_size));
 		struct json_object *s = json_object_new_array();
 		for (size_t k = 0; k < p->n_subsys; k++)
 			json_object_array_add(s, json_object_new_string(p->subsys[k]->nqn));
-		put(o, "subsystems", s);
+		kt_rpc_put(o, "subsystems", s);
 		json_object_array_add(a, o);
 	}
 	if (portid >= 0 && json_object_array_length(a) == 0) {
@@ -227,30 +156,30 @@ static struct json_object *subsys_json(const struct kt_subsys *s, const struct k
 	const struct kt_target *t = kt_target_get();
 	struct json_object *o = json_object_new_object();
 	char ver[16];
-	put_str(o, "nqn", s->nqn);
-	put(o, "discovery", json_object_new_boolean(s->discovery));
-	put_str(o, "serial", s->serial);
-	put_str(o, "model", s->model);
-	put_str(o, "firmware", s->firmware);
+	kt_rpc_put_str(o, "nqn", s->nqn);
+	kt_rpc_put(o, "discovery", json_object_new_boolean(s->discovery));
+	kt_rpc_put_str(o, "serial", s->serial);
+	kt_rpc_put_str(o, "model", s->model);
+	kt_rpc_put_str(o, "firmware", s->firmware);
 	if (s->version & 0xff)
 		snprintf(ver, sizeof(ver), "%u.%u.%u", s->version >> 16, (s->version >> 8) & 0xff, s->version & 0xff);
 	else
 		snprintf(ver, sizeof(ver), "%u.%u", s->version >> 16, (s->version >> 8) & 0xff);
-	put_str(o, "version", ver);
-	put(o, "allow_any_host", json_object_new_boolean(s->allow_any_host));
+	kt_rpc_put_str(o, "version", ver);
+	kt_rpc_put(o, "allow_any_host", json_object_new_boolean(s->allow_any_host));
 	struct json_object *h = json_object_new_array();
 	for (size_t i = 0; i < s->n_hosts; i++)
 		json_object_array_add(h, json_object_new_string(s->hosts[i]));
-	put(o, "allowed_hosts", h);
-	put(o, "cntlid_min", json_object_new_int(s->cntlid_min));
-	put(o, "cntlid_max", json_object_new_int(s->cntlid_max));
-	put(o, "namespaces", json_object_new_int64((int64_t)s->n_ns));
+	kt_rpc_put(o, "allowed_hosts", h);
+	kt_rpc_put(o, "cntlid_min", json_object_new_int(s->cntlid_min));
+	kt_rpc_put(o, "cntlid_max", json_object_new_int(s->cntlid_max));
+	kt_rpc_put(o, "namespaces", json_object_new_int64((int64_t)s->n_ns));
 	struct json_object *p = json_object_new_array();
 	for (size_t i = 0; i < t->n_ports; i++)
 		if (s->discovery || kt_port_has_subsys(t->ports[i], s))
 			json_object_array_add(p, json_object_new_int(t->ports[i]->portid));
-	put(o, "ports", p);
-	put(o, "controllers", json_object_new_int64((int64_t)count_ctrls(v, nv, s->nqn)));
+	kt_rpc_put(o, "ports", p);
+	kt_rpc_put(o, "controllers", json_object_new_int64((int64_t)count_ctrls(v, nv, s->nqn)));
 	return o;
 }
 
@@ -258,8 +187,8 @@ static int m_subsystems_list(struct json_object *params, struct json_object **re
 {
 	static const char *const keys[] = { "nqn", NULL };
 	const char *nqn = NULL;
-	int r = check_params(params, keys, msg, msglen);
-	if (r || (r = opt_string(params, "nqn", &nqn, msg, msglen)) < 0)
+	int r = kt_rpc_check_params(params, keys, NULL, msg, msglen);
+	if (r || (r = kt_rpc_opt_string(params, "nqn", &nqn, msg, msglen)) < 0)
 		return r;
 	struct kt_target *t = kt_target_get();
 	struct kt_subsys *one = NULL;
@@ -286,24 +215,24 @@ static struct json_object *ns_json(const struct kt_subsys *s, const struct kt_ns
 {
 	struct json_object *o = json_object_new_object();
 	char b[40];
-	put_str(o, "subsystem", s->nqn);
-	put(o, "nsid", json_object_new_int64(ns->nsid));
-	put(o, "enabled", json_object_new_boolean(ns->enabled));
+	kt_rpc_put_str(o, "subsystem", s->nqn);
+	kt_rpc_put(o, "nsid", json_object_new_int64(ns->nsid));
+	kt_rpc_put(o, "enabled", json_object_new_boolean(ns->enabled));
 	const struct kt_backend *be = ns->backend;
-	put_str(o, "backend", be ? be->ops->name : "none");
+	kt_rpc_put_str(o, "backend", be ? be->ops->name : "none");
 	const struct kt_cfg_ns *cn = cfg_ns(s->nqn, ns->nsid);
 	if (cn && cn->path)
-		put_str(o, "path", cn->path);
-	put_u64(o, "size", be ? be->size : 0);
-	put(o, "block_size", json_object_new_int(1 << ns->lba_shift));
-	put_u64(o, "blocks", ns->nblocks);
+		kt_rpc_put_str(o, "path", cn->path);
+	kt_rpc_put_u64(o, "size", be ? be->size : 0);
+	kt_rpc_put(o, "block_size", json_object_new_int(1 << ns->lba_shift));
+	kt_rpc_put_u64(o, "blocks", ns->nblocks);
 	hex(b, ns->nguid, 16);
-	put_str(o, "nguid", b);
+	kt_rpc_put_str(o, "nguid", b);
 	uuid_str(b, ns->uuid);
-	put_str(o, "uuid", b);
-	put(o, "volatile_write_cache", json_object_new_boolean(ns->vwc));
-	put(o, "discard", json_object_new_boolean(ns->can_discard));
-	put(o, "ana_grpid", json_object_new_int64(ns->anagrpid));
+	kt_rpc_put_str(o, "uuid", b);
+	kt_rpc_put(o, "volatile_write_cache", json_object_new_boolean(ns->vwc));
+	kt_rpc_put(o, "discard", json_object_new_boolean(ns->can_discard));
+	kt_rpc_put(o, "ana_grpid", json_object_new_int64(ns->anagrpid));
 	return o;
 }
 
@@ -312,9 +241,9 @@ static int m_namespaces_list(struct json_object *params, struct json_object **re
 	static const char *const keys[] = { "subsystem", "nsid", NULL };
 	const char *nqn = NULL;
 	int64_t nsid = -1;
-	int r = check_params(params, keys, msg, msglen);
-	if (r || (r = opt_string(params, "subsystem", &nqn, msg, msglen)) < 0 ||
-	    (r = opt_uint(params, "nsid", 1, 0xfffffffe, &nsid, msg, msglen)) < 0)
+	int r = kt_rpc_check_params(params, keys, NULL, msg, msglen);
+	if (r || (r = kt_rpc_opt_string(params, "subsystem", &nqn, msg, msglen)) < 0 ||
+	    (r = kt_rpc_opt_int(params, "nsid", 1, 0xfffffffe, false, &nsid, msg, msglen)) < 0)
 		return r;
 	if (nsid >= 0 && !nqn)
 		return FAIL(KT_RPC_INVALID_PARAMS, "parameter \"nsid\" needs \"subsystem\"");
@@ -341,7 +270,7 @@ static int m_namespaces_list(struct json_object *params, struct json_object **re
 static int m_hosts_list(struct json_object *params, struct json_object **result, char *msg, size_t msglen)
 {
 	static const char *const keys[] = { NULL };
-	int r = check_params(params, keys, msg, msglen);
+	int r = kt_rpc_check_params(params, keys, NULL, msg, msglen);
 	if (r)
 		return r;
 	const struct kt_target *t = kt_target_get();
@@ -350,13 +279,13 @@ static int m_hosts_list(struct json_object *params, struct json_object **result,
 	for (size_t i = 0; running && i < running->n_hosts; i++) {
 		const char *h = running->hosts[i];
 		struct json_object *o = json_object_new_object();
-		put_str(o, "nqn", h);
+		kt_rpc_put_str(o, "nqn", h);
 		struct json_object *in = json_object_new_array();
 		for (size_t k = 0; k < t->n_subsys; k++)
 			for (size_t j = 0; j < t->subsys[k]->n_hosts; j++)
 				if (!strcmp(t->subsys[k]->hosts[j], h))
 					json_object_array_add(in, json_object_new_string(t->subsys[k]->nqn));
-		put(o, "allowed_in", in);
+		kt_rpc_put(o, "allowed_in", in);
 		json_object_array_add(a, o);
 	}
 	*result = a;
@@ -367,40 +296,41 @@ static struct json_object *ctrl_json(const struct kt_ctrl_info *e)
 {
 	struct json_object *o = json_object_new_object();
 	char b[40];
-	put(o, "cntlid", json_object_new_int(e->cntlid));
-	put_str(o, "subsystem", e->subnqn);
-	put(o, "discovery", json_object_new_boolean(e->discovery));
-	put_str(o, "hostnqn", e->hostnqn);
+	kt_rpc_put(o, "cntlid", json_object_new_int(e->cntlid));
+	kt_rpc_put_str(o, "subsystem", e->subnqn);
+	kt_rpc_put(o, "discovery", json_object_new_boolean(e->discovery));
+	kt_rpc_put_str(o, "hostnqn", e->hostnqn);
 	uuid_str(b, e->hostid);
-	put_str(o, "hostid", b);
-	put_str(o, "peer", e->peer);
-	put(o, "portid", json_object_new_int(e->portid));
-	put(o, "queues", json_object_new_int64(e->queues));
-	put(o, "io_queues", json_object_new_int64(e->io_queues));
-	put(o, "kato_ms", json_object_new_int64(e->kato_ms));
-	put(o, "traffic_based_keep_alive", json_object_new_boolean(e->traffic_based));
-	put_u64(o, "ms_since_keep_alive", e->ms_since_keepalive);
-	put(o, "ms_since_traffic", e->ms_since_traffic == UINT64_MAX ? NULL : json_object_new_uint64(e->ms_since_traffic));
-	put_u64(o, "age_ms", e->age_ms);
-	put(o, "enabled", json_object_new_boolean(e->cc & 1u));
-	put(o, "ready", json_object_new_boolean(e->csts & 1u));
-	put(o, "fatal", json_object_new_boolean(e->csts & 2u));
-	put(o, "keepalive_policy", kt_rpc_ka_policy_of(e->cntlid, e->hostnqn, e->subnqn)); /* null: none */
+	kt_rpc_put_str(o, "hostid", b);
+	kt_rpc_put_str(o, "peer", e->peer);
+	kt_rpc_put(o, "portid", json_object_new_int(e->portid));
+	kt_rpc_put(o, "queues", json_object_new_int64(e->queues));
+	kt_rpc_put(o, "io_queues", json_object_new_int64(e->io_queues));
+	kt_rpc_put(o, "kato_ms", json_object_new_int64(e->kato_ms));
+	kt_rpc_put(o, "traffic_based_keep_alive", json_object_new_boolean(e->traffic_based));
+	kt_rpc_put_u64(o, "ms_since_keep_alive", e->ms_since_keepalive);
+	kt_rpc_put(o, "ms_since_traffic",
+		   e->ms_since_traffic == UINT64_MAX ? NULL : json_object_new_uint64(e->ms_since_traffic));
+	kt_rpc_put_u64(o, "age_ms", e->age_ms);
+	kt_rpc_put(o, "enabled", json_object_new_boolean(e->cc & 1u));
+	kt_rpc_put(o, "ready", json_object_new_boolean(e->csts & 1u));
+	kt_rpc_put(o, "fatal", json_object_new_boolean(e->csts & 2u));
+	kt_rpc_put(o, "keepalive_policy", kt_rpc_ka_policy_of(e->cntlid, e->hostnqn, e->subnqn)); /* null: none */
 	return o;
 }
 
 static struct json_object *counters_json(const struct kt_ctrl_info *e)
 {
 	struct json_object *o = json_object_new_object();
-	put(o, "cntlid", json_object_new_int(e->cntlid));
-	put_str(o, "subsystem", e->subnqn);
-	put_str(o, "hostnqn", e->hostnqn);
-	put_u64(o, "read_commands", e->host_reads);
-	put_u64(o, "write_commands", e->host_writes);
-	put_u64(o, "bytes_read", e->bytes_read);
-	put_u64(o, "bytes_written", e->bytes_written);
-	put_u64(o, "errors", e->errors);
-	put_u64(o, "keep_alive_expiries", kt_counters_ctrl_ka_expiries(e->subnqn, e->cntlid, kt_now_ms() - e->age_ms));
+	kt_rpc_put(o, "cntlid", json_object_new_int(e->cntlid));
+	kt_rpc_put_str(o, "subsystem", e->subnqn);
+	kt_rpc_put_str(o, "hostnqn", e->hostnqn);
+	kt_rpc_put_u64(o, "read_commands", e->host_reads);
+	kt_rpc_put_u64(o, "write_commands", e->host_writes);
+	kt_rpc_put_u64(o, "bytes_read", e->bytes_read);
+	kt_rpc_put_u64(o, "bytes_written", e->bytes_written);
+	kt_rpc_put_u64(o, "errors", e->errors);
+	kt_rpc_put_u64(o, "keep_alive_expiries", kt_counters_ctrl_ka_expiries(e->subnqn, e->cntlid, kt_now_ms() - e->age_ms));
 	return o;
 }
 
@@ -411,9 +341,9 @@ static int list_ctrls(struct json_object *params, struct json_object **result, c
 	static const char *const keys[] = { "subsystem", "cntlid", NULL };
 	const char *nqn = NULL;
 	int64_t cntlid = -1;
-	int r = check_params(params, keys, msg, msglen);
-	if (r || (r = opt_string(params, "subsystem", &nqn, msg, msglen)) < 0 ||
-	    (r = opt_uint(params, "cntlid", 0, 0xffff, &cntlid, msg, msglen)) < 0)
+	int r = kt_rpc_check_params(params, keys, NULL, msg, msglen);
+	if (r || (r = kt_rpc_opt_string(params, "subsystem", &nqn, msg, msglen)) < 0 ||
+	    (r = kt_rpc_opt_int(params, "cntlid", 0, 0xffff, false, &cntlid, msg, msglen)) < 0)
 		return r;
 	if (nqn && !find_subsys(nqn))
 		return FAIL(KT_RPC_NOT_FOUND, "no subsystem \"%s\"", nqn);
@@ -450,9 +380,9 @@ static int m_counters(struct json_object *params, struct json_object **result, c
 		return r;
 	/* an object, so that per-subsystem and per-namespace counters can join */
 	*result = json_object_new_object();
-	put(*result, "controllers", a);
+	kt_rpc_put(*result, "controllers", a);
 	const char *nqn = NULL;
-	opt_string(params, "subsystem", &nqn, msg, msglen);
+	kt_rpc_opt_string(params, "subsystem", &nqn, msg, msglen);
 	kt_counters_json(*result, nqn); /* per subsystem and per namespace */
 	return 0;
 }
@@ -463,9 +393,9 @@ static int m_controllers_disconnect(struct json_object *params, struct json_obje
 	static const char *const keys[] = { "cntlid", "subsystem", NULL };
 	const char *nqn = NULL;
 	int64_t cntlid = -1;
-	int r = check_params(params, keys, msg, msglen);
-	if (r || (r = opt_string(params, "subsystem", &nqn, msg, msglen)) < 0 ||
-	    (r = opt_uint(params, "cntlid", 0, 0xffff, &cntlid, msg, msglen)) < 0)
+	int r = kt_rpc_check_params(params, keys, NULL, msg, msglen);
+	if (r || (r = kt_rpc_opt_string(params, "subsystem", &nqn, msg, msglen)) < 0 ||
+	    (r = kt_rpc_opt_int(params, "cntlid", 0, 0xffff, false, &cntlid, msg, msglen)) < 0)
 		return r;
 	if (cntlid < 0)
 		return FAIL(KT_RPC_INVALID_PARAMS, "parameter \"cntlid\" is missing");
@@ -481,15 +411,15 @@ static int m_controllers_disconnect(struct json_object *params, struct json_obje
 	if (r < 0)
 		return FAIL(KT_RPC_INTERNAL, "%s", strerror(-r));
 	*result = json_object_new_object();
-	put(*result, "cntlid", json_object_new_int((int)cntlid));
-	put(*result, "disconnected", json_object_new_boolean(1));
+	kt_rpc_put(*result, "cntlid", json_object_new_int((int)cntlid));
+	kt_rpc_put(*result, "disconnected", json_object_new_boolean(1));
 	return 0;
 }
 
 static int m_config_save(struct json_object *params, struct json_object **result, char *msg, size_t msglen)
 {
 	static const char *const keys[] = { NULL };
-	int r = check_params(params, keys, msg, msglen);
+	int r = kt_rpc_check_params(params, keys, NULL, msg, msglen);
 	if (r)
 		return r;
 	const struct kt_config *running = kt_live_running();
@@ -504,7 +434,7 @@ static int m_config_save(struct json_object *params, struct json_object **result
 	if (!cfg)
 		return FAIL(KT_RPC_INTERNAL, "the configuration did not parse back");
 	*result = json_object_new_object();
-	put(*result, "config", cfg);
+	kt_rpc_put(*result, "config", cfg);
 	return 0;
 }
 
@@ -515,8 +445,8 @@ static int m_reload(struct json_object *params, struct json_object **result, cha
 {
 	static const char *const keys[] = { "path", NULL };
 	const char *path = NULL;
-	int r = check_params(params, keys, msg, msglen);
-	if (r || (r = opt_string(params, "path", &path, msg, msglen)) < 0)
+	int r = kt_rpc_check_params(params, keys, NULL, msg, msglen);
+	if (r || (r = kt_rpc_opt_string(params, "path", &path, msg, msglen)) < 0)
 		return r;
 	char err[512] = "";
 	r = kt_live_reload(path, err, sizeof(err));
@@ -527,8 +457,8 @@ static int m_reload(struct json_object *params, struct json_object **result, cha
 	}
 	kt_info("control: reloaded %s", path);
 	*result = json_object_new_object();
-	put(*result, "path", json_object_new_string(path));
-	put(*result, "genctr", json_object_new_int64((int64_t)kt_target_get()->genctr));
+	kt_rpc_put(*result, "path", json_object_new_string(path));
+	kt_rpc_put(*result, "genctr", json_object_new_int64((int64_t)kt_target_get()->genctr));
 	return 0;
 }
 

@@ -17,6 +17,7 @@
  * a duplicate or a bad value -> KT_RPC_INVALID_PARAMS saying what.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,8 +27,7 @@
 #include "daemon/log.h"
 #include "daemon/rpc.h"
 #include "daemon/rpc_edit.h"
-
-#define FAIL(code, ...) (snprintf(msg, msglen, __VA_ARGS__), (code))
+#include "daemon/rpc_params.h"
 
 /* ---- parameters ------------------------------------------------------- */
 
@@ -57,63 +57,36 @@ struct attr {
 static int check(struct json_object *params, const char *const keys[], const char *const required[],
 		 const struct attr *attrs, char *msg, size_t msglen)
 {
-	if (params && !json_object_is_type(params, json_type_object))
-		return FAIL(KT_RPC_INVALID_PARAMS, "params must be an object (by-name parameters)");
-	if (params) {
-		json_object_object_foreach(params, key, val) {
-			bool known = false;
-			for (size_t i = 0; keys[i] && !known; i++)
-				known = !strcmp(keys[i], key);
-			for (size_t i = 0; attrs && attrs[i].name && !known; i++) {
-				if (strcmp(attrs[i].name, key))
-					continue;
-				known = true;
-				enum json_type t = json_object_get_type(val);
-				/* a number where a string is meant is its decimal text
-				 * (a serial "12345" typed on katoctl's command line) */
-				bool ok = attrs[i].type == P_STR      ? t == json_type_string || t == json_type_int
-					  : attrs[i].type == P_SCALAR ? t == json_type_string || t == json_type_int
-								      : t == json_type_boolean || t == json_type_int ||
-									       t == json_type_string;
-				if (!ok)
-					return FAIL(KT_RPC_INVALID_PARAMS, "parameter \"%s\" must be %s", key,
-						    attrs[i].type == P_STR      ? "a string"
-						    : attrs[i].type == P_SCALAR ? "a number or a string"
-										: "a boolean");
-			}
-			if (!known) {
-				char list[512] = "";
-				for (size_t i = 0; keys[i]; i++)
-					snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
-						 list[0] ? ", " : "", keys[i]);
-				for (size_t i = 0; attrs && attrs[i].name; i++)
-					snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
-						 list[0] ? ", " : "", attrs[i].name);
-				return FAIL(KT_RPC_INVALID_PARAMS, "unknown parameter \"%s\" (this method takes %s)",
-					    key, list);
-			}
-			(void)val;
-		}
-	}
-	for (size_t i = 0; required && required[i]; i++) {
+	const char *names[16] = { NULL };
+	for (size_t i = 0; attrs && attrs[i].name && i + 1 < sizeof(names) / sizeof(names[0]); i++)
+		names[i] = attrs[i].name;
+	int r = kt_rpc_check_params(params, keys, names, msg, msglen);
+	for (size_t i = 0; !r && attrs && attrs[i].name; i++) {
 		struct json_object *v;
-		if (!params || !json_object_object_get_ex(params, required[i], &v) ||
-		    json_object_is_type(v, json_type_null))
-			return FAIL(KT_RPC_INVALID_PARAMS, "parameter \"%s\" is missing", required[i]);
+		if (!json_object_object_get_ex(params, attrs[i].name, &v))
+			continue;
+		enum json_type t = json_object_get_type(v);
+		/* a number where a string is meant is its decimal text (a
+		 * serial "12345" typed on katoctl's command line) */
+		bool ok = attrs[i].type == P_BOOL ? t == json_type_boolean || t == json_type_int || t == json_type_string
+						  : t == json_type_string || t == json_type_int;
+		if (!ok)
+			return FAIL(KT_RPC_INVALID_PARAMS, "parameter \"%s\" must be %s", attrs[i].name,
+				    attrs[i].type == P_STR      ? "a string"
+				    : attrs[i].type == P_SCALAR ? "a number or a string"
+								: "a boolean");
 	}
-	return 0;
+	return r ? r : kt_rpc_require(params, required, msg, msglen);
 }
 
+/* A string parameter the method requires (check() saw it present). */
 static const char *get_str(struct json_object *params, const char *key, char *msg, size_t msglen, int *r)
 {
-	struct json_object *v;
-	if (!params || !json_object_object_get_ex(params, key, &v) || json_object_is_type(v, json_type_null))
-		return NULL;
-	if (!json_object_is_type(v, json_type_string)) {
-		*r = FAIL(KT_RPC_INVALID_PARAMS, "parameter \"%s\" must be a string", key);
-		return NULL;
-	}
-	return json_object_get_string(v);
+	const char *s = NULL;
+	int rc = kt_rpc_opt_string(params, key, &s, msg, msglen);
+	if (rc < 0)
+		*r = rc;
+	return s;
 }
 
 /* An integer parameter in [lo, hi] (also given as a decimal string):
@@ -121,27 +94,7 @@ static const char *get_str(struct json_object *params, const char *key, char *ms
 static int get_int(struct json_object *params, const char *key, int64_t lo, int64_t hi, int64_t *out, char *msg,
 		   size_t msglen)
 {
-	struct json_object *v;
-	if (!params || !json_object_object_get_ex(params, key, &v) || json_object_is_type(v, json_type_null))
-		return 0;
-	int64_t x;
-	if (json_object_is_type(v, json_type_int)) {
-		x = json_object_get_int64(v);
-	} else if (json_object_is_type(v, json_type_string)) {
-		char *end;
-		const char *s = json_object_get_string(v);
-		errno = 0;
-		x = strtoll(s, &end, 10);
-		if (!*s || *end || errno)
-			return FAIL(KT_RPC_INVALID_PARAMS, "parameter \"%s\" must be an integer", key);
-	} else {
-		return FAIL(KT_RPC_INVALID_PARAMS, "parameter \"%s\" must be an integer", key);
-	}
-	if (x < lo || x > hi)
-		return FAIL(KT_RPC_INVALID_PARAMS, "parameter \"%s\" is out of range (%lld..%lld)", key,
-			    (long long)lo, (long long)hi);
-	*out = x;
-	return 1;
+	return kt_rpc_opt_int(params, key, lo, hi, true, out, msg, msglen);
 }
 
 static bool truthy(struct json_object *v)
@@ -193,10 +146,17 @@ static int begin(struct json_object **root, char *msg, size_t msglen)
 	return 0;
 }
 
-/* Validates and applies root (consumed). */
-static int commit(struct json_object *root, const char *what, char *msg, size_t msglen)
+/* Validates and applies root (consumed); what (printf) names the change in
+ * the log and in a refusal. */
+static int commit(struct json_object *root, char *msg, size_t msglen, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int commit(struct json_object *root, char *msg, size_t msglen, const char *fmt, ...)
 {
-	char err[512];
+	char err[512], what[640];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
 	struct kt_config *next = NULL;
 	const char *text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN);
 	int r = kt_config_load_string(text, &next, err, sizeof(err));
@@ -210,6 +170,20 @@ static int commit(struct json_object *root, const char *what, char *msg, size_t 
 	}
 	kt_log(KT_LOG_INFO, "control: %s", what);
 	return 0;
+}
+
+/* A refusal after begin(): drops root (the message is written first, as
+ * its arguments may live in root) and answers code. */
+static int drop(struct json_object *root, int code, char *msg, size_t msglen, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+static int drop(struct json_object *root, int code, char *msg, size_t msglen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, msglen, fmt, ap);
+	va_end(ap);
+	json_object_put(root);
+	return code;
 }
 
 static struct json_object *array_of(struct json_object *o, const char *key)
@@ -318,10 +292,8 @@ KT_RPC_EDIT_FN(kt_rpc_ports_add)
 	int r = check(params, keys, req, port_attrs, msg, msglen);
 	if (r || (r = get_int(params, "portid", 1, 65535, &portid, msg, msglen)) < 0 || (r = begin(&root, msg, msglen)))
 		return r;
-	if (find(root, "ports", "portid", portid, NULL, NULL)) {
-		json_object_put(root);
-		return FAIL(KT_RPC_INVALID_PARAMS, "port %lld exists already", (long long)portid);
-	}
+	if (find(root, "ports", "portid", portid, NULL, NULL))
+		return drop(root, KT_RPC_INVALID_PARAMS, msg, msglen, "port %lld exists already", (long long)portid);
 	struct json_object *o = json_object_new_object();
 	struct json_object *addr = json_object_new_object();
 	json_object_object_add(addr, "adrfam", json_object_new_string("ipv4"));
@@ -336,9 +308,7 @@ KT_RPC_EDIT_FN(kt_rpc_ports_add)
 	json_object_object_add(o, "subsystems", json_object_new_array());
 	apply_attrs(o, params, port_attrs);
 	json_object_array_add(array_of(root, "ports"), o);
-	char what[64];
-	snprintf(what, sizeof(what), "ports.add %lld", (long long)portid);
-	if ((r = commit(root, what, msg, msglen)))
+	if ((r = commit(root, msg, msglen, "ports.add %lld", (long long)portid)))
 		return r;
 	return port_answer(portid, result, msg, msglen);
 }
@@ -351,10 +321,8 @@ static int port_of(struct json_object *params, struct json_object **root, struct
 	if (r < 0 || (r = begin(root, msg, msglen)))
 		return r;
 	*port = find(*root, "ports", "portid", *portid, NULL, idx);
-	if (!*port) {
-		json_object_put(*root);
-		return FAIL(KT_RPC_NOT_FOUND, "no port %lld", (long long)*portid);
-	}
+	if (!*port)
+		return drop(*root, KT_RPC_NOT_FOUND, msg, msglen, "no port %lld", (long long)*portid);
 	return 0;
 }
 
@@ -368,9 +336,7 @@ KT_RPC_EDIT_FN(kt_rpc_ports_remove)
 	if (r || (r = port_of(params, &root, &port, &idx, &portid, msg, msglen)))
 		return r;
 	json_object_array_del_idx(array_of(root, "ports"), idx, 1);
-	char what[64];
-	snprintf(what, sizeof(what), "ports.remove %lld", (long long)portid);
-	if ((r = commit(root, what, msg, msglen)))
+	if ((r = commit(root, msg, msglen, "ports.remove %lld", (long long)portid)))
 		return r;
 	*result = removed("portid", json_object_new_int64(portid));
 	return 0;
@@ -386,9 +352,7 @@ KT_RPC_EDIT_FN(kt_rpc_ports_set)
 	if (r || (r = port_of(params, &root, &port, &idx, &portid, msg, msglen)))
 		return r;
 	apply_attrs(port, params, port_attrs);
-	char what[64];
-	snprintf(what, sizeof(what), "ports.set %lld", (long long)portid);
-	if ((r = commit(root, what, msg, msglen)))
+	if ((r = commit(root, msg, msglen, "ports.set %lld", (long long)portid)))
 		return r;
 	return port_answer(portid, result, msg, msglen);
 }
@@ -400,31 +364,24 @@ static int port_link(struct json_object *params, struct json_object **result, ch
 	size_t idx;
 	int64_t portid;
 	int r = check(params, keys, keys, NULL, msg, msglen);
+	const char *nqn = r ? NULL : get_str(params, "subsystem", msg, msglen, &r);
 	if (r || (r = port_of(params, &root, &port, &idx, &portid, msg, msglen)))
 		return r;
-	const char *nqn = get_str(params, "subsystem", msg, msglen, &r);
-	if (!find(root, "subsystems", "nqn", 0, nqn, NULL)) {
-		json_object_put(root);
-		return FAIL(KT_RPC_NOT_FOUND, "no subsystem \"%s\"", nqn);
-	}
+	if (!find(root, "subsystems", "nqn", 0, nqn, NULL))
+		return drop(root, KT_RPC_NOT_FOUND, msg, msglen, "no subsystem \"%s\"", nqn);
 	struct json_object *subs = array_of(port, "subsystems");
 	ssize_t at = str_index(subs, nqn);
-	if (link && at >= 0) {
-		json_object_put(root);
-		return FAIL(KT_RPC_INVALID_PARAMS, "subsystem \"%s\" is already linked to port %lld", nqn,
+	if (link && at >= 0)
+		return drop(root, KT_RPC_INVALID_PARAMS, msg, msglen, "subsystem \"%s\" is already linked to port %lld",
+			    nqn, (long long)portid);
+	if (!link && at < 0)
+		return drop(root, KT_RPC_NOT_FOUND, msg, msglen, "subsystem \"%s\" is not linked to port %lld", nqn,
 			    (long long)portid);
-	}
-	if (!link && at < 0) {
-		json_object_put(root);
-		return FAIL(KT_RPC_NOT_FOUND, "subsystem \"%s\" is not linked to port %lld", nqn, (long long)portid);
-	}
 	if (link)
 		json_object_array_add(subs, json_object_new_string(nqn));
 	else
 		json_object_array_del_idx(subs, (size_t)at, 1);
-	char what[300];
-	snprintf(what, sizeof(what), "ports.%s %lld %s", link ? "link" : "unlink", (long long)portid, nqn);
-	if ((r = commit(root, what, msg, msglen)))
+	if ((r = commit(root, msg, msglen, "ports.%s %lld %s", link ? "link" : "unlink", (long long)portid, nqn)))
 		return r;
 	return port_answer(portid, result, msg, msglen);
 }
@@ -465,10 +422,8 @@ static int subsys_of(struct json_object *params, const char *key, struct json_ob
 	if (r || (r = begin(root, msg, msglen)))
 		return r;
 	*s = find(*root, "subsystems", "nqn", 0, *nqn, idx);
-	if (!*s) {
-		json_object_put(*root);
-		return FAIL(KT_RPC_NOT_FOUND, "no subsystem \"%s\"", *nqn);
-	}
+	if (!*s)
+		return drop(*root, KT_RPC_NOT_FOUND, msg, msglen, "no subsystem \"%s\"", *nqn);
 	return 0;
 }
 
@@ -480,10 +435,8 @@ KT_RPC_EDIT_FN(kt_rpc_subsystems_add)
 	const char *nqn = r ? NULL : get_str(params, "nqn", msg, msglen, &r);
 	if (r || (r = begin(&root, msg, msglen)))
 		return r;
-	if (find(root, "subsystems", "nqn", 0, nqn, NULL)) {
-		json_object_put(root);
-		return FAIL(KT_RPC_INVALID_PARAMS, "subsystem \"%s\" exists already", nqn);
-	}
+	if (find(root, "subsystems", "nqn", 0, nqn, NULL))
+		return drop(root, KT_RPC_INVALID_PARAMS, msg, msglen, "subsystem \"%s\" exists already", nqn);
 	struct json_object *o = json_object_new_object();
 	struct json_object *attr = json_object_new_object();
 	json_object_object_add(attr, "allow_any_host", json_object_new_string("0"));
@@ -493,9 +446,7 @@ KT_RPC_EDIT_FN(kt_rpc_subsystems_add)
 	json_object_object_add(o, "nqn", json_object_new_string(nqn));
 	apply_attrs(o, params, subsys_attrs);
 	json_object_array_add(array_of(root, "subsystems"), o);
-	char what[300];
-	snprintf(what, sizeof(what), "subsystems.add %s", nqn);
-	if ((r = commit(root, what, msg, msglen)))
+	if ((r = commit(root, msg, msglen, "subsystems.add %s", nqn)))
 		return r;
 	return subsys_answer(nqn, result, msg, msglen);
 }
@@ -518,11 +469,9 @@ KT_RPC_EDIT_FN(kt_rpc_subsystems_remove)
 		if (at >= 0)
 			json_object_array_del_idx(subs, (size_t)at, 1);
 	}
-	char what[300];
-	snprintf(what, sizeof(what), "subsystems.remove %s", nqn);
-	*result = removed("nqn", json_object_new_string(nqn)); /* nqn lives in root */
+	*result = removed("nqn", json_object_new_string(nqn));
 	json_object_array_del_idx(array_of(root, "subsystems"), idx, 1);
-	if ((r = commit(root, what, msg, msglen))) {
+	if ((r = commit(root, msg, msglen, "subsystems.remove %s", nqn))) { /* nqn: from params */
 		json_object_put(*result);
 		*result = NULL;
 	}
@@ -539,9 +488,7 @@ KT_RPC_EDIT_FN(kt_rpc_subsystems_set)
 	if (r || (r = subsys_of(params, "nqn", &root, &s, &idx, &nqn, msg, msglen)))
 		return r;
 	apply_attrs(s, params, subsys_attrs);
-	char what[300];
-	snprintf(what, sizeof(what), "subsystems.set %s", nqn);
-	if ((r = commit(root, what, msg, msglen)))
+	if ((r = commit(root, msg, msglen, "subsystems.set %s", nqn)))
 		return r;
 	return subsys_answer(nqn, result, msg, msglen);
 }
@@ -560,14 +507,10 @@ static int allow(struct json_object *params, struct json_object **result, char *
 		return r;
 	struct json_object *allowed = array_of(s, "allowed_hosts");
 	ssize_t at = str_index(allowed, host);
-	if (on && at >= 0) {
-		json_object_put(root);
-		return FAIL(KT_RPC_INVALID_PARAMS, "host \"%s\" is already allowed in \"%s\"", host, nqn);
-	}
-	if (!on && at < 0) {
-		json_object_put(root);
-		return FAIL(KT_RPC_NOT_FOUND, "host \"%s\" is not allowed in \"%s\"", host, nqn);
-	}
+	if (on && at >= 0)
+		return drop(root, KT_RPC_INVALID_PARAMS, msg, msglen, "host \"%s\" is already allowed in \"%s\"", host, nqn);
+	if (!on && at < 0)
+		return drop(root, KT_RPC_NOT_FOUND, msg, msglen, "host \"%s\" is not allowed in \"%s\"", host, nqn);
 	if (on) {
 		if (!find(root, "hosts", "nqn", 0, host, NULL)) {
 			struct json_object *h = json_object_new_object();
@@ -578,9 +521,7 @@ static int allow(struct json_object *params, struct json_object **result, char *
 	} else {
 		json_object_array_del_idx(allowed, (size_t)at, 1);
 	}
-	char what[600];
-	snprintf(what, sizeof(what), "subsystems.%s %s %s", on ? "allow_host" : "disallow_host", nqn, host);
-	if ((r = commit(root, what, msg, msglen)))
+	if ((r = commit(root, msg, msglen, "subsystems.%s %s %s", on ? "allow_host" : "disallow_host", nqn, host)))
 		return r;
 	return subsys_answer(nqn, result, msg, msglen);
 }
@@ -643,11 +584,9 @@ KT_RPC_EDIT_FN(kt_rpc_namespaces_add)
 	    (r = subsys_of(params, "subsystem", &root, &s, &idx, &nqn, msg, msglen)))
 		return r;
 	struct json_object *nss = array_of(s, "namespaces");
-	if (nsid && find(s, "namespaces", "nsid", nsid, NULL, NULL)) {
-		json_object_put(root);
-		return FAIL(KT_RPC_INVALID_PARAMS, "subsystem \"%s\" has a namespace %lld already", nqn,
+	if (nsid && find(s, "namespaces", "nsid", nsid, NULL, NULL))
+		return drop(root, KT_RPC_INVALID_PARAMS, msg, msglen, "subsystem \"%s\" has a namespace %lld already", nqn,
 			    (long long)nsid);
-	}
 	for (int64_t n = 1; !nsid; n++) /* the lowest free NSID */
 		if (!find(s, "namespaces", "nsid", n, NULL, NULL))
 			nsid = n;
@@ -661,9 +600,7 @@ KT_RPC_EDIT_FN(kt_rpc_namespaces_add)
 	json_object_object_add(o, "nsid", json_object_new_int64(nsid));
 	apply_attrs(o, params, ns_attrs);
 	json_object_array_add(nss, o);
-	char what[320];
-	snprintf(what, sizeof(what), "namespaces.add %s %lld", nqn, (long long)nsid);
-	if ((r = commit(root, what, msg, msglen)))
+	if ((r = commit(root, msg, msglen, "namespaces.add %s %lld", nqn, (long long)nsid)))
 		return r;
 	return ns_answer(nqn, nsid, result, msg, msglen);
 }
@@ -676,11 +613,8 @@ static int ns_of(struct json_object *params, struct json_object **root, struct j
 	if (r < 0 || (r = subsys_of(params, "subsystem", root, s, &sidx, nqn, msg, msglen)))
 		return r;
 	*ns = find(*s, "namespaces", "nsid", *nsid, NULL, idx);
-	if (!*ns) {
-		int code = FAIL(KT_RPC_NOT_FOUND, "subsystem \"%s\" has no namespace %lld", *nqn, (long long)*nsid);
-		json_object_put(*root);
-		return code;
-	}
+	if (!*ns) 
+		return drop(*root, KT_RPC_NOT_FOUND, msg, msglen, "subsystem \"%s\" has no namespace %lld", *nqn, (long long)*nsid);
 	return 0;
 }
 
@@ -694,14 +628,12 @@ KT_RPC_EDIT_FN(kt_rpc_namespaces_remove)
 	int r = check(params, keys, keys, NULL, msg, msglen);
 	if (r || (r = ns_of(params, &root, &s, &ns, &idx, &nqn, &nsid, msg, msglen)))
 		return r;
-	char what[320];
-	snprintf(what, sizeof(what), "namespaces.remove %s %lld", nqn, (long long)nsid);
 	struct json_object *o = json_object_new_object();
 	json_object_object_add(o, "subsystem", json_object_new_string(nqn));
 	json_object_object_add(o, "nsid", json_object_new_int64(nsid));
 	json_object_object_add(o, "removed", json_object_new_boolean(1));
 	json_object_array_del_idx(array_of(s, "namespaces"), idx, 1);
-	if ((r = commit(root, what, msg, msglen))) {
+	if ((r = commit(root, msg, msglen, "namespaces.remove %s %lld", nqn, (long long)nsid))) {
 		json_object_put(o);
 		return r;
 	}
@@ -721,9 +653,7 @@ KT_RPC_EDIT_FN(kt_rpc_namespaces_set)
 		return r;
 	apply_attrs(ns, params, ns_attrs);
 	fix_device(ns, params);
-	char what[320];
-	snprintf(what, sizeof(what), "namespaces.set %s %lld", nqn, (long long)nsid);
-	if ((r = commit(root, what, msg, msglen)))
+	if ((r = commit(root, msg, msglen, "namespaces.set %s %lld", nqn, (long long)nsid)))
 		return r;
 	return ns_answer(nqn, nsid, result, msg, msglen);
 }
@@ -755,16 +685,12 @@ KT_RPC_EDIT_FN(kt_rpc_hosts_add)
 	const char *nqn = r ? NULL : get_str(params, "nqn", msg, msglen, &r);
 	if (r || (r = begin(&root, msg, msglen)))
 		return r;
-	if (find(root, "hosts", "nqn", 0, nqn, NULL)) {
-		json_object_put(root);
-		return FAIL(KT_RPC_INVALID_PARAMS, "host \"%s\" exists already", nqn);
-	}
+	if (find(root, "hosts", "nqn", 0, nqn, NULL))
+		return drop(root, KT_RPC_INVALID_PARAMS, msg, msglen, "host \"%s\" exists already", nqn);
 	struct json_object *h = json_object_new_object();
 	json_object_object_add(h, "nqn", json_object_new_string(nqn));
 	json_object_array_add(array_of(root, "hosts"), h);
-	char what[300];
-	snprintf(what, sizeof(what), "hosts.add %s", nqn);
-	if ((r = commit(root, what, msg, msglen)))
+	if ((r = commit(root, msg, msglen, "hosts.add %s", nqn)))
 		return r;
 	return host_answer(nqn, result, msg, msglen);
 }
@@ -778,26 +704,19 @@ KT_RPC_EDIT_FN(kt_rpc_hosts_remove)
 	const char *nqn = r ? NULL : get_str(params, "nqn", msg, msglen, &r);
 	if (r || (r = begin(&root, msg, msglen)))
 		return r;
-	if (!find(root, "hosts", "nqn", 0, nqn, &idx)) {
-		json_object_put(root);
-		return FAIL(KT_RPC_NOT_FOUND, "no host \"%s\"", nqn);
-	}
+	if (!find(root, "hosts", "nqn", 0, nqn, &idx))
+		return drop(root, KT_RPC_NOT_FOUND, msg, msglen, "no host \"%s\"", nqn);
 	struct json_object *subs = array_of(root, "subsystems");
 	for (size_t i = 0; i < json_object_array_length(subs); i++) {
 		struct json_object *s = json_object_array_get_idx(subs, i);
-		if (str_index(array_of(s, "allowed_hosts"), nqn) >= 0) {
-			int code = FAIL(KT_RPC_INVALID_PARAMS,
-					"host \"%s\" is allowed in subsystem \"%s\": disallow it there first", nqn,
-					str_of(s, "nqn"));
-			json_object_put(root);
-			return code;
-		}
+		if (str_index(array_of(s, "allowed_hosts"), nqn) >= 0)
+			return drop(root, KT_RPC_INVALID_PARAMS, msg, msglen,
+				    "host \"%s\" is allowed in subsystem \"%s\": disallow it there first", nqn,
+				    str_of(s, "nqn"));
 	}
-	char what[300];
-	snprintf(what, sizeof(what), "hosts.remove %s", nqn);
 	*result = removed("nqn", json_object_new_string(nqn));
 	json_object_array_del_idx(array_of(root, "hosts"), idx, 1);
-	if ((r = commit(root, what, msg, msglen))) {
+	if ((r = commit(root, msg, msglen, "hosts.remove %s", nqn))) {
 		json_object_put(*result);
 		*result = NULL;
 	}

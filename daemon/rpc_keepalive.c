@@ -19,121 +19,65 @@
 #include "daemon/log.h"
 #include "daemon/rpc.h"
 #include "daemon/rpc_keepalive.h"
+#include "daemon/rpc_params.h"
 #include "daemon/target.h"
 #include "daemon/worker.h"
 #include "proto/kapolicy.h"
 
-#define FAIL(code, ...) (snprintf(msg, msglen, __VA_ARGS__), (code))
-
-#define CNTLID_MAX 0xffef /* as the configuration's "cntlid" */
-
-static const char *const scope_keys[] = { "cntlid", "host", "subsystem", NULL };
+/* A scope: flat ({"host": ...}, as a configuration rule) or nested
+ * ({"scope": {"host": ...}}); a rule: the configuration's behaviour keys.
+ * Both are read by config/ (kt_config_parse_ka_scope/_pol), so a rule
+ * means the same in a file and here. */
+static const char *const scope_keys[] = { "cntlid", "host", "subsystem", "scope", NULL };
 static const char *const rule_keys[] = { "delay_ms", "drop", "status", "expire", "ignore_traffic",
 					 "refuse_set_kato", "kas", NULL };
 
-static bool in(const char *const *keys, const char *k)
-{
-	for (size_t i = 0; keys[i]; i++)
-		if (!strcmp(keys[i], k))
-			return true;
-	return false;
-}
-
-/* params: absent, null or an object whose keys are scope keys, "scope",
- * or (with_rule) rule keys. */
-static int check_keys(struct json_object *params, bool with_scope, bool with_rule, char *msg, size_t msglen)
-{
-	if (!params)
-		return 0;
-	if (!json_object_is_type(params, json_type_object))
-		return FAIL(KT_RPC_INVALID_PARAMS, "params must be an object (by-name parameters)");
-	json_object_object_foreach(params, key, val) {
-		(void)val;
-		if (with_scope && (in(scope_keys, key) || !strcmp(key, "scope")))
-			continue;
-		if (with_rule && in(rule_keys, key))
-			continue;
-		return FAIL(KT_RPC_INVALID_PARAMS, "unknown parameter \"%s\" (this method takes %s)", key,
-			    with_rule ? "a scope (cntlid, host or subsystem) and delay_ms, drop, status, expire, "
-					"ignore_traffic, refuse_set_kato, kas"
-			    : with_scope ? "a scope: cntlid, host or subsystem" : "none");
-	}
-	return 0;
-}
-
 /* ---- scopes ------------------------------------------------------------ */
 
-static int parse_nqn(struct json_object *v, const char *key, char out[KT_NQN_MAX + 1], char *msg,
-		     size_t msglen)
-{
-	if (!json_object_is_type(v, json_type_string))
-		return FAIL(KT_RPC_INVALID_PARAMS, "scope \"%s\" must be an NQN string", key);
-	const char *s = json_object_get_string(v);
-	const char *why = kt_nqn_problem(s);
-	if (why)
-		return FAIL(KT_RPC_INVALID_PARAMS, "scope \"%s\": \"%.100s\" %s", key, s, why);
-	size_t len = strlen(s);
-	memcpy(out, s, len + 1);
-	return 0;
-}
-
-/* The scope in params: flat ({"host": ...}, as a configuration rule) or
- * {"scope": {"host": ...}}. 1 and *s when given, 0 when not, or an error. */
-static int parse_scope(struct json_object *params, struct kt_kapol_scope *s, char *msg, size_t msglen)
+/* params: a scope, and (with rule) a rule's keys, nothing else. The scope:
+ * 1 and *s when given, 0 when not, or an error. */
+static int parse_scope(struct json_object *params, const char *const *rule, struct kt_kapol_scope *s, char *msg,
+		       size_t msglen)
 {
 	struct json_object *src = params, *v;
-	int found = 0;
+	char err[512];
 	memset(s, 0, sizeof(*s));
-	if (!params)
-		return 0;
+	int r = kt_rpc_check_params(params, scope_keys, rule, msg, msglen);
+	if (r || !params)
+		return r;
 	if (json_object_object_get_ex(params, "scope", &v) && !json_object_is_type(v, json_type_null)) {
 		if (!json_object_is_type(v, json_type_object))
 			return FAIL(KT_RPC_INVALID_PARAMS, "\"scope\" must be an object: {\"cntlid\": N}, "
 				    "{\"host\": NQN} or {\"subsystem\": NQN}");
-		for (size_t i = 0; scope_keys[i]; i++)
+		for (size_t i = 0; scope_keys[i + 1]; i++) /* the flat keys: all but "scope", the last */
 			if (json_object_object_get_ex(params, scope_keys[i], NULL))
 				return FAIL(KT_RPC_INVALID_PARAMS, "\"%s\" beside \"scope\": give the scope once",
 					    scope_keys[i]);
 		json_object_object_foreach(v, key, val) {
 			(void)val;
-			if (!in(scope_keys, key))
-				return FAIL(KT_RPC_INVALID_PARAMS, "unknown scope key \"%s\" (a scope is one of cntlid, host, subsystem)",
-					    key);
+			if (strcmp(key, "cntlid") && strcmp(key, "host") && strcmp(key, "subsystem"))
+				return FAIL(KT_RPC_INVALID_PARAMS,
+					    "unknown scope key \"%s\" (a scope is one of cntlid, host, subsystem)", key);
 		}
 		src = v;
 	}
-	for (size_t i = 0; scope_keys[i]; i++) {
-		const char *key = scope_keys[i];
-		if (!json_object_object_get_ex(src, key, &v))
-			continue;
-		if (found++)
-			return FAIL(KT_RPC_INVALID_PARAMS, "a scope is exactly one of \"cntlid\", \"host\" or \"subsystem\"");
-		if (!strcmp(key, "cntlid")) {
-			errno = 0;
-			int64_t x = json_object_is_type(v, json_type_int) ? json_object_get_int64(v) : -1;
-			if (!json_object_is_type(v, json_type_int) || errno || x < 1 || x > CNTLID_MAX)
-				return FAIL(KT_RPC_INVALID_PARAMS, "scope \"cntlid\" must be an integer from 1 to %d",
-					    CNTLID_MAX);
-			s->kind = KT_KAPOL_CNTLID;
-			s->cntlid = (uint16_t)x;
-		} else {
-			int r = parse_nqn(v, key, s->nqn, msg, msglen);
-			if (r)
-				return r;
-			s->kind = !strcmp(key, "host") ? KT_KAPOL_HOST : KT_KAPOL_SUBSYS;
-		}
-	}
-	if (!found && src != params)
+	r = kt_config_parse_ka_scope(src, src == params ? "params" : "params.scope", s, err, sizeof(err));
+	if (r < 0)
+		return FAIL(KT_RPC_INVALID_PARAMS, "%s", err);
+	if (!r && src != params)
 		return FAIL(KT_RPC_INVALID_PARAMS, "\"scope\" is empty: give cntlid, host or subsystem");
-	return found;
+	return r;
 }
 
-static const char *scope_str(const struct kt_kapol_scope *s, char *buf, size_t len)
+/* "cntlid 3", "host NQN": for one message (the methods run on the main
+ * thread only, so one buffer serves). */
+static const char *scope_str(const struct kt_kapol_scope *s)
 {
+	static char buf[KT_NQN_MAX + 32];
 	if (s->kind == KT_KAPOL_CNTLID)
-		snprintf(buf, len, "cntlid %u", s->cntlid);
+		snprintf(buf, sizeof(buf), "cntlid %u", s->cntlid);
 	else
-		snprintf(buf, len, "%s %s", s->kind == KT_KAPOL_HOST ? "host" : "subsystem", s->nqn);
+		snprintf(buf, sizeof(buf), "%s %s", s->kind == KT_KAPOL_HOST ? "host" : "subsystem", s->nqn);
 	return buf;
 }
 
@@ -147,110 +91,6 @@ static void scope_json(struct json_object *o, const struct kt_kapol_scope *s)
 }
 
 /* ---- rules --------------------------------------------------------------- */
-
-/* An optional integer rule field in [lo, hi]: 1 and *out, 0, or an error. */
-static int opt_int(struct json_object *params, const char *key, int64_t lo, int64_t hi, int64_t *out,
-		   const char *what, char *msg, size_t msglen)
-{
-	struct json_object *v;
-	if (!json_object_object_get_ex(params, key, &v))
-		return 0;
-	errno = 0;
-	int64_t x = json_object_is_type(v, json_type_int) ? json_object_get_int64(v) : lo - 1;
-	if (!json_object_is_type(v, json_type_int) || errno || x < lo || x > hi)
-		return FAIL(KT_RPC_INVALID_PARAMS, "\"%s\": %s is not %s (an integer from %lld to %lld)", key,
-			    json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN), what, (long long)lo,
-			    (long long)hi);
-	*out = x;
-	return 1;
-}
-
-static int opt_bool(struct json_object *params, const char *key, bool *out, char *msg, size_t msglen)
-{
-	struct json_object *v;
-	if (!json_object_object_get_ex(params, key, &v))
-		return 0;
-	if (!json_object_is_type(v, json_type_boolean))
-		return FAIL(KT_RPC_INVALID_PARAMS, "\"%s\" must be true or false", key);
-	*out = json_object_get_boolean(v);
-	return 1;
-}
-
-/* The rule fields of params, as the configuration file reads them. */
-static int parse_rule(struct json_object *params, struct kt_kapol *p, char *msg, size_t msglen)
-{
-	struct json_object *v;
-	int64_t x;
-	bool b;
-	int r;
-	memset(p, 0, sizeof(*p));
-	if ((r = opt_int(params, "delay_ms", 0, KT_KAPOL_DELAY_MAX, &x, "a delay in ms", msg, msglen)) < 0)
-		return r;
-	if (r) {
-		p->set |= KT_KAPOL_F_DELAY;
-		p->delay_ms = (uint32_t)x;
-	}
-	if ((r = opt_bool(params, "drop", &b, msg, msglen)) < 0)
-		return r;
-	if (r) {
-		p->set |= KT_KAPOL_F_DROP;
-		p->drop = b;
-	}
-	/* a status as the CQE carries it without the phase bit: SCT 10:8,
-	 * SC 7:0, DNR 14 (16386 = 0x4002, Invalid Field in Command, DNR) */
-	if ((r = opt_int(params, "status", 0, 0x7fff, &x, "an NVMe status", msg, msglen)) < 0)
-		return r;
-	if (r) {
-		p->set |= KT_KAPOL_F_STATUS;
-		p->status = (uint16_t)x;
-	}
-	if ((r = opt_bool(params, "ignore_traffic", &b, msg, msglen)) < 0)
-		return r;
-	if (r) {
-		p->set |= KT_KAPOL_F_IGNORE_TRAFFIC;
-		p->ignore_traffic = b;
-	}
-	if (json_object_object_get_ex(params, "refuse_set_kato", &v)) {
-		p->set |= KT_KAPOL_F_REFUSE_SET_KATO;
-		if (json_object_is_type(v, json_type_boolean)) {
-			p->refuse_set_kato = json_object_get_boolean(v);
-		} else {
-			if ((r = opt_int(params, "refuse_set_kato", 1, 0x7fff, &x,
-					 "true, false or the NVMe status to fail with", msg, msglen)) < 0)
-				return r;
-			p->refuse_set_kato = true;
-			p->refuse_status = (uint16_t)x;
-		}
-	}
-	if ((r = opt_int(params, "kas", 1, 65535, &x, "a granularity in 100 ms units", msg, msglen)) < 0)
-		return r;
-	if (r) {
-		p->set |= KT_KAPOL_F_KAS;
-		p->kas = (uint16_t)x;
-	}
-	/* a fraction of KATO (0.001 to 10), or "never" */
-	if (json_object_object_get_ex(params, "expire", &v)) {
-		p->set |= KT_KAPOL_F_EXPIRE;
-		if (json_object_is_type(v, json_type_string) && !strcmp(json_object_get_string(v), "never")) {
-			p->expire_permille = 0;
-		} else if (json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int)) {
-			double f = json_object_get_double(v);
-			if (!(f > 0 && f <= KT_KAPOL_EXPIRE_MAX / 1000.0) || f * 1000 < 1)
-				return FAIL(KT_RPC_INVALID_PARAMS,
-					    "\"expire\": %s is out of range (a fraction of KATO from 0.001 to %u, or \"never\")",
-					    json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN),
-					    KT_KAPOL_EXPIRE_MAX / 1000u);
-			p->expire_permille = (uint32_t)(f * 1000 + 0.5);
-		} else {
-			return FAIL(KT_RPC_INVALID_PARAMS, "\"expire\": %s is not a fraction of KATO or \"never\"",
-				    json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
-		}
-	}
-	if (!p->set)
-		return FAIL(KT_RPC_INVALID_PARAMS, "the rule changes nothing (give delay_ms, drop, status, expire, "
-			    "ignore_traffic, refuse_set_kato or kas)");
-	return 0;
-}
 
 /* The fields a policy decides, in the rule vocabulary, added to o. */
 static void pol_json(struct json_object *o, const struct kt_kapol *p)
@@ -330,20 +170,20 @@ KT_RPC_KA_FN(kt_rpc_ka_policy_set)
 {
 	struct kt_kapol_scope s;
 	struct kt_kapol p;
-	char sb[KT_NQN_MAX + 32];
-	int r = check_keys(params, true, true, msg, msglen);
-	if (r || (r = parse_scope(params, &s, msg, msglen)) < 0)
+	char err[512];
+	int r = parse_scope(params, rule_keys, &s, msg, msglen);
+	if (r < 0)
 		return r;
 	if (!r)
 		return FAIL(KT_RPC_INVALID_PARAMS, "which controllers? give \"cntlid\", \"host\" or \"subsystem\"");
-	if ((r = parse_rule(params, &p, msg, msglen)))
-		return r;
+	if (kt_config_parse_ka_pol(params, "params", &p, err, sizeof(err)) < 0)
+		return FAIL(KT_RPC_INVALID_PARAMS, "%s", err);
 	r = kt_ka_policy_set(&s, &p);
 	if (r == -ENOSPC)
 		return FAIL(KT_RPC_INVALID_PARAMS, "too many rules (at most %d): clear one first", KT_KAPOL_RULES_MAX);
 	if (r < 0)
 		return FAIL(KT_RPC_INVALID_PARAMS, "invalid rule: %s", strerror(-r));
-	kt_info("control: keep-alive policy for %s set", scope_str(&s, sb, sizeof(sb)));
+	kt_info("control: keep-alive policy for %s set", scope_str(&s));
 	*result = json_object_new_object();
 	json_object_object_add(*result, "rule", rule_json(&s, &p));
 	json_object_object_add(*result, "controllers", json_object_new_int64((int64_t)count_covered(&s)));
@@ -354,14 +194,13 @@ KT_RPC_KA_FN(kt_rpc_ka_policy_get)
 {
 	struct kt_kapol_scope s;
 	struct kt_kapol p;
-	char sb[KT_NQN_MAX + 32];
-	int r = check_keys(params, true, false, msg, msglen);
-	if (r || (r = parse_scope(params, &s, msg, msglen)) < 0)
+	int r = parse_scope(params, NULL, &s, msg, msglen);
+	if (r < 0)
 		return r;
 	if (!r)
 		return FAIL(KT_RPC_INVALID_PARAMS, "which rule? give \"cntlid\", \"host\" or \"subsystem\"");
 	if (kt_ka_policy_get(&s, &p) < 0)
-		return FAIL(KT_RPC_NOT_FOUND, "no keep-alive policy rule for %s", scope_str(&s, sb, sizeof(sb)));
+		return FAIL(KT_RPC_NOT_FOUND, "no keep-alive policy rule for %s", scope_str(&s));
 	*result = rule_json(&s, &p);
 	return 0;
 }
@@ -369,9 +208,8 @@ KT_RPC_KA_FN(kt_rpc_ka_policy_get)
 KT_RPC_KA_FN(kt_rpc_ka_policy_clear)
 {
 	struct kt_kapol_scope s;
-	char sb[KT_NQN_MAX + 32];
-	int r = check_keys(params, true, false, msg, msglen);
-	if (r || (r = parse_scope(params, &s, msg, msglen)) < 0)
+	int r = parse_scope(params, NULL, &s, msg, msglen);
+	if (r < 0)
 		return r;
 	size_t n = 1;
 	if (!r) {
@@ -379,18 +217,18 @@ KT_RPC_KA_FN(kt_rpc_ka_policy_clear)
 		kt_ka_policy_clear(NULL);
 		kt_info("control: every keep-alive policy rule cleared (%zu)", n);
 	} else if (kt_ka_policy_clear(&s) < 0) {
-		return FAIL(KT_RPC_NOT_FOUND, "no keep-alive policy rule for %s", scope_str(&s, sb, sizeof(sb)));
+		return FAIL(KT_RPC_NOT_FOUND, "no keep-alive policy rule for %s", scope_str(&s));
 	} else {
-		kt_info("control: keep-alive policy for %s cleared", scope_str(&s, sb, sizeof(sb)));
+		kt_info("control: keep-alive policy for %s cleared", scope_str(&s));
 	}
 	*result = json_object_new_object();
-	json_object_object_add(*result, "cleared", json_object_new_int64((int64_t)n));
+	kt_rpc_put(*result, "cleared", json_object_new_int64((int64_t)n));
 	return 0;
 }
 
 KT_RPC_KA_FN(kt_rpc_ka_policy_list)
 {
-	int r = check_keys(params, false, false, msg, msglen);
+	int r = kt_rpc_check_params(params, NULL, NULL, msg, msglen);
 	if (r)
 		return r;
 	struct kt_kapol_rule *v = calloc(KT_KAPOL_RULES_MAX, sizeof(*v));
@@ -407,20 +245,19 @@ KT_RPC_KA_FN(kt_rpc_ka_policy_list)
 KT_RPC_KA_FN(kt_rpc_ka_expire)
 {
 	struct kt_kapol_scope s;
-	char sb[KT_NQN_MAX + 32];
-	int r = check_keys(params, true, false, msg, msglen);
-	if (r || (r = parse_scope(params, &s, msg, msglen)) < 0)
+	int r = parse_scope(params, NULL, &s, msg, msglen);
+	if (r < 0)
 		return r;
 	const struct kt_kapol_scope *sp = r ? &s : NULL;
 	size_t n = count_covered(sp);
 	if (sp && !n)
-		return FAIL(KT_RPC_NOT_FOUND, "no controller of %s is connected", scope_str(&s, sb, sizeof(sb)));
+		return FAIL(KT_RPC_NOT_FOUND, "no controller of %s is connected", scope_str(&s));
 	if ((r = kt_ka_force_expiry(sp)) < 0)
 		return FAIL(KT_RPC_INTERNAL, "%s", strerror(-r));
 	kt_info("control: keep-alive expiry forced for %s (%zu controller%s)",
-		sp ? scope_str(&s, sb, sizeof(sb)) : "every controller", n, n == 1 ? "" : "s");
+		sp ? scope_str(&s) : "every controller", n, n == 1 ? "" : "s");
 	*result = json_object_new_object();
-	json_object_object_add(*result, "expired", json_object_new_int64((int64_t)n));
+	kt_rpc_put(*result, "expired", json_object_new_int64((int64_t)n));
 	return 0;
 }
 
@@ -436,17 +273,11 @@ static struct json_object *trace_state(void)
 
 KT_RPC_KA_FN(kt_rpc_ka_trace)
 {
+	static const char *const keys[] = { "file", NULL }; /* a path, or null for off */
 	struct json_object *v;
-	if (params && json_object_is_type(params, json_type_object)) {
-		json_object_object_foreach(params, key, val) {
-			(void)val;
-			if (strcmp(key, "file"))
-				return FAIL(KT_RPC_INVALID_PARAMS,
-					    "unknown parameter \"%s\" (this method takes file: a path, or null for off)", key);
-		}
-	} else if (params) {
-		return FAIL(KT_RPC_INVALID_PARAMS, "params must be an object (by-name parameters)");
-	}
+	int rc = kt_rpc_check_params(params, keys, NULL, msg, msglen);
+	if (rc)
+		return rc;
 	if (params && json_object_object_get_ex(params, "file", &v)) {
 		const char *path = NULL;
 		if (v && !json_object_is_type(v, json_type_string))
@@ -467,7 +298,7 @@ KT_RPC_KA_FN(kt_rpc_ka_trace)
 
 static int subscribe(bool on, struct json_object *params, struct json_object **result, char *msg, size_t msglen)
 {
-	int r = check_keys(params, false, false, msg, msglen);
+	int r = kt_rpc_check_params(params, NULL, NULL, msg, msglen);
 	if (r)
 		return r;
 	struct kt_control_client *c = kt_control_current();

@@ -12,10 +12,13 @@
  * arrays, so adding one never moves another; a removed one is freed only
  * when no command slot, queue or controller references it.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <event2/event.h>
 #include "daemon/backend.h"
 #include "daemon/log.h"
@@ -340,6 +343,32 @@ static void attach_locked(struct kt_dctrl *dc, struct kt_queue *q)
 	dc->nr_queues++;
 }
 
+/* The admin connection's local address, for discovery log entries of ports
+ * bound to a wildcard address (proto/discovery.c). IPv4-mapped IPv6
+ * addresses (a dual-stack listener's IPv4 peers) are reported as IPv4. */
+static void set_local_addr(struct kt_ctrl *c, int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char buf[INET6_ADDRSTRLEN];
+
+	if (fd < 0 || getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		return;
+	if (ss.ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)&ss;
+		if (inet_ntop(AF_INET, &in->sin_addr, buf, sizeof(buf)))
+			kt_ctrl_set_local_addr(c, NVMF_ADDR_FAMILY_IP4, buf);
+	} else if (ss.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&ss;
+		if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
+			if (inet_ntop(AF_INET, &in6->sin6_addr.s6_addr[12], buf, sizeof(buf)))
+				kt_ctrl_set_local_addr(c, NVMF_ADDR_FAMILY_IP4, buf);
+		} else if (inet_ntop(AF_INET6, &in6->sin6_addr, buf, sizeof(buf))) {
+			kt_ctrl_set_local_addr(c, NVMF_ADDR_FAMILY_IP6, buf);
+		}
+	}
+}
+
 uint16_t kt_target_connect_admin(struct kt_queue *q, struct kt_cmd *cmd,
 				 const struct kt_connect_args *a, struct kt_dctrl **out)
 {
@@ -364,6 +393,7 @@ uint16_t kt_target_connect_admin(struct kt_queue *q, struct kt_cmd *cmd,
 	}
 	uint64_t now = kt_now_ms();
 	kt_ctrl_init(&dc->c, &target, s, q->port, id, a->hostnqn, a->hostid, a->sqsize, a->kato_ms, now);
+	set_local_addr(&dc->c, q->fd);
 	dc->c.owner = dc;
 	pthread_mutex_init(&dc->lock, NULL);
 	dc->admin = q;
@@ -532,7 +562,7 @@ int kt_target_ctrls_snapshot(struct kt_ctrl_info **out, size_t *n, uint64_t now)
 		e->host_writes = atomic_load_explicit(&c->host_writes, memory_order_relaxed);
 		e->bytes_read = atomic_load_explicit(&c->bytes_read, memory_order_relaxed);
 		e->bytes_written = atomic_load_explicit(&c->bytes_written, memory_order_relaxed);
-		e->errors = KT_PEEK(c->err_count);
+		e->errors = kt_ctrl_err_total(c);
 	}
 	pthread_mutex_unlock(&target_lock);
 	*out = v;

@@ -288,7 +288,8 @@ void kt_ctrl_ka_set_policy(struct kt_ctrl *c, const struct kt_kapol *p)
 
 void kt_ctrl_ka_expire(struct kt_ctrl *c)
 {
-	kt_ctrl_log_error(c, 0, 0xffff, NVME_SC_KAT_EXPIRED, 0xffff, 0, 0);
+	/* not tied to a command: SQID and CID FFFFh (Error Information Log Entry) */
+	kt_ctrl_log_error(c, 0xffff, 0xffff, NVME_SC_KAT_EXPIRED, 0xffff, 0, 0);
 	c->csts |= CSTS_CFS;
 }
 
@@ -299,6 +300,10 @@ void kt_ctrl_log_error(struct kt_ctrl *c, uint16_t sqid, uint16_t cid, uint16_t 
 {
 	struct nvme_error_log_page *e;
 
+	/* I/O errors dropped on the way here still count: the numbering skips
+	 * them, which the spec names as the sign of lost entries. */
+	if (atomic_load(&c->err_lost))
+		c->err_count += atomic_exchange(&c->err_lost, 0);
 	c->err_count++;
 	e = &c->errlog[(c->err_count - 1) % KT_ERRLOG_MAX];
 	memset(e, 0, sizeof(*e));
@@ -311,6 +316,108 @@ void kt_ctrl_log_error(struct kt_ctrl *c, uint16_t sqid, uint16_t cid, uint16_t 
 	e->lba = htole64(lba);
 	e->nsid = htole32(nsid);
 	e->trtype = NVMF_TRTYPE_TCP;
+}
+
+uint64_t kt_ctrl_err_total(const struct kt_ctrl *c)
+{
+	return __atomic_load_n(&c->err_count, __ATOMIC_RELAXED) +
+	       atomic_load_explicit(&c->err_lost, memory_order_relaxed);
+}
+
+/* Byte offsets in the SQE that the Parameter Error Location names. */
+#define SQE_OFF_OPCODE 0u
+#define SQE_OFF_NSID 4u
+#define SQE_OFF_DPTR_LEN 32u /* SGL descriptor: length */
+#define SQE_OFF_CDW10 40u    /* SLBA */
+#define NO_ERR_LOC 0xffffu
+
+/*
+ * An I/O command's error entry. LBA: the command's SLBA for the commands
+ * that carry one (Read, Write, Compare, Write Zeroes), whatever the error
+ * (NVMe Base: "the first LBA that experienced the error condition, if
+ * applicable"); 0 otherwise. Parameter Error Location: the SQE field the
+ * status names, where it names one field.
+ */
+void kt_ctrl_io_error_rec(const struct kt_cmd *cmd, uint16_t sqid, uint16_t status,
+			  struct kt_err_rec *rec)
+{
+	const struct kt_sqe *sqe = &cmd->sqe;
+	uint16_t sc = status & 0xffu, sct = (status >> NVME_SCT_SHIFT) & 0x7u;
+
+	memset(rec, 0, sizeof(*rec));
+	rec->sqid = sqid;
+	rec->cid = sqe->cid;
+	rec->status = status;
+	rec->nsid = le32toh(sqe->nsid);
+	switch (sqe->opcode) {
+	case nvme_cmd_read:
+	case nvme_cmd_write:
+	case nvme_cmd_compare:
+	case nvme_cmd_write_zeroes:
+		rec->lba = (uint64_t)le32toh(sqe->cdw11) << 32 | le32toh(sqe->cdw10);
+		break;
+	default:
+		break;
+	}
+	rec->param_loc = NO_ERR_LOC;
+	if (sct == NVME_SCT_GENERIC) {
+		switch (sc) {
+		case NVME_SC_INVALID_OPCODE:
+			rec->param_loc = SQE_OFF_OPCODE;
+			break;
+		case NVME_SC_INVALID_NS:
+			rec->param_loc = SQE_OFF_NSID;
+			break;
+		case NVME_SC_LBA_RANGE:
+			rec->param_loc = SQE_OFF_CDW10;
+			break;
+		case NVME_SC_SGL_INVALID_DATA:
+			rec->param_loc = SQE_OFF_DPTR_LEN;
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/*
+ * Sequentially consistent on purpose (this is the error path): an error
+ * dropped while KT_ERR_INFLIGHT_MAX entries are on their way is counted
+ * before the admin worker frees the place of one of those, and that one
+ * folds the count in when it is logged, so the newest entry's Error Count
+ * includes every error dropped before it.
+ */
+bool kt_ctrl_err_reserve(struct kt_ctrl *c)
+{
+	unsigned n = atomic_load(&c->err_inflight);
+
+	do {
+		if (n >= KT_ERR_INFLIGHT_MAX) {
+			atomic_fetch_add(&c->err_lost, 1);
+			return false;
+		}
+	} while (!atomic_compare_exchange_weak(&c->err_inflight, &n, n + 1));
+	return true;
+}
+
+void kt_ctrl_err_unreserve(struct kt_ctrl *c)
+{
+	atomic_fetch_add(&c->err_lost, 1);
+	atomic_fetch_sub(&c->err_inflight, 1);
+}
+
+void kt_ctrl_log_error_rec(struct kt_ctrl *c, const struct kt_err_rec *rec)
+{
+	atomic_fetch_sub(&c->err_inflight, 1);
+	kt_ctrl_log_error(c, rec->sqid, rec->cid, rec->status, rec->param_loc, rec->lba, rec->nsid);
+}
+
+void kt_ctrl_set_local_addr(struct kt_ctrl *c, uint8_t adrfam, const char *traddr)
+{
+	c->local_adrfam = adrfam;
+	memset(c->local_traddr, 0, sizeof(c->local_traddr));
+	if (traddr)
+		strncpy(c->local_traddr, traddr, sizeof(c->local_traddr) - 1);
 }
 
 /* ---- Asynchronous events ------------------------------------------------ */

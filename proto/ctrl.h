@@ -21,6 +21,9 @@
 #define KT_AER_MAX 4        /* AERL + 1: outstanding AERs we hold */
 #define KT_ERRLOG_MAX 64    /* error log entries kept (ELPE + 1) */
 #define KT_CHANGED_NS_MAX 1024
+/* I/O command errors on their way to the admin worker, per controller;
+ * beyond this they are counted as lost (proto/ctrl.c, kt_ctrl_err_reserve). */
+#define KT_ERR_INFLIGHT_MAX 64
 
 /* Admin queue in-capsule data size fixed by the NVMe/TCP binding. */
 #define KT_ADMIN_ICD_BYTES 8192
@@ -92,6 +95,17 @@ struct kt_ctrl {
 	/* Error log: a ring of the newest entries. */
 	struct nvme_error_log_page errlog[KT_ERRLOG_MAX];
 	uint64_t err_count;           /* total errors logged: the newest entry's number */
+	_Atomic unsigned err_inflight; /* I/O errors posted to the admin worker, not yet logged */
+	_Atomic uint64_t err_lost;    /* I/O errors dropped over the cap, not yet folded
+	                                 into err_count (they still count, and the next
+	                                 entry's number skips them, which is how the spec
+	                                 says a lost entry shows) */
+
+	/* The local address of the admin queue's connection (set by the
+	 * daemon): what a discovery log entry for a port bound to a wildcard
+	 * address reports (proto/discovery.c). Empty: unknown. */
+	uint8_t local_adrfam;         /* enum nvmf_addr_family */
+	char local_traddr[NVMF_TRADDR_SIZE + 1];
 
 	/* Changed Namespace List (log 04h). */
 	uint32_t changed_ns[KT_CHANGED_NS_MAX];
@@ -148,6 +162,36 @@ void kt_ctrl_ka_expire(struct kt_ctrl *c);
  * and command it concerns, and the parameter error location). */
 void kt_ctrl_log_error(struct kt_ctrl *c, uint16_t sqid, uint16_t cid, uint16_t status,
 		       uint16_t param_loc, uint64_t lba, uint32_t nsid);
+
+/* The number of errors recorded over the controller's life (the newest
+ * entry's Error Count, plus entries lost on the way). Any thread may call
+ * it for a snapshot; the admin worker gets the exact value. */
+uint64_t kt_ctrl_err_total(const struct kt_ctrl *c);
+
+/*
+ * I/O command errors. The error log belongs to the admin worker; an I/O
+ * queue on another worker fills a struct kt_err_rec (kt_ctrl_io_error_rec)
+ * and hands it over. kt_ctrl_err_reserve (any thread) takes one of the
+ * KT_ERR_INFLIGHT_MAX places for it, or, when they are all taken, counts the
+ * error as lost and returns false; kt_ctrl_err_unreserve gives a place back
+ * when the hand-over failed (the error is then counted as lost too).
+ * kt_ctrl_log_error_rec (admin worker) records it and frees its place.
+ */
+struct kt_err_rec {
+	uint16_t sqid, cid, status, param_loc;
+	uint32_t nsid;
+	uint64_t lba;
+};
+struct kt_cmd;
+void kt_ctrl_io_error_rec(const struct kt_cmd *cmd, uint16_t sqid, uint16_t status,
+			  struct kt_err_rec *rec);
+bool kt_ctrl_err_reserve(struct kt_ctrl *c);
+void kt_ctrl_err_unreserve(struct kt_ctrl *c);
+void kt_ctrl_log_error_rec(struct kt_ctrl *c, const struct kt_err_rec *rec);
+
+/* The local address (enum nvmf_addr_family, text) of the connection the
+ * admin queue came on; NULL or "" clears it. */
+void kt_ctrl_set_local_addr(struct kt_ctrl *c, uint8_t adrfam, const char *traddr);
 
 /* Asynchronous events. kt_ctrl_aen_raise queues an event (unless masked by
  * the async event configuration or by one of its kind not yet cleared);

@@ -15,7 +15,14 @@
  *      on it that this host is allowed into (SUBTYPE 2). Ports other than
  *      the one asked are listed too: a host that discovers on a
  *      discovery-only port still learns where to connect.
+ *
+ * A port bound to a wildcard address (0.0.0.0, ::) is listed with the local
+ * address of the connection the host asked over, as the Linux target does
+ * (nvmet_tcp_disc_port_addr): "0.0.0.0" is no address a host can connect
+ * to, and the address the host reached us at is one the port listens on.
+ * Ports with a concrete address are listed as configured.
  */
+#include <arpa/inet.h>
 #include <endian.h>
 #include <string.h>
 
@@ -63,6 +70,37 @@ static void put_nqn(char *field, size_t size, const char *s)
 	memcpy(field, s, n);
 }
 
+static bool wildcard(const struct kt_port *p)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	if (p->adrfam == NVMF_ADDR_FAMILY_IP4)
+		return inet_pton(AF_INET, p->traddr, &a4) == 1 && a4.s_addr == htonl(INADDR_ANY);
+	if (p->adrfam == NVMF_ADDR_FAMILY_IP6)
+		return inet_pton(AF_INET6, p->traddr, &a6) == 1 && IN6_IS_ADDR_UNSPECIFIED(&a6);
+	return false;
+}
+
+/* The address family and address an entry for port p reports. A wildcard
+ * port takes the connection's local address when it is of the same family,
+ * or when the port is IPv6 and the connection IPv4 (a dual-stack "::"
+ * listener accepts IPv4 too; the daemon reports an IPv4-mapped local address
+ * as IPv4). An IPv4 wildcard port asked about over IPv6 keeps its own. */
+static void entry_addr(const struct kt_ctrl *c, const struct kt_port *p, uint8_t *adrfam,
+		       const char **traddr)
+{
+	*adrfam = p->adrfam;
+	*traddr = p->traddr;
+	if (!c->local_traddr[0] || !wildcard(p))
+		return;
+	if (c->local_adrfam == p->adrfam ||
+	    (p->adrfam == NVMF_ADDR_FAMILY_IP6 && c->local_adrfam == NVMF_ADDR_FAMILY_IP4)) {
+		*adrfam = c->local_adrfam;
+		*traddr = c->local_traddr;
+	}
+}
+
 /*
  * One entry. TREQ is the port's, minus "SQ flow control disable": we do not
  * claim to honour a host's request to omit SQ head pointer updates. CNTLID
@@ -72,12 +110,16 @@ static void put_nqn(char *field, size_t size, const char *s)
  * discovery log change events); DUPRETINFO is not set, since the current
  * discovery entry itself differs from port to port.
  */
-static void fill_entry(struct nvmf_disc_log_entry *e, const struct kt_port *p,
-		       const char *nqn, uint8_t subtype)
+static void fill_entry(struct nvmf_disc_log_entry *e, const struct kt_ctrl *c,
+		       const struct kt_port *p, const char *nqn, uint8_t subtype)
 {
+	const char *traddr;
+	uint8_t adrfam;
+
+	entry_addr(c, p, &adrfam, &traddr);
 	memset(e, 0, sizeof(*e));
 	e->trtype = NVMF_TRTYPE_TCP;
-	e->adrfam = p->adrfam;
+	e->adrfam = adrfam;
 	e->subtype = subtype;
 	e->treq = (uint8_t)(p->treq & ~NVMF_TREQ_DISABLE_SQFLOW);
 	e->portid = htole16(p->portid);
@@ -86,7 +128,7 @@ static void fill_entry(struct nvmf_disc_log_entry *e, const struct kt_port *p,
 	e->eflags = htole16(subtype == NVME_NQN_CURR ? NVMF_DISC_EFLAGS_EPCSD : NVMF_DISC_EFLAGS_NONE);
 	put_ascii(e->trsvcid, sizeof(e->trsvcid), p->trsvcid);
 	put_nqn(e->subnqn, sizeof(e->subnqn), nqn);
-	put_ascii(e->traddr, sizeof(e->traddr), p->traddr);
+	put_ascii(e->traddr, sizeof(e->traddr), traddr);
 	e->tsas.tcp.sectype = NVMF_TCP_SECTYPE_NONE;
 }
 
@@ -111,15 +153,15 @@ static void copy_part(const struct window *w, uint64_t start, const void *src, u
 		memcpy(w->buf + (from - w->off), (const uint8_t *)src + (from - start), to - from);
 }
 
-static void emit_entry(const struct window *w, uint64_t idx, const struct kt_port *p,
-		       const char *nqn, uint8_t subtype)
+static void emit_entry(const struct window *w, const struct kt_ctrl *c, uint64_t idx,
+		       const struct kt_port *p, const char *nqn, uint8_t subtype)
 {
 	uint64_t start = DISC_HDR_BYTES + idx * DISC_ENTRY_BYTES;
 	struct nvmf_disc_log_entry e;
 
 	if (!overlaps(w, start, DISC_ENTRY_BYTES))
 		return;
-	fill_entry(&e, p, nqn, subtype);
+	fill_entry(&e, c, p, nqn, subtype);
 	copy_part(w, start, &e, sizeof(e));
 }
 
@@ -155,14 +197,14 @@ uint16_t kt_disc_log_read(const struct kt_ctrl *c, uint64_t offset, void *buf, u
 	}
 
 	if (c->port)
-		emit_entry(&w, idx++, c->port,
+		emit_entry(&w, c, idx++, c->port,
 			   t->disc_nqn[0] ? t->disc_nqn : KT_WELL_KNOWN_DISC_NQN, NVME_NQN_CURR);
 	for (size_t i = 0; i < t->n_ports && idx < numrec; i++) {
 		const struct kt_port *p = t->ports[i];
 
 		for (size_t j = 0; j < p->n_subsys; j++)
 			if (listed(c, p->subsys[j]))
-				emit_entry(&w, idx++, p, p->subsys[j]->nqn, NVME_NQN_NVME);
+				emit_entry(&w, c, idx++, p, p->subsys[j]->nqn, NVME_NQN_NVME);
 	}
 	return 0;
 }

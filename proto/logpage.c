@@ -113,7 +113,7 @@ static uint32_t log_smart(const struct kt_ctrl *c, uint64_t now_ms, uint8_t *buf
 	put_u128(s->host_writes, atomic_load(&c->host_writes));
 	put_u128(s->power_cycles, 1);
 	put_u128(s->power_on_hours, on_ms / 3600000u);
-	put_u128(s->num_err_log_entries, c->err_count);
+	put_u128(s->num_err_log_entries, kt_ctrl_err_total(c));
 	return sizeof(*s);
 }
 

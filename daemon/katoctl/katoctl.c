@@ -53,12 +53,12 @@ static void usage(FILE *f)
 
 /* ---- transport -------------------------------------------------------- */
 
-int rpc(const char *sock, const char *method, struct json_object *params, struct json_object **result)
+int katoctl_connect(const char *sock)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	if (strlen(sock) >= sizeof(sa.sun_path)) {
 		fprintf(stderr, "katoctl: socket path too long: %s\n", sock);
-		return EXIT_USAGE;
+		return -1;
 	}
 	strcpy(sa.sun_path, sock);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -66,8 +66,16 @@ int rpc(const char *sock, const char *method, struct json_object *params, struct
 		fprintf(stderr, "katoctl: cannot reach katod at %s: %s\n", sock, strerror(errno));
 		if (fd >= 0)
 			close(fd);
-		return EXIT_USAGE;
+		return -1;
 	}
+	return fd;
+}
+
+int rpc(const char *sock, const char *method, struct json_object *params, struct json_object **result)
+{
+	int fd = katoctl_connect(sock);
+	if (fd < 0)
+		return EXIT_USAGE;
 	struct json_object *req = json_object_new_object();
 	json_object_object_add(req, "jsonrpc", json_object_new_string("2.0"));
 	json_object_object_add(req, "id", json_object_new_int(1));

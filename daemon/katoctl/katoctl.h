@@ -23,6 +23,8 @@ extern bool opt_json;
  * katod answered an error (printed), EXIT_USAGE when unreachable or the
  * answer is not JSON-RPC (printed). params is not consumed. */
 int rpc(const char *sock, const char *method, struct json_object *params, struct json_object **result);
+/* A connection to the control socket: the fd, or -1 (the reason printed). */
+int katoctl_connect(const char *sock);
 
 /* A table column: the member of each row object, and its heading. */
 struct col {

@@ -189,19 +189,9 @@ static void on_sigint(int sig)
  * katod closes, or count events (0: no limit). */
 static int follow(const char *sock, long long count)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	if (strlen(sock) >= sizeof(sa.sun_path)) {
-		fprintf(stderr, "katoctl: socket path too long: %s\n", sock);
+	int fd = katoctl_connect(sock);
+	if (fd < 0)
 		return EXIT_USAGE;
-	}
-	strcpy(sa.sun_path, sock);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		fprintf(stderr, "katoctl: cannot reach katod at %s: %s\n", sock, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return EXIT_USAGE;
-	}
 	static const char req[] = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"keepalive.trace.subscribe\"}\n";
 	if (send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL) != (ssize_t)(sizeof(req) - 1)) {
 		fprintf(stderr, "katoctl: sending to %s: %s\n", sock, strerror(errno));

@@ -433,10 +433,25 @@ long hn_diff(const void *a, const void *b, size_t len)
 	return -1;
 }
 
+int hn_group_start(void **state, struct hn_katod *k, unsigned nports, const char *json_fmt)
+{
+	*state = k;
+	if (hn_init(k, nports))
+		return -1;
+	return hn_start(k, 1, json_fmt, k->port[0]);
+}
+
 int hn_group_teardown(void **state)
 {
 	hn_cleanup(*state);
 	return 0;
+}
+
+int hn_group_teardown_clean(void **state)
+{
+	struct hn_katod *k = *state;
+	hn_cleanup(k); /* prints the log when the exit status is not 0 */
+	return k->exit_status == 0 ? 0 : -1;
 }
 
 int hn_test_setup(void **state)

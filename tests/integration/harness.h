@@ -20,6 +20,19 @@
 #define HN_HOSTNQN "nqn.2014-08.org.nvmexpress:uuid:6b61746f-7465-7374-686f-737400000001"
 #define HN_HOSTNQN2 "nqn.2014-08.org.nvmexpress:uuid:6b61746f-7465-7374-686f-737400000002"
 
+/* The configuration most tests start with: HN_SUBNQN (any host) with
+ * namespace 1 on DEVICE (a JSON object, as C string text), on port 1 at
+ * HN_ADDR and the port number the one %u takes; KATOD is the "katod"
+ * object. For hn_start / hn_group_start. */
+#define HN_CONFIG_ONE(DEVICE, KATOD)                                                                    \
+	"{\n"                                                                                           \
+	"  \"ports\": [{\"portid\": 1, \"addr\": {\"traddr\": \"" HN_ADDR "\", \"trsvcid\": \"%u\"},\n" \
+	"    \"subsystems\": [\"" HN_SUBNQN "\"]}],\n"                                                  \
+	"  \"subsystems\": [{\"nqn\": \"" HN_SUBNQN "\", \"attr\": {\"allow_any_host\": \"1\"},\n"      \
+	"     \"namespaces\": [{\"nsid\": 1, \"device\": " DEVICE "}]}],\n"                             \
+	"  \"katod\": " KATOD "\n"                                                                      \
+	"}\n"
+
 struct hn_katod {
 	char dir[128];            /* the test's temp dir */
 	char cfg[192];            /* dir/katod.json */
@@ -70,9 +83,25 @@ int hn_test_end(struct hn_katod *k);
  * starts a katod and sets *state to it (cmocka hands the group state to
  * every test without one of its own); hn_group_teardown stops and cleans
  * it up, hn_test_setup/hn_test_teardown frame each test's slice of its log. */
+/* The usual group setup: *state = k, nports free ports, and katod started
+ * with json_fmt, whose one conversion (%u) is the first port's number. */
+int hn_group_start(void **state, struct hn_katod *k, unsigned nports, const char *json_fmt);
 int hn_group_teardown(void **state);
+/* The same for a file whose katod must exit 0 on SIGTERM (drained and
+ * flushed): the group fails otherwise. */
+int hn_group_teardown_clean(void **state);
 int hn_test_setup(void **state);
 int hn_test_teardown(void **state);
+/* A test framed by those two (in a CMUnitTest list). */
+#define HN_TEST(f) cmocka_unit_test_setup_teardown(f, hn_test_setup, hn_test_teardown)
+/* main()'s first statement: without $KATOD_BIN, the file is skipped. */
+#define HN_NEED_KATOD()                                                        \
+	do {                                                                   \
+		if (!hn_katod_bin()) {                                         \
+			fprintf(stderr, "KATOD_BIN not set: skipping\n");     \
+			return 0;                                              \
+		}                                                              \
+	} while (0)
 
 /* Runs katod synchronously with the given arguments (argv[0] is supplied),
  * capturing stdout+stderr into out (NUL-terminated, truncated); kills it

@@ -48,10 +48,7 @@ static const char CONFIG[] =
 
 static int group_setup(void **state)
 {
-	*state = &K;
-	if (hn_init(&K, 1))
-		return -1;
-	return hn_start(&K, 1, CONFIG, K.port[0]);
+	return hn_group_start(state, &K, 1, CONFIG);
 }
 
 static struct kh_opts admin_opts(void)
@@ -378,7 +375,7 @@ static void shutdown_completes(void **state)
 	hn_pass(&K);
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, hn_test_setup, hn_test_teardown)
+#define T(f) HN_TEST(f)
 
 int main(void)
 {

@@ -26,6 +26,7 @@
 #include "config/config.h"
 #include "tests/host/host.h"
 #include "tests/integration/harness.h"
+#include "tests/integration/harness_ctl.h"
 
 #define RESTRICTED_NQN "nqn.2026-11.io.kato:restricted"
 
@@ -50,7 +51,7 @@ static const char CONFIG[] =
 
 static int group_setup(void **state)
 {
-	(void)state;
+	*state = &K;
 	if (hn_init(&K, 1))
 		return -1;
 	/* a file namespace: flushed at exit */
@@ -62,140 +63,21 @@ static int group_setup(void **state)
 	return hn_start(&K, 1, CONFIG, K.port[0], hn_path(&K, "ns2.img"));
 }
 
-static int group_teardown(void **state)
-{
-	(void)state;
-	/* SIGTERM: drained, flushed, exit 0 */
-	int st = hn_stop(&K);
-	if (st != 0)
-		fprintf(stderr, "katod exited with %d\n", st);
-	hn_cleanup(&K);
-	return st == 0 ? 0 : -1;
-}
+/* ---- the control socket (tests/integration/harness_ctl.h) -------------- */
 
-static int t_setup(void **state)
-{
-	(void)state;
-	hn_test_begin(&K);
-	return 0;
-}
-
-static int t_teardown(void **state)
-{
-	(void)state;
-	return hn_test_end(&K);
-}
-
-/* ---- a raw JSON-RPC client -------------------------------------------- */
-
-static int ctl_open(void)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	strcpy(sa.sun_path, K.sock);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	assert_true(fd >= 0);
-	struct timeval tv = { 5, 0 };
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		fail_msg("connect %s: %s", K.sock, strerror(errno));
-	return fd;
-}
-
-static void ctl_send(int fd, const char *text)
-{
-	size_t len = strlen(text);
-	assert_int_equal(send(fd, text, len, MSG_NOSIGNAL), (ssize_t)len);
-}
-
-/* One response line, parsed; NULL at EOF. */
-static struct json_object *ctl_recv(int fd)
-{
-	static char buf[1 << 20];
-	size_t got = 0;
-	for (;;) {
-		ssize_t n = recv(fd, buf + got, 1, 0); /* byte by byte: never read past the line */
-		if (n <= 0) {
-			assert_int_equal(got, 0);
-			return NULL;
-		}
-		if (buf[got] == '\n')
-			break;
-		got++;
-		assert_true(got < sizeof(buf) - 1);
-	}
-	buf[got] = '\0';
-	struct json_object *o = json_tokener_parse(buf);
-	if (!o)
-		fail_msg("not JSON: %s", buf);
-	return o;
-}
-
-/* Sends text, returns the one response. */
-static struct json_object *raw(const char *text)
-{
-	int fd = ctl_open();
-	ctl_send(fd, text);
-	struct json_object *r = ctl_recv(fd);
-	close(fd);
-	assert_non_null(r);
-	return r;
-}
-
-static struct json_object *get(struct json_object *o, const char *key)
-{
-	struct json_object *v = NULL;
-	if (!json_object_object_get_ex(o, key, &v))
-		fail_msg("no \"%s\" in %s", key, json_object_to_json_string(o));
-	return v;
-}
-
-static bool has(struct json_object *o, const char *key)
-{
-	return json_object_object_get_ex(o, key, NULL);
-}
-
-/* Calls method (params: JSON text or NULL) and returns the result, which
- * must be there; the response is kept alive in *resp. */
 static struct json_object *call(const char *method, const char *params, struct json_object **resp)
 {
-	char req[1024];
-	snprintf(req, sizeof(req), "{\"jsonrpc\": \"2.0\", \"id\": 42, \"method\": \"%s\"%s%s}", method,
-		 params ? ", \"params\": " : "", params ? params : "");
-	*resp = raw(req);
-	if (has(*resp, "error"))
-		fail_msg("%s: %s", method, json_object_to_json_string(*resp));
-	assert_int_equal(json_object_get_int(get(*resp, "id")), 42);
-	assert_string_equal(json_object_get_string(get(*resp, "jsonrpc")), "2.0");
-	return get(*resp, "result");
+	return hn_ctl_call(&K, resp, method, params);
 }
 
-/* Calls method and expects error `code` whose message contains `words`. */
 static void call_err(const char *method, const char *params, int code, const char *words)
 {
-	char req[1024];
-	snprintf(req, sizeof(req), "{\"jsonrpc\": \"2.0\", \"id\": \"x\", \"method\": \"%s\"%s%s}", method,
-		 params ? ", \"params\": " : "", params ? params : "");
-	struct json_object *r = raw(req);
-	if (!has(r, "error"))
-		fail_msg("%s %s: expected error %d, got %s", method, params ? params : "", code,
-			 json_object_to_json_string(r));
-	struct json_object *e = get(r, "error");
-	assert_int_equal(json_object_get_int(get(e, "code")), code);
-	const char *m = json_object_get_string(get(e, "message"));
-	if (!strstr(m, words))
-		fail_msg("message \"%s\" does not say \"%s\"", m, words);
-	assert_string_equal(json_object_get_string(get(r, "id")), "x");
-	assert_false(has(r, "result"));
-	json_object_put(r);
+	hn_ctl_err(&K, method, params, code, words);
 }
 
 static struct kh_host *admin_up(const char *hostnqn, const char *subnqn)
 {
-	struct kh_opts o;
-	memset(&o, 0, sizeof(o));
-	o.subnqn = subnqn;
-	o.hostnqn = hostnqn;
-	o.kato_ms = 30000;
+	struct kh_opts o = { .subnqn = subnqn, .hostnqn = hostnqn, .kato_ms = 30000 };
 	struct kh_host *a = NULL;
 	HN_ASSERT_OK(kh_admin_up(&a, HN_ADDR, K.port[0], &o));
 	return a;
@@ -206,7 +88,7 @@ static struct json_object *find_int(struct json_object *a, const char *key, int6
 {
 	for (size_t i = 0; i < json_object_array_length(a); i++) {
 		struct json_object *e = json_object_array_get_idx(a, i);
-		if (json_object_get_int64(get(e, key)) == v)
+		if (json_object_get_int64(hn_get(e, key)) == v)
 			return e;
 	}
 	return NULL;
@@ -218,11 +100,11 @@ static void version(void **state)
 {
 	(void)state;
 	struct json_object *resp, *r = call("version", NULL, &resp);
-	assert_string_equal(json_object_get_string(get(r, "name")), "katod");
-	assert_string_equal(json_object_get_string(get(r, "version")), KATO_VERSION);
-	assert_int_equal(json_object_get_int(get(r, "pid")), K.pid);
-	assert_int_equal(json_object_get_int(get(r, "workers")), 2);
-	assert_true(json_object_array_length(get(r, "methods")) >= 9); /* more as methods are added */
+	assert_string_equal(json_object_get_string(hn_get(r, "name")), "katod");
+	assert_string_equal(json_object_get_string(hn_get(r, "version")), KATO_VERSION);
+	assert_int_equal(json_object_get_int(hn_get(r, "pid")), K.pid);
+	assert_int_equal(json_object_get_int(hn_get(r, "workers")), 2);
+	assert_true(json_object_array_length(hn_get(r, "methods")) >= 9); /* more as methods are added */
 	json_object_put(resp);
 	call_err("version", "{\"verbose\": true}", -32602, "unknown parameter \"verbose\"");
 	hn_pass(&K);
@@ -234,11 +116,11 @@ static void ports_list(void **state)
 	struct json_object *resp, *r = call("ports.list", NULL, &resp);
 	assert_int_equal(json_object_array_length(r), 1);
 	struct json_object *p = json_object_array_get_idx(r, 0);
-	assert_int_equal(json_object_get_int(get(p, "portid")), 7);
-	assert_string_equal(json_object_get_string(get(p, "traddr")), HN_ADDR);
-	assert_int_equal(atoi(json_object_get_string(get(p, "trsvcid"))), K.port[0]);
-	assert_string_equal(json_object_get_string(get(p, "trtype")), "tcp");
-	assert_int_equal(json_object_array_length(get(p, "subsystems")), 2);
+	assert_int_equal(json_object_get_int(hn_get(p, "portid")), 7);
+	assert_string_equal(json_object_get_string(hn_get(p, "traddr")), HN_ADDR);
+	assert_int_equal(atoi(json_object_get_string(hn_get(p, "trsvcid"))), K.port[0]);
+	assert_string_equal(json_object_get_string(hn_get(p, "trtype")), "tcp");
+	assert_int_equal(json_object_array_length(hn_get(p, "subsystems")), 2);
 	json_object_put(resp);
 	r = call("ports.list", "{\"portid\": 7}", &resp);
 	assert_int_equal(json_object_array_length(r), 1);
@@ -256,21 +138,21 @@ static void subsystems_list(void **state)
 	struct json_object *resp, *r = call("subsystems.list", NULL, &resp);
 	assert_int_equal(json_object_array_length(r), 3); /* discovery + 2 */
 	struct json_object *d = json_object_array_get_idx(r, 0);
-	assert_true(json_object_get_boolean(get(d, "discovery")));
+	assert_true(json_object_get_boolean(hn_get(d, "discovery")));
 	struct json_object *s = json_object_array_get_idx(r, 1);
-	assert_string_equal(json_object_get_string(get(s, "nqn")), HN_SUBNQN);
-	assert_string_equal(json_object_get_string(get(s, "serial")), "kato-ctl-1");
-	assert_int_equal(json_object_get_int(get(s, "namespaces")), 2);
-	assert_int_equal(json_object_get_int(get(s, "controllers")), 1);
-	assert_true(json_object_get_boolean(get(s, "allow_any_host")));
+	assert_string_equal(json_object_get_string(hn_get(s, "nqn")), HN_SUBNQN);
+	assert_string_equal(json_object_get_string(hn_get(s, "serial")), "kato-ctl-1");
+	assert_int_equal(json_object_get_int(hn_get(s, "namespaces")), 2);
+	assert_int_equal(json_object_get_int(hn_get(s, "controllers")), 1);
+	assert_true(json_object_get_boolean(hn_get(s, "allow_any_host")));
 	json_object_put(resp);
 
 	r = call("subsystems.list", "{\"nqn\": \"" RESTRICTED_NQN "\"}", &resp);
 	assert_int_equal(json_object_array_length(r), 1);
 	s = json_object_array_get_idx(r, 0);
-	assert_false(json_object_get_boolean(get(s, "allow_any_host")));
-	assert_string_equal(json_object_get_string(json_object_array_get_idx(get(s, "allowed_hosts"), 0)), HN_HOSTNQN2);
-	assert_int_equal(json_object_get_int(get(s, "controllers")), 0);
+	assert_false(json_object_get_boolean(hn_get(s, "allow_any_host")));
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(hn_get(s, "allowed_hosts"), 0)), HN_HOSTNQN2);
+	assert_int_equal(json_object_get_int(hn_get(s, "controllers")), 0);
 	json_object_put(resp);
 	call_err("subsystems.list", "{\"nqn\": \"nqn.2026-11.io.kato:nope\"}", -32001, "no subsystem");
 	call_err("subsystems.list", "{\"nqn\": 5}", -32602, "must be a string");
@@ -290,15 +172,15 @@ static void namespaces_list(void **state)
 	struct json_object *n1 = find_int(r, "nsid", 1), *n2 = find_int(r, "nsid", 2);
 	assert_non_null(n1);
 	assert_non_null(n2);
-	assert_string_equal(json_object_get_string(get(n1, "backend")), "ram");
-	assert_int_equal(json_object_get_int64(get(n1, "size")), 8 << 20);
-	assert_int_equal(json_object_get_int(get(n1, "block_size")), 512);
-	assert_true(json_object_get_boolean(get(n1, "enabled")));
-	assert_string_equal(json_object_get_string(get(n2, "backend")), "file");
-	assert_string_equal(json_object_get_string(get(n2, "path")), hn_path(&K, "ns2.img"));
-	assert_int_equal(json_object_get_int(get(n2, "block_size")), 4096);
-	assert_int_equal(json_object_get_int64(get(n2, "blocks")), 256);
-	assert_int_equal(strlen(json_object_get_string(get(n2, "uuid"))), 36);
+	assert_string_equal(json_object_get_string(hn_get(n1, "backend")), "ram");
+	assert_int_equal(json_object_get_int64(hn_get(n1, "size")), 8 << 20);
+	assert_int_equal(json_object_get_int(hn_get(n1, "block_size")), 512);
+	assert_true(json_object_get_boolean(hn_get(n1, "enabled")));
+	assert_string_equal(json_object_get_string(hn_get(n2, "backend")), "file");
+	assert_string_equal(json_object_get_string(hn_get(n2, "path")), hn_path(&K, "ns2.img"));
+	assert_int_equal(json_object_get_int(hn_get(n2, "block_size")), 4096);
+	assert_int_equal(json_object_get_int64(hn_get(n2, "blocks")), 256);
+	assert_int_equal(strlen(json_object_get_string(hn_get(n2, "uuid"))), 36);
 	json_object_put(resp);
 	r = call("namespaces.list", "{\"subsystem\": \"" HN_SUBNQN "\", \"nsid\": 2}", &resp);
 	assert_int_equal(json_object_array_length(r), 1);
@@ -316,9 +198,9 @@ static void hosts_list(void **state)
 	struct json_object *resp, *r = call("hosts.list", "{}", &resp);
 	assert_int_equal(json_object_array_length(r), 1);
 	struct json_object *h = json_object_array_get_idx(r, 0);
-	assert_string_equal(json_object_get_string(get(h, "nqn")), HN_HOSTNQN2);
-	assert_int_equal(json_object_array_length(get(h, "allowed_in")), 1);
-	assert_string_equal(json_object_get_string(json_object_array_get_idx(get(h, "allowed_in"), 0)), RESTRICTED_NQN);
+	assert_string_equal(json_object_get_string(hn_get(h, "nqn")), HN_HOSTNQN2);
+	assert_int_equal(json_object_array_length(hn_get(h, "allowed_in")), 1);
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(hn_get(h, "allowed_in"), 0)), RESTRICTED_NQN);
 	json_object_put(resp);
 	hn_pass(&K);
 }
@@ -341,32 +223,32 @@ static void controllers_and_counters(void **state)
 	struct json_object *resp, *r = call("controllers.list", p, &resp);
 	assert_int_equal(json_object_array_length(r), 1);
 	struct json_object *c = json_object_array_get_idx(r, 0);
-	assert_int_equal(json_object_get_int(get(c, "cntlid")), id);
-	assert_string_equal(json_object_get_string(get(c, "hostnqn")), HN_HOSTNQN2);
-	assert_string_equal(json_object_get_string(get(c, "subsystem")), RESTRICTED_NQN);
-	assert_int_equal(strncmp(json_object_get_string(get(c, "peer")), HN_ADDR ":", strlen(HN_ADDR) + 1), 0);
-	assert_int_equal(json_object_get_int(get(c, "portid")), 7);
-	assert_int_equal(json_object_get_int(get(c, "queues")), 2);
-	assert_int_equal(json_object_get_int(get(c, "io_queues")), 1);
-	assert_int_equal(json_object_get_int(get(c, "kato_ms")), 30000);
-	assert_true(json_object_get_boolean(get(c, "enabled")));
-	assert_true(json_object_get_boolean(get(c, "ready")));
-	assert_false(json_object_get_boolean(get(c, "discovery")));
-	assert_true(json_object_get_int64(get(c, "ms_since_keep_alive")) < 30000);
-	assert_true(json_object_get_int64(get(c, "ms_since_traffic")) < 30000);
-	assert_int_equal(strlen(json_object_get_string(get(c, "hostid"))), 36);
+	assert_int_equal(json_object_get_int(hn_get(c, "cntlid")), id);
+	assert_string_equal(json_object_get_string(hn_get(c, "hostnqn")), HN_HOSTNQN2);
+	assert_string_equal(json_object_get_string(hn_get(c, "subsystem")), RESTRICTED_NQN);
+	assert_int_equal(strncmp(json_object_get_string(hn_get(c, "peer")), HN_ADDR ":", strlen(HN_ADDR) + 1), 0);
+	assert_int_equal(json_object_get_int(hn_get(c, "portid")), 7);
+	assert_int_equal(json_object_get_int(hn_get(c, "queues")), 2);
+	assert_int_equal(json_object_get_int(hn_get(c, "io_queues")), 1);
+	assert_int_equal(json_object_get_int(hn_get(c, "kato_ms")), 30000);
+	assert_true(json_object_get_boolean(hn_get(c, "enabled")));
+	assert_true(json_object_get_boolean(hn_get(c, "ready")));
+	assert_false(json_object_get_boolean(hn_get(c, "discovery")));
+	assert_true(json_object_get_int64(hn_get(c, "ms_since_keep_alive")) < 30000);
+	assert_true(json_object_get_int64(hn_get(c, "ms_since_traffic")) < 30000);
+	assert_int_equal(strlen(json_object_get_string(hn_get(c, "hostid"))), 36);
 	json_object_put(resp);
 
 	snprintf(p, sizeof(p), "{\"cntlid\": %u, \"subsystem\": \"%s\"}", id, RESTRICTED_NQN);
 	r = call("counters", p, &resp);
-	r = get(r, "controllers");
+	r = hn_get(r, "controllers");
 	assert_int_equal(json_object_array_length(r), 1);
 	c = json_object_array_get_idx(r, 0);
-	assert_int_equal(json_object_get_int64(get(c, "write_commands")), 2);
-	assert_int_equal(json_object_get_int64(get(c, "read_commands")), 1);
-	assert_int_equal(json_object_get_int64(get(c, "bytes_written")), 16384);
-	assert_int_equal(json_object_get_int64(get(c, "bytes_read")), 4096);
-	assert_int_equal(json_object_get_int64(get(c, "errors")), 0);
+	assert_int_equal(json_object_get_int64(hn_get(c, "write_commands")), 2);
+	assert_int_equal(json_object_get_int64(hn_get(c, "read_commands")), 1);
+	assert_int_equal(json_object_get_int64(hn_get(c, "bytes_written")), 16384);
+	assert_int_equal(json_object_get_int64(hn_get(c, "bytes_read")), 4096);
+	assert_int_equal(json_object_get_int64(hn_get(c, "errors")), 0);
 	json_object_put(resp);
 
 	call_err("controllers.list", "{\"cntlid\": 65000}", -32001, "no controller 65000");
@@ -388,8 +270,8 @@ static void controllers_disconnect(void **state)
 	char p[160];
 	snprintf(p, sizeof(p), "{\"cntlid\": %u, \"subsystem\": \"%s\"}", id, HN_SUBNQN);
 	struct json_object *resp, *r = call("controllers.disconnect", p, &resp);
-	assert_int_equal(json_object_get_int(get(r, "cntlid")), id);
-	assert_true(json_object_get_boolean(get(r, "disconnected")));
+	assert_int_equal(json_object_get_int(hn_get(r, "cntlid")), id);
+	assert_true(json_object_get_boolean(hn_get(r, "disconnected")));
 	json_object_put(resp);
 	/* both connections are closed by katod */
 	kh_set_timeout(a, 3000);
@@ -405,8 +287,8 @@ static void controllers_disconnect(void **state)
 	for (int i = 0; i < 100 && !gone; i++) {
 		snprintf(p, sizeof(p), "{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": \"controllers.list\","
 				       " \"params\": {\"cntlid\": %u, \"subsystem\": \"%s\"}}", id, HN_SUBNQN);
-		struct json_object *x = raw(p);
-		gone = has(x, "error");
+		struct json_object *x = hn_ctl_raw(&K, p);
+		gone = hn_has(x, "error");
 		json_object_put(x);
 		if (!gone)
 			usleep(20000);
@@ -429,10 +311,10 @@ static void config_save(void **state)
 {
 	(void)state;
 	struct json_object *resp, *r = call("config.save", NULL, &resp);
-	struct json_object *cfg = get(r, "config");
-	assert_int_equal(json_object_array_length(get(cfg, "subsystems")), 2);
-	assert_int_equal(json_object_array_length(get(cfg, "ports")), 1);
-	assert_int_equal(json_object_get_int(get(get(cfg, "katod"), "workers")), 2);
+	struct json_object *cfg = hn_get(r, "config");
+	assert_int_equal(json_object_array_length(hn_get(cfg, "subsystems")), 2);
+	assert_int_equal(json_object_array_length(hn_get(cfg, "ports")), 1);
+	assert_int_equal(json_object_get_int(hn_get(hn_get(cfg, "katod"), "workers")), 2);
 	struct kt_config *c = NULL;
 	char err[512] = "";
 	if (kt_config_load_string(json_object_to_json_string(cfg), &c, err, sizeof(err)))
@@ -450,7 +332,7 @@ static void config_save(void **state)
 
 static int err_code(struct json_object *r)
 {
-	return json_object_get_int(get(get(r, "error"), "code"));
+	return json_object_get_int(hn_get(hn_get(r, "error"), "code"));
 }
 
 static void refusals(void **state)
@@ -459,124 +341,109 @@ static void refusals(void **state)
 	call_err("subsystems.frobnicate", "{\"nqn\": \"nqn.a\"}", -32601, "no method \"subsystems.frobnicate\"");
 	call_err("", NULL, -32601, "no method");
 
-	struct json_object *r = raw("{\"jsonrpc\": \"1.0\", \"id\": 3, \"method\": \"version\"}");
+	struct json_object *r = hn_ctl_raw(&K, "{\"jsonrpc\": \"1.0\", \"id\": 3, \"method\": \"version\"}");
 	assert_int_equal(err_code(r), -32600);
-	assert_int_equal(json_object_get_int(get(r, "id")), 3);
+	assert_int_equal(json_object_get_int(hn_get(r, "id")), 3);
 	json_object_put(r);
-	r = raw("{\"jsonrpc\": \"2.0\", \"id\": 4}");
-	assert_int_equal(err_code(r), -32600);
-	json_object_put(r);
-	r = raw("{\"jsonrpc\": \"2.0\", \"id\": 5, \"method\": 17}");
+	r = hn_ctl_raw(&K, "{\"jsonrpc\": \"2.0\", \"id\": 4}");
 	assert_int_equal(err_code(r), -32600);
 	json_object_put(r);
-	r = raw("{\"jsonrpc\": \"2.0\", \"id\": 6, \"method\": \"version\", \"params\": 1}");
+	r = hn_ctl_raw(&K, "{\"jsonrpc\": \"2.0\", \"id\": 5, \"method\": 17}");
 	assert_int_equal(err_code(r), -32600);
 	json_object_put(r);
-	r = raw("{\"jsonrpc\": \"2.0\", \"id\": 7, \"method\": \"version\", \"extra\": 1}");
+	r = hn_ctl_raw(&K, "{\"jsonrpc\": \"2.0\", \"id\": 6, \"method\": \"version\", \"params\": 1}");
 	assert_int_equal(err_code(r), -32600);
 	json_object_put(r);
-	r = raw("{\"jsonrpc\": \"2.0\", \"id\": {}, \"method\": \"version\"}");
-	assert_int_equal(err_code(r), -32600);
-	assert_true(json_object_is_type(get(r, "id"), json_type_null));
-	json_object_put(r);
-	r = raw("42 ");
+	r = hn_ctl_raw(&K, "{\"jsonrpc\": \"2.0\", \"id\": 7, \"method\": \"version\", \"extra\": 1}");
 	assert_int_equal(err_code(r), -32600);
 	json_object_put(r);
-	r = raw("[]");
+	r = hn_ctl_raw(&K, "{\"jsonrpc\": \"2.0\", \"id\": {}, \"method\": \"version\"}");
+	assert_int_equal(err_code(r), -32600);
+	assert_true(json_object_is_type(hn_get(r, "id"), json_type_null));
+	json_object_put(r);
+	r = hn_ctl_raw(&K, "42 ");
+	assert_int_equal(err_code(r), -32600);
+	json_object_put(r);
+	r = hn_ctl_raw(&K, "{\"jsonrpc\": \"2.0\", \"id\": \"x\", \"method\": \"nope\"}");
+	assert_int_equal(err_code(r), -32601); /* a string id comes back as it was */
+	assert_string_equal(json_object_get_string(hn_get(r, "id")), "x");
+	json_object_put(r);
+	r = hn_ctl_raw(&K, "[]");
 	assert_int_equal(err_code(r), -32600);
 	json_object_put(r);
 
 	/* not JSON: a parse error, then the connection closes */
-	int fd = ctl_open();
-	ctl_send(fd, "{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": version}\n");
-	r = ctl_recv(fd);
+	struct hn_ctl *c = hn_ctl_open(&K);
+	hn_ctl_send(c, "{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": version}\n");
+	r = hn_ctl_line(c, 10000);
 	assert_int_equal(err_code(r), -32700);
-	assert_true(json_object_is_type(get(r, "id"), json_type_null));
+	assert_true(json_object_is_type(hn_get(r, "id"), json_type_null));
 	json_object_put(r);
-	assert_null(ctl_recv(fd));
-	close(fd);
+	assert_null(hn_ctl_line(c, 10000));
+	hn_ctl_close(c);
 
 	/* several requests on one connection, split anywhere and spread over
 	 * lines; a notification gets no answer */
-	fd = ctl_open();
-	ctl_send(fd, "{\"jsonrpc\": \"2.0\", \"method\": \"version\"}\n{\"jsonrpc\":");
+	c = hn_ctl_open(&K);
+	hn_ctl_send(c, "{\"jsonrpc\": \"2.0\", \"method\": \"version\"}\n{\"jsonrpc\":");
 	usleep(50000);
-	ctl_send(fd, " \"2.0\",\n \"id\": 10, \"method\": \"ports.list\"}{\"jsonrpc\": \"2.0\", \"id\": 11, "
+	hn_ctl_send(c, " \"2.0\",\n \"id\": 10, \"method\": \"ports.list\"}{\"jsonrpc\": \"2.0\", \"id\": 11, "
 		     "\"method\": \"hosts.list\"}");
-	r = ctl_recv(fd);
-	assert_int_equal(json_object_get_int(get(r, "id")), 10);
+	r = hn_ctl_line(c, 10000);
+	assert_int_equal(json_object_get_int(hn_get(r, "id")), 10);
 	json_object_put(r);
-	r = ctl_recv(fd);
-	assert_int_equal(json_object_get_int(get(r, "id")), 11);
+	r = hn_ctl_line(c, 10000);
+	assert_int_equal(json_object_get_int(hn_get(r, "id")), 11);
 	json_object_put(r);
 
 	/* a batch: answers for the requests, none for the notification */
-	ctl_send(fd, "[{\"jsonrpc\": \"2.0\", \"id\": 20, \"method\": \"version\"},"
+	hn_ctl_send(c, "[{\"jsonrpc\": \"2.0\", \"id\": 20, \"method\": \"version\"},"
 		     " {\"jsonrpc\": \"2.0\", \"method\": \"nope\"},"
 		     " {\"jsonrpc\": \"2.0\", \"id\": 21, \"method\": \"nope\"}, 5]\n");
-	r = ctl_recv(fd);
+	r = hn_ctl_line(c, 10000);
 	assert_true(json_object_is_type(r, json_type_array));
 	assert_int_equal(json_object_array_length(r), 3);
-	assert_int_equal(json_object_get_int(get(json_object_array_get_idx(r, 0), "id")), 20);
-	assert_true(has(json_object_array_get_idx(r, 0), "result"));
+	assert_int_equal(json_object_get_int(hn_get(json_object_array_get_idx(r, 0), "id")), 20);
+	assert_true(hn_has(json_object_array_get_idx(r, 0), "result"));
 	assert_int_equal(err_code(json_object_array_get_idx(r, 1)), -32601);
 	assert_int_equal(err_code(json_object_array_get_idx(r, 2)), -32600);
 	json_object_put(r);
-	close(fd);
+	hn_ctl_close(c);
 	hn_pass(&K);
 }
 
 /* ---- katoctl ---------------------------------------------------------- */
 
-/* Runs katoctl (beside katod in the build tree) with args; returns its exit
- * status and its stdout in out. */
-static int katoctl(char *out, size_t outlen, const char *fmt, ...)
-{
-	char bin[512], cmd[2048], args[1024];
-	snprintf(bin, sizeof(bin), "%s", hn_katod_bin());
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof(args), fmt, ap);
-	va_end(ap);
-	snprintf(cmd, sizeof(cmd), "%s/katoctl -s %s %s 2>&1", dirname(bin), K.sock, args);
-	FILE *p = popen(cmd, "r");
-	assert_non_null(p);
-	size_t n = fread(out, 1, outlen - 1, p);
-	out[n] = '\0';
-	int st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 static void katoctl_client(void **state)
 {
 	(void)state;
 	static char out[65536];
-	assert_int_equal(katoctl(out, sizeof(out), "version"), 0);
+	assert_int_equal(hn_katoctl(&K, out, sizeof(out), "version"), 0);
 	assert_non_null(strstr(out, KATO_VERSION));
-	assert_int_equal(katoctl(out, sizeof(out), "subsystems"), 0);
+	assert_int_equal(hn_katoctl(&K, out, sizeof(out), "subsystems"), 0);
 	assert_non_null(strstr(out, "NQN"));
 	assert_non_null(strstr(out, "kato-ctl-1"));
-	assert_int_equal(katoctl(out, sizeof(out), "namespaces list -n %s", HN_SUBNQN), 0);
+	assert_int_equal(hn_katoctl(&K, out, sizeof(out), "namespaces list -n %s", HN_SUBNQN), 0);
 	assert_non_null(strstr(out, "ns2.img"));
-	assert_int_equal(katoctl(out, sizeof(out), "ports --json"), 0);
+	assert_int_equal(hn_katoctl(&K, out, sizeof(out), "ports --json"), 0);
 	struct json_object *j = json_tokener_parse(out);
 	assert_non_null(j);
 	assert_int_equal(json_object_array_length(j), 1);
 	json_object_put(j);
 
 	struct kh_host *a = admin_up(NULL, HN_SUBNQN);
-	assert_int_equal(katoctl(out, sizeof(out), "controllers"), 0);
+	assert_int_equal(hn_katoctl(&K, out, sizeof(out), "controllers"), 0);
 	assert_non_null(strstr(out, "CNTLID"));
 	assert_non_null(strstr(out, KH_DEFAULT_HOSTNQN));
-	assert_int_equal(katoctl(out, sizeof(out), "counters --cntlid %u", kh_cntlid(a)), 0);
+	assert_int_equal(hn_katoctl(&K, out, sizeof(out), "counters --cntlid %u", kh_cntlid(a)), 0);
 	assert_non_null(strstr(out, "BYTES WRITTEN"));
-	assert_int_equal(katoctl(out, sizeof(out), "controllers disconnect %u -n %s", kh_cntlid(a), HN_SUBNQN), 0);
+	assert_int_equal(hn_katoctl(&K, out, sizeof(out), "controllers disconnect %u -n %s", kh_cntlid(a), HN_SUBNQN), 0);
 	assert_non_null(strstr(out, "disconnected"));
 	kh_close(a);
 
 	/* config save FILE writes a configuration katod loads */
 	const char *saved = hn_path(&K, "saved.json");
-	assert_int_equal(katoctl(out, sizeof(out), "config save %s", saved), 0);
+	assert_int_equal(hn_katoctl(&K, out, sizeof(out), "config save %s", saved), 0);
 	struct kt_config *c = NULL;
 	char err[512] = "";
 	if (kt_config_load_file(saved, &c, err, sizeof(err)))
@@ -584,37 +451,34 @@ static void katoctl_client(void **state)
 	assert_int_equal(c->n_subsys, 2);
 	kt_config_free(c);
 
-	assert_int_equal(katoctl(out, sizeof(out), "call version"), 0);
-	assert_int_equal(katoctl(out, sizeof(out), "call ports.list '{\"portid\": 7}'"), 0);
+	assert_int_equal(hn_katoctl(&K, out, sizeof(out), "call version"), 0);
+	assert_int_equal(hn_katoctl(&K, out, sizeof(out), "call ports.list '{\"portid\": 7}'"), 0);
 	/* 1: katod refused; 2: usage or unreachable */
-	assert_int_equal(katoctl(out, sizeof(out), "controllers disconnect 4242"), 1);
+	assert_int_equal(hn_katoctl(&K, out, sizeof(out), "controllers disconnect 4242"), 1);
 	assert_non_null(strstr(out, "no controller 4242"));
-	assert_int_equal(katoctl(out, sizeof(out), "call no.such.method"), 1);
-	assert_int_equal(katoctl(out, sizeof(out), "frobnicate"), 2);
-	assert_int_equal(katoctl(out, sizeof(out), "controllers disconnect"), 2);
-	assert_int_equal(katoctl(out, sizeof(out), "controllers --cntlid x"), 2);
-	assert_int_equal(katoctl(out, sizeof(out), "-s /nonexistent/katod.sock version"), 2);
+	assert_int_equal(hn_katoctl(&K, out, sizeof(out), "call no.such.method"), 1);
+	assert_int_equal(hn_katoctl(&K, out, sizeof(out), "frobnicate"), 2);
+	assert_int_equal(hn_katoctl(&K, out, sizeof(out), "controllers disconnect"), 2);
+	assert_int_equal(hn_katoctl(&K, out, sizeof(out), "controllers --cntlid x"), 2);
+	assert_int_equal(hn_katoctl(&K, out, sizeof(out), "-s /nonexistent/katod.sock version"), 2);
 	assert_non_null(strstr(out, "cannot reach katod"));
 	hn_pass(&K);
 }
 
 int main(void)
 {
-	if (!hn_katod_bin()) {
-		fprintf(stderr, "KATOD_BIN not set: skipping\n");
-		return 0;
-	}
+	HN_NEED_KATOD();
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(version, t_setup, t_teardown),
-		cmocka_unit_test_setup_teardown(ports_list, t_setup, t_teardown),
-		cmocka_unit_test_setup_teardown(subsystems_list, t_setup, t_teardown),
-		cmocka_unit_test_setup_teardown(namespaces_list, t_setup, t_teardown),
-		cmocka_unit_test_setup_teardown(hosts_list, t_setup, t_teardown),
-		cmocka_unit_test_setup_teardown(controllers_and_counters, t_setup, t_teardown),
-		cmocka_unit_test_setup_teardown(controllers_disconnect, t_setup, t_teardown),
-		cmocka_unit_test_setup_teardown(config_save, t_setup, t_teardown),
-		cmocka_unit_test_setup_teardown(refusals, t_setup, t_teardown),
-		cmocka_unit_test_setup_teardown(katoctl_client, t_setup, t_teardown),
+		HN_TEST(version),
+		HN_TEST(ports_list),
+		HN_TEST(subsystems_list),
+		HN_TEST(namespaces_list),
+		HN_TEST(hosts_list),
+		HN_TEST(controllers_and_counters),
+		HN_TEST(controllers_disconnect),
+		HN_TEST(config_save),
+		HN_TEST(refusals),
+		HN_TEST(katoctl_client),
 	};
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, group_setup, hn_group_teardown_clean);
 }

@@ -28,6 +28,7 @@
 
 #include "tests/host/host.h"
 #include "tests/integration/harness.h"
+#include "tests/integration/harness_ctl.h"
 
 #define NQN_A "nqn.2026-11.io.kato:edit-a"
 #define NQN_B "nqn.2026-11.io.kato:edit-b"
@@ -35,94 +36,24 @@
 
 static struct hn_katod K;
 
-static const char CONFIG[] =
-	"{\n"
-	"  \"ports\": [{\"portid\": 1, \"addr\": {\"traddr\": \"" HN_ADDR "\", \"trsvcid\": \"%u\"},\n"
-	"    \"subsystems\": [\"" HN_SUBNQN "\"]}],\n"
-	"  \"subsystems\": [{\"nqn\": \"" HN_SUBNQN "\", \"attr\": {\"allow_any_host\": \"1\"},\n"
-	"     \"namespaces\": [{\"nsid\": 1, \"device\": {\"backend\": \"ram\", \"size\": \"4M\"}}]}],\n"
-	"  \"katod\": {\"workers\": 2, \"log_level\": \"debug\"}\n"
-	"}\n";
+static const char CONFIG[] = HN_CONFIG_ONE("{\"backend\": \"ram\", \"size\": \"4M\"}",
+					    "{\"workers\": 2, \"log_level\": \"debug\"}");
 
 static int group_setup(void **state)
 {
-	(void)state;
-	if (hn_init(&K, 4))
-		return -1;
-	return hn_start(&K, 1, CONFIG, K.port[0]);
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	int st = hn_stop(&K);
-	if (st != 0)
-		fprintf(stderr, "katod exited with %d\n", st);
-	hn_cleanup(&K);
-	return st == 0 ? 0 : -1;
-}
-
-static int t_setup(void **state)
-{
-	(void)state;
-	hn_test_begin(&K);
-	return 0;
-}
-
-static int t_teardown(void **state)
-{
-	(void)state;
-	return hn_test_end(&K);
+	return hn_group_start(state, &K, 4, CONFIG);
 }
 
 /* ---- a JSON-RPC client ------------------------------------------------ */
 
-static struct json_object *rpc_raw(const char *text)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	strcpy(sa.sun_path, K.sock);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	assert_true(fd >= 0);
-	struct timeval tv = { 10, 0 };
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		fail_msg("connect %s: %s", K.sock, strerror(errno));
-	size_t len = strlen(text);
-	assert_int_equal(send(fd, text, len, MSG_NOSIGNAL), (ssize_t)len);
-	static char buf[1 << 20];
-	size_t got = 0;
-	for (;;) {
-		ssize_t n = recv(fd, buf + got, 1, 0);
-		if (n <= 0)
-			fail_msg("no answer to %s", text);
-		if (buf[got] == '\n')
-			break;
-		assert_true(++got < sizeof(buf) - 1);
-	}
-	close(fd);
-	buf[got] = '\0';
-	struct json_object *o = json_tokener_parse(buf);
-	if (!o)
-		fail_msg("not JSON: %s", buf);
-	return o;
-}
-
-static struct json_object *get(struct json_object *o, const char *key)
-{
-	struct json_object *v = NULL;
-	if (!json_object_object_get_ex(o, key, &v))
-		fail_msg("no \"%s\" in %s", key, json_object_to_json_string(o));
-	return v;
-}
-
 static const char *gets(struct json_object *o, const char *key)
 {
-	return json_object_get_string(get(o, key));
+	return json_object_get_string(hn_get(o, key));
 }
 
 static int64_t geti(struct json_object *o, const char *key)
 {
-	return json_object_get_int64(get(o, key));
+	return json_object_get_int64(hn_get(o, key));
 }
 
 /* The result of method(params), which must succeed; kept alive in *resp. */
@@ -130,20 +61,13 @@ static struct json_object *call(struct json_object **resp, const char *method, c
 	__attribute__((format(printf, 3, 4)));
 static struct json_object *call(struct json_object **resp, const char *method, const char *pfmt, ...)
 {
-	char params[2048] = "", req[2400];
-	if (pfmt) {
-		va_list ap;
-		va_start(ap, pfmt);
+	char params[2048] = "";
+	va_list ap;
+	va_start(ap, pfmt);
+	if (pfmt)
 		vsnprintf(params, sizeof(params), pfmt, ap);
-		va_end(ap);
-	}
-	snprintf(req, sizeof(req), "{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": \"%s\"%s%s}\n", method,
-		 pfmt ? ", \"params\": " : "", params);
-	*resp = rpc_raw(req);
-	struct json_object *e;
-	if (json_object_object_get_ex(*resp, "error", &e))
-		fail_msg("%s %s: %s", method, params, json_object_to_json_string(e));
-	return get(*resp, "result");
+	va_end(ap);
+	return hn_ctl_call(&K, resp, method, pfmt ? params : NULL);
 }
 
 /* method(params) must fail with `code`, its message containing `words`. */
@@ -151,21 +75,12 @@ static void refused(int code, const char *words, const char *method, const char 
 	__attribute__((format(printf, 4, 5)));
 static void refused(int code, const char *words, const char *method, const char *pfmt, ...)
 {
-	char params[2048], req[2400];
+	char params[2048];
 	va_list ap;
 	va_start(ap, pfmt);
 	vsnprintf(params, sizeof(params), pfmt, ap);
 	va_end(ap);
-	snprintf(req, sizeof(req), "{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": \"%s\", \"params\": %s}\n",
-		 method, params);
-	struct json_object *r = rpc_raw(req), *e;
-	if (!json_object_object_get_ex(r, "error", &e))
-		fail_msg("%s %s: expected error %d (%s), got %s", method, params, code, words,
-			 json_object_to_json_string(r));
-	if (geti(e, "code") != code || !strstr(gets(e, "message"), words))
-		fail_msg("%s %s: expected error %d saying \"%s\", got %s", method, params, code, words,
-			 json_object_to_json_string(e));
-	json_object_put(r);
+	hn_ctl_err(&K, method, params, code, words);
 }
 
 /* The number of elements of list method(params). */
@@ -179,11 +94,7 @@ static size_t count(const char *method, const char *params)
 
 static struct kh_host *admin_up(uint16_t port, const char *hostnqn, const char *subnqn, uint32_t kato_ms)
 {
-	struct kh_opts o;
-	memset(&o, 0, sizeof(o));
-	o.subnqn = subnqn;
-	o.hostnqn = hostnqn;
-	o.kato_ms = kato_ms;
+	struct kh_opts o = { .subnqn = subnqn, .hostnqn = hostnqn, .kato_ms = kato_ms };
 	struct kh_host *a = NULL;
 	HN_ASSERT_OK(kh_admin_up(&a, HN_ADDR, port, &o));
 	return a;
@@ -192,11 +103,7 @@ static struct kh_host *admin_up(uint16_t port, const char *hostnqn, const char *
 /* Connect to subnqn through port: 0, a status, or a negative errno. */
 static int try_connect(uint16_t port, const char *hostnqn, const char *subnqn)
 {
-	struct kh_opts o;
-	memset(&o, 0, sizeof(o));
-	o.subnqn = subnqn;
-	o.hostnqn = hostnqn;
-	o.timeout_ms = 3000;
+	struct kh_opts o = { .subnqn = subnqn, .hostnqn = hostnqn, .timeout_ms = 3000 };
 	struct kh_host *a = NULL;
 	int rc = kh_admin_up(&a, HN_ADDR, port, &o);
 	kh_close(a);
@@ -218,14 +125,14 @@ static void ports(void **state)
 	assert_string_equal(gets(r, "adrfam"), "ipv4");
 	assert_string_equal(gets(r, "traddr"), HN_ADDR);
 	assert_int_equal(atoi(gets(r, "trsvcid")), K.port[1]);
-	assert_int_equal(json_object_array_length(get(r, "subsystems")), 0);
+	assert_int_equal(json_object_array_length(hn_get(r, "subsystems")), 0);
 	json_object_put(resp);
 	assert_int_equal(count("ports.list", "{}"), 2);
 
 	/* a port with no subsystem: Connect to the subsystem is refused there */
 	assert_true(try_connect(K.port[1], NULL, HN_SUBNQN) != 0);
 	r = call(&resp, "ports.link", "{\"portid\": 2, \"subsystem\": \"%s\"}", HN_SUBNQN);
-	assert_string_equal(json_object_get_string(json_object_array_get_idx(get(r, "subsystems"), 0)), HN_SUBNQN);
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(hn_get(r, "subsystems"), 0)), HN_SUBNQN);
 	json_object_put(resp);
 	HN_ASSERT_OK(try_connect(K.port[1], NULL, HN_SUBNQN));
 
@@ -264,11 +171,11 @@ static void ports(void **state)
 	assert_int_equal(count("ports.list", "{}"), 2);
 
 	r = call(&resp, "ports.unlink", "{\"portid\": 2, \"subsystem\": \"%s\"}", HN_SUBNQN);
-	assert_int_equal(json_object_array_length(get(r, "subsystems")), 0);
+	assert_int_equal(json_object_array_length(hn_get(r, "subsystems")), 0);
 	json_object_put(resp);
 	refused(NOT_FOUND, "not linked", "ports.unlink", "{\"portid\": 2, \"subsystem\": \"%s\"}", HN_SUBNQN);
 	r = call(&resp, "ports.remove", "{\"portid\": 2}");
-	assert_true(json_object_get_boolean(get(r, "removed")));
+	assert_true(json_object_get_boolean(hn_get(r, "removed")));
 	json_object_put(resp);
 	assert_int_equal(count("ports.list", "{}"), 1);
 	assert_true(try_connect(K.port[2], NULL, HN_SUBNQN) < 0); /* nobody listens */
@@ -286,7 +193,7 @@ static void subsystems_and_hosts(void **state)
 	assert_string_equal(gets(r, "nqn"), NQN_A);
 	assert_string_equal(gets(r, "serial"), "edit-serial");
 	assert_string_equal(gets(r, "model"), "edit model");
-	assert_false(json_object_get_boolean(get(r, "allow_any_host")));
+	assert_false(json_object_get_boolean(hn_get(r, "allow_any_host")));
 	assert_int_equal(geti(r, "cntlid_min"), 10);
 	assert_int_equal(geti(r, "cntlid_max"), 20);
 	json_object_put(resp);
@@ -296,7 +203,7 @@ static void subsystems_and_hosts(void **state)
 	/* no host allowed yet */
 	assert_true(try_connect(K.port[0], HOST_X, NQN_A) > 0);
 	r = call(&resp, "subsystems.allow_host", "{\"nqn\": \"%s\", \"host\": \"%s\"}", NQN_A, HOST_X);
-	assert_string_equal(json_object_get_string(json_object_array_get_idx(get(r, "allowed_hosts"), 0)), HOST_X);
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(hn_get(r, "allowed_hosts"), 0)), HOST_X);
 	json_object_put(resp);
 	/* allow_host created the host */
 	r = call(&resp, "hosts.list", NULL);
@@ -317,7 +224,7 @@ static void subsystems_and_hosts(void **state)
 	/* hosts */
 	r = call(&resp, "hosts.add", "{\"nqn\": \"%s\"}", HN_HOSTNQN2);
 	assert_string_equal(gets(r, "nqn"), HN_HOSTNQN2);
-	assert_int_equal(json_object_array_length(get(r, "allowed_in")), 0);
+	assert_int_equal(json_object_array_length(hn_get(r, "allowed_in")), 0);
 	json_object_put(resp);
 	refused(INVALID, "exists already", "hosts.add", "{\"nqn\": \"%s\"}", HN_HOSTNQN2);
 	refused(INVALID, "not an NQN", "hosts.add", "{\"nqn\": \"host 1\"}");
@@ -325,12 +232,12 @@ static void subsystems_and_hosts(void **state)
 	refused(NOT_FOUND, "no host", "hosts.remove", "{\"nqn\": \"nqn.2014-08.org.nvmexpress:uuid:none\"}");
 	refused(INVALID, "already allowed", "subsystems.allow_host", "{\"nqn\": \"%s\", \"host\": \"%s\"}", NQN_A, HOST_X);
 	r = call(&resp, "subsystems.disallow_host", "{\"nqn\": \"%s\", \"host\": \"%s\"}", NQN_A, HOST_X);
-	assert_int_equal(json_object_array_length(get(r, "allowed_hosts")), 0);
+	assert_int_equal(json_object_array_length(hn_get(r, "allowed_hosts")), 0);
 	json_object_put(resp);
 	refused(NOT_FOUND, "is not allowed", "subsystems.disallow_host", "{\"nqn\": \"%s\", \"host\": \"%s\"}", NQN_A, HOST_X);
 	assert_true(try_connect(K.port[0], HOST_X, NQN_A) > 0);
 	r = call(&resp, "hosts.remove", "{\"nqn\": \"%s\"}", HOST_X);
-	assert_true(json_object_get_boolean(get(r, "removed")));
+	assert_true(json_object_get_boolean(hn_get(r, "removed")));
 	json_object_put(resp);
 	call(&resp, "hosts.remove", "{\"nqn\": \"%s\"}", HN_HOSTNQN2);
 	json_object_put(resp);
@@ -338,11 +245,11 @@ static void subsystems_and_hosts(void **state)
 
 	/* with no host listed, any host may be allowed, and then is */
 	r = call(&resp, "subsystems.set", "{\"nqn\": \"%s\", \"allow_any_host\": true}", NQN_A);
-	assert_true(json_object_get_boolean(get(r, "allow_any_host")));
+	assert_true(json_object_get_boolean(hn_get(r, "allow_any_host")));
 	json_object_put(resp);
 	HN_ASSERT_OK(try_connect(K.port[0], HN_HOSTNQN2, NQN_A));
 	r = call(&resp, "subsystems.set", "{\"nqn\": \"%s\", \"allow_any_host\": \"0\"}", NQN_A);
-	assert_false(json_object_get_boolean(get(r, "allow_any_host")));
+	assert_false(json_object_get_boolean(hn_get(r, "allow_any_host")));
 	json_object_put(resp);
 	assert_true(try_connect(K.port[0], HN_HOSTNQN2, NQN_A) > 0);
 
@@ -361,10 +268,10 @@ static void subsystems_and_hosts(void **state)
 
 	/* removal unlinks it from its ports and refuses Connects */
 	r = call(&resp, "subsystems.remove", "{\"nqn\": \"%s\"}", NQN_A);
-	assert_true(json_object_get_boolean(get(r, "removed")));
+	assert_true(json_object_get_boolean(hn_get(r, "removed")));
 	json_object_put(resp);
 	r = call(&resp, "ports.list", "{\"portid\": 1}");
-	assert_int_equal(json_object_array_length(get(json_object_array_get_idx(r, 0), "subsystems")), 1);
+	assert_int_equal(json_object_array_length(hn_get(json_object_array_get_idx(r, 0), "subsystems")), 1);
 	json_object_put(resp);
 	refused(NOT_FOUND, "no subsystem", "subsystems.list", "{\"nqn\": \"%s\"}", NQN_A);
 	assert_true(try_connect(K.port[0], HN_HOSTNQN2, NQN_A) > 0);
@@ -397,7 +304,7 @@ static void namespaces(void **state)
 	assert_int_equal(geti(r, "size"), 2 << 20);
 	assert_int_equal(geti(r, "block_size"), 4096);
 	assert_string_equal(gets(r, "uuid"), "91fdba0d-f87b-4c25-b80f-db7be1418b9e");
-	assert_true(json_object_get_boolean(get(r, "enabled")));
+	assert_true(json_object_get_boolean(hn_get(r, "enabled")));
 	json_object_put(resp);
 	r = call(&resp, "namespaces.add", "{\"subsystem\": \"%s\", \"nsid\": 5, \"path\": \"%s\"}", NQN_B, img);
 	assert_int_equal(geti(r, "nsid"), 5);
@@ -421,10 +328,10 @@ static void namespaces(void **state)
 
 	/* set: disable, enable, grow to another size */
 	r = call(&resp, "namespaces.set", "{\"subsystem\": \"%s\", \"nsid\": 2, \"enable\": false}", NQN_B);
-	assert_false(json_object_get_boolean(get(r, "enabled")));
+	assert_false(json_object_get_boolean(hn_get(r, "enabled")));
 	json_object_put(resp);
 	r = call(&resp, "namespaces.set", "{\"subsystem\": \"%s\", \"nsid\": 2, \"enable\": 1, \"size\": \"2M\"}", NQN_B);
-	assert_true(json_object_get_boolean(get(r, "enabled")));
+	assert_true(json_object_get_boolean(hn_get(r, "enabled")));
 	assert_int_equal(geti(r, "size"), 2 << 20);
 	json_object_put(resp);
 
@@ -448,7 +355,7 @@ static void namespaces(void **state)
 	assert_int_equal(count("namespaces.list", "{\"subsystem\": \"" NQN_B "\"}"), 3);
 
 	r = call(&resp, "namespaces.remove", "{\"subsystem\": \"%s\", \"nsid\": 5}", NQN_B);
-	assert_true(json_object_get_boolean(get(r, "removed")));
+	assert_true(json_object_get_boolean(hn_get(r, "removed")));
 	json_object_put(resp);
 	assert_int_equal(count("namespaces.list", "{\"subsystem\": \"" NQN_B "\"}"), 2);
 	a = admin_up(K.port[0], NULL, NQN_B, 30000);
@@ -488,18 +395,18 @@ static void counters(void **state)
 	assert_true(kh_write(io, 1, 8192, 1, buf, 512, false) > 0);
 
 	struct json_object *resp, *r = call(&resp, "counters", "{\"subsystem\": \"%s\"}", HN_SUBNQN);
-	struct json_object *ns = find(get(r, "namespaces"), HN_SUBNQN, 1);
+	struct json_object *ns = find(hn_get(r, "namespaces"), HN_SUBNQN, 1);
 	assert_int_equal(geti(ns, "commands"), 6);
 	assert_int_equal(geti(ns, "write_commands"), 3);
 	assert_int_equal(geti(ns, "read_commands"), 2);
 	assert_int_equal(geti(ns, "bytes_written"), 12288);
 	assert_int_equal(geti(ns, "bytes_read"), 16384);
 	assert_int_equal(geti(ns, "errors"), 2);
-	struct json_object *s = find(get(r, "subsystems"), HN_SUBNQN, -1);
+	struct json_object *s = find(hn_get(r, "subsystems"), HN_SUBNQN, -1);
 	assert_int_equal(geti(s, "commands"), 6);
 	assert_int_equal(geti(s, "errors"), 2);
 	assert_int_equal(geti(s, "keep_alive_expiries"), 0);
-	assert_int_equal(json_object_array_length(get(r, "subsystems")), 1); /* only the one asked for */
+	assert_int_equal(json_object_array_length(hn_get(r, "subsystems")), 1); /* only the one asked for */
 	json_object_put(resp);
 	kh_close(io);
 	kh_close(a);
@@ -509,8 +416,8 @@ static void counters(void **state)
 	uint16_t id = kh_cntlid(a);
 	assert_int_equal(hn_log_wait(&K, "keep-alive timeout", 5000), 0);
 	r = call(&resp, "counters", "{\"subsystem\": \"%s\"}", HN_SUBNQN);
-	assert_int_equal(geti(find(get(r, "subsystems"), HN_SUBNQN, -1), "keep_alive_expiries"), 1);
-	struct json_object *c = get(r, "controllers");
+	assert_int_equal(geti(find(hn_get(r, "subsystems"), HN_SUBNQN, -1), "keep_alive_expiries"), 1);
+	struct json_object *c = hn_get(r, "controllers");
 	for (size_t i = 0; i < json_object_array_length(c); i++) /* gone, or going with its expiry */
 		if (geti(json_object_array_get_idx(c, i), "cntlid") == id)
 			assert_int_equal(geti(json_object_array_get_idx(c, i), "keep_alive_expiries"), 1);
@@ -521,27 +428,9 @@ static void counters(void **state)
 
 /* ---- katoctl ---------------------------------------------------------- */
 
-static int katoctl(char *out, size_t outlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int katoctl(char *out, size_t outlen, const char *fmt, ...)
-{
-	char bin[512], cmd[2048], args[1024];
-	snprintf(bin, sizeof(bin), "%s", hn_katod_bin());
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof(args), fmt, ap);
-	va_end(ap);
-	snprintf(cmd, sizeof(cmd), "%s/katoctl -s %s %s 2>&1", dirname(bin), K.sock, args);
-	FILE *p = popen(cmd, "r");
-	assert_non_null(p);
-	size_t n = fread(out, 1, outlen - 1, p);
-	out[n] = '\0';
-	int st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 #define KATOCTL_OK(...)                                                          \
 	do {                                                                     \
-		int rc_ = katoctl(out, sizeof(out), __VA_ARGS__);                \
+		int rc_ = hn_katoctl(&K, out, sizeof(out), __VA_ARGS__);                \
 		if (rc_ != 0)                                                    \
 			fail_msg("katoctl exited %d: %s", rc_, out);             \
 	} while (0)
@@ -559,7 +448,7 @@ static void katoctl_edits(void **state)
 	KATOCTL_OK("--json namespaces set -n %s --nsid 3 --no-enable", nqn);
 	struct json_object *j = json_tokener_parse(out);
 	assert_non_null(j);
-	assert_false(json_object_get_boolean(get(j, "enabled")));
+	assert_false(json_object_get_boolean(hn_get(j, "enabled")));
 	json_object_put(j);
 	KATOCTL_OK("namespaces set -n %s --nsid 3 --enable", nqn);
 	KATOCTL_OK("ports add 4 --traddr %s --trsvcid %u", HN_ADDR, K.port[3]);
@@ -567,7 +456,7 @@ static void katoctl_edits(void **state)
 	HN_ASSERT_OK(try_connect(K.port[3], NULL, nqn));
 	KATOCTL_OK("ports set 4 --inline-data-size 8192");
 	KATOCTL_OK("hosts add %s", HOST_X);
-	assert_int_equal(katoctl(out, sizeof(out), "subsystems allow-host %s %s", nqn, HOST_X), 1);
+	assert_int_equal(hn_katoctl(&K, out, sizeof(out), "subsystems allow-host %s %s", nqn, HOST_X), 1);
 	assert_non_null(strstr(out, "allow_any_host")); /* any host, or a list: not both */
 	KATOCTL_OK("subsystems set %s --no-allow-any-host", nqn);
 	KATOCTL_OK("subsystems allow-host %s %s", nqn, HOST_X);
@@ -582,16 +471,16 @@ static void katoctl_edits(void **state)
 	assert_non_null(strstr(out, "CNTLID"));
 
 	/* refusals: exit 1 with katod's message */
-	assert_int_equal(katoctl(out, sizeof(out), "hosts remove %s", HOST_X), 1);
+	assert_int_equal(hn_katoctl(&K, out, sizeof(out), "hosts remove %s", HOST_X), 1);
 	assert_non_null(strstr(out, "is allowed in subsystem"));
-	assert_int_equal(katoctl(out, sizeof(out), "subsystems add %s", nqn), 1);
+	assert_int_equal(hn_katoctl(&K, out, sizeof(out), "subsystems add %s", nqn), 1);
 	assert_non_null(strstr(out, "exists already"));
-	assert_int_equal(katoctl(out, sizeof(out), "ports remove 99"), 1);
+	assert_int_equal(hn_katoctl(&K, out, sizeof(out), "ports remove 99"), 1);
 	assert_non_null(strstr(out, "no port 99"));
-	assert_int_equal(katoctl(out, sizeof(out), "namespaces add -n %s --size 7", nqn), 1);
-	assert_int_equal(katoctl(out, sizeof(out), "ports link 4"), 1); /* subsystem missing */
+	assert_int_equal(hn_katoctl(&K, out, sizeof(out), "namespaces add -n %s --size 7", nqn), 1);
+	assert_int_equal(hn_katoctl(&K, out, sizeof(out), "ports link 4"), 1); /* subsystem missing */
 	assert_non_null(strstr(out, "\"subsystem\" is missing"));
-	assert_int_equal(katoctl(out, sizeof(out), "ports link 4 a b c"), 2);
+	assert_int_equal(hn_katoctl(&K, out, sizeof(out), "ports link 4 a b c"), 2);
 
 	KATOCTL_OK("subsystems disallow-host %s %s", nqn, HOST_X);
 	KATOCTL_OK("hosts remove %s", HOST_X);
@@ -599,29 +488,26 @@ static void katoctl_edits(void **state)
 	KATOCTL_OK("ports remove 4");
 	KATOCTL_OK("namespaces remove -n %s --nsid 3", nqn);
 	KATOCTL_OK("subsystems remove %s", nqn);
-	assert_int_equal(katoctl(out, sizeof(out), "subsystems %s", nqn), 1);
+	assert_int_equal(hn_katoctl(&K, out, sizeof(out), "subsystems %s", nqn), 1);
 
 	/* reload: back to the file katod started with (edit-b, made live, goes) */
 	KATOCTL_OK("subsystems %s", NQN_B);
 	KATOCTL_OK("reload");
-	assert_int_equal(katoctl(out, sizeof(out), "subsystems %s", NQN_B), 1);
+	assert_int_equal(hn_katoctl(&K, out, sizeof(out), "subsystems %s", NQN_B), 1);
 	KATOCTL_OK("reload %s", K.cfg);
-	assert_int_equal(katoctl(out, sizeof(out), "reload %s", hn_path(&K, "missing.json")), 1);
+	assert_int_equal(hn_katoctl(&K, out, sizeof(out), "reload %s", hn_path(&K, "missing.json")), 1);
 	hn_pass(&K);
 }
 
 int main(void)
 {
-	if (!hn_katod_bin()) {
-		fprintf(stderr, "KATOD_BIN not set: skipping\n");
-		return 0;
-	}
+	HN_NEED_KATOD();
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(ports, t_setup, t_teardown),
-		cmocka_unit_test_setup_teardown(subsystems_and_hosts, t_setup, t_teardown),
-		cmocka_unit_test_setup_teardown(namespaces, t_setup, t_teardown),
-		cmocka_unit_test_setup_teardown(counters, t_setup, t_teardown),
-		cmocka_unit_test_setup_teardown(katoctl_edits, t_setup, t_teardown),
+		HN_TEST(ports),
+		HN_TEST(subsystems_and_hosts),
+		HN_TEST(namespaces),
+		HN_TEST(counters),
+		HN_TEST(katoctl_edits),
 	};
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, group_setup, hn_group_teardown_clean);
 }

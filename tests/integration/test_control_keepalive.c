@@ -32,29 +32,19 @@
 #include "daemon/rpc.h"
 #include "tests/host/host.h"
 #include "tests/integration/harness.h"
+#include "tests/integration/harness_ctl.h"
 
 /* How late after the deadline an expiry or a delayed completion may come. */
 #define SLACK_MS 500
 
 static struct hn_katod K;
 
-static const char CONFIG[] =
-	"{\n"
-	"  \"hosts\": [],\n"
-	"  \"ports\": [{\"portid\": 1, \"addr\": {\"traddr\": \"" HN_ADDR "\", \"trsvcid\": \"%u\"},\n"
-	"    \"subsystems\": [\"" HN_SUBNQN "\"]}],\n"
-	"  \"subsystems\": [\n"
-	"    {\"nqn\": \"" HN_SUBNQN "\", \"attr\": {\"allow_any_host\": \"1\"},\n"
-	"     \"namespaces\": [{\"nsid\": 1, \"device\": {\"backend\": \"null\", \"size\": \"1G\"}}]}],\n"
-	"  \"katod\": {\"workers\": 2, \"log_level\": \"debug\"}\n"
-	"}\n";
+static const char CONFIG[] = HN_CONFIG_ONE("{\"backend\": \"null\", \"size\": \"1G\"}",
+					    "{\"workers\": 2, \"log_level\": \"debug\"}");
 
 static int group_setup(void **state)
 {
-	*state = &K;
-	if (hn_init(&K, 1))
-		return -1;
-	return hn_start(&K, 1, CONFIG, K.port[0]);
+	return hn_group_start(state, &K, 1, CONFIG);
 }
 
 static void sleep_ms(unsigned ms)
@@ -64,120 +54,23 @@ static void sleep_ms(unsigned ms)
 		;
 }
 
-/* ---- a JSON-RPC client that reads lines --------------------------------- */
+/* ---- the control socket (tests/integration/harness_ctl.h) ----------------- */
 
-struct conn {
-	int fd;
-	size_t len;
-	char buf[1 << 16];
-};
-
-static struct conn *conn_open(void)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	strcpy(sa.sun_path, K.sock);
-	struct conn *c = calloc(1, sizeof(*c));
-	assert_non_null(c);
-	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	assert_true(c->fd >= 0);
-	if (connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		fail_msg("connect %s: %s", K.sock, strerror(errno));
-	return c;
-}
-
-static void conn_close(struct conn *c)
-{
-	close(c->fd);
-	free(c);
-}
-
-static void conn_send(struct conn *c, const char *text)
-{
-	size_t len = strlen(text);
-	assert_int_equal(send(c->fd, text, len, MSG_NOSIGNAL), (ssize_t)len);
-}
-
-/* The next line, parsed; NULL when none comes within timeout_ms or at EOF. */
-static struct json_object *conn_line(struct conn *c, int timeout_ms)
-{
-	uint64_t end = kh_now_ms() + (uint64_t)timeout_ms;
-	for (;;) {
-		char *nl = memchr(c->buf, '\n', c->len);
-		if (nl) {
-			*nl = '\0';
-			struct json_object *o = json_tokener_parse(c->buf);
-			if (!o)
-				fail_msg("not JSON: %s", c->buf);
-			size_t used = (size_t)(nl + 1 - c->buf);
-			memmove(c->buf, nl + 1, c->len - used);
-			c->len -= used;
-			return o;
-		}
-		uint64_t now = kh_now_ms();
-		if (now >= end)
-			return NULL;
-		struct pollfd p = { c->fd, POLLIN, 0 };
-		if (poll(&p, 1, (int)(end - now)) <= 0)
-			return NULL;
-		assert_true(c->len < sizeof(c->buf) - 1);
-		ssize_t n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - 1 - c->len, 0);
-		if (n <= 0)
-			return NULL;
-		c->len += (size_t)n;
-	}
-}
-
-static struct json_object *get(struct json_object *o, const char *key)
-{
-	struct json_object *v = NULL;
-	if (!json_object_object_get_ex(o, key, &v))
-		fail_msg("no \"%s\" in %s", key, json_object_to_json_string(o));
-	return v;
-}
-
-static bool has(struct json_object *o, const char *key)
-{
-	return json_object_object_get_ex(o, key, NULL);
-}
-
-/* Sends a request with id 42 on c and returns its response, skipping the
- * notifications before it (counted in *skipped when not NULL). */
-static struct json_object *conn_call(struct conn *c, const char *method, const char *params, unsigned *skipped)
-{
-	char req[4096];
-	snprintf(req, sizeof(req), "{\"jsonrpc\": \"2.0\", \"id\": 42, \"method\": \"%s\"%s%s}\n", method,
-		 params ? ", \"params\": " : "", params ? params : "");
-	conn_send(c, req);
-	for (;;) {
-		struct json_object *r = conn_line(c, 5000);
-		if (!r)
-			fail_msg("%s: no answer", method);
-		if (has(r, "id"))
-			return r;
-		if (skipped)
-			(*skipped)++;
-		json_object_put(r);
-	}
-}
-
-/* Calls method (params: JSON text or NULL) on a new connection; returns
- * the result, which must be there (the response is kept in *resp). */
 static struct json_object *call(const char *method, const char *params, struct json_object **resp)
 {
-	struct conn *c = conn_open();
-	*resp = conn_call(c, method, params, NULL);
-	conn_close(c);
-	if (has(*resp, "error"))
-		fail_msg("%s %s: %s", method, params ? params : "", json_object_to_json_string(*resp));
-	assert_int_equal(json_object_get_int(get(*resp, "id")), 42);
-	return get(*resp, "result");
+	return hn_ctl_call(&K, resp, method, params);
+}
+
+static void call_err(const char *method, const char *params, int code, const char *words)
+{
+	hn_ctl_err(&K, method, params, code, words);
 }
 
 /* The same, for a result whose integer member `key` is wanted. */
 static int64_t call_int(const char *method, const char *params, const char *key)
 {
 	struct json_object *resp, *r = call(method, params, &resp);
-	int64_t v = json_object_get_int64(get(r, key));
+	int64_t v = json_object_get_int64(hn_get(r, key));
 	json_object_put(resp);
 	return v;
 }
@@ -189,25 +82,6 @@ static void call_ok(const char *method, const char *params)
 	json_object_put(resp);
 }
 
-/* Expects error `code` whose message contains `words`. */
-static void call_err(const char *method, const char *params, int code, const char *words)
-{
-	struct conn *c = conn_open();
-	struct json_object *r = conn_call(c, method, params, NULL);
-	conn_close(c);
-	if (!has(r, "error"))
-		fail_msg("%s %s: expected error %d, got %s", method, params ? params : "", code,
-			 json_object_to_json_string(r));
-	struct json_object *e = get(r, "error");
-	if (json_object_get_int(get(e, "code")) != code)
-		fail_msg("%s %s: expected error %d, got %s", method, params ? params : "", code,
-			 json_object_to_json_string(r));
-	const char *m = json_object_get_string(get(e, "message"));
-	if (!strstr(m, words))
-		fail_msg("%s %s: message \"%s\" does not say \"%s\"", method, params ? params : "", m, words);
-	json_object_put(r);
-}
-
 /* A rule change reaches the controllers within a loop turn of their
  * worker; the workers are idle here, so this is ample. */
 static void settle(void)
@@ -217,12 +91,7 @@ static void settle(void)
 
 static struct kh_host *admin_up(const char *hostnqn, uint32_t kato_ms, int timeout_ms)
 {
-	struct kh_opts o;
-	memset(&o, 0, sizeof(o));
-	o.subnqn = HN_SUBNQN;
-	o.hostnqn = hostnqn;
-	o.kato_ms = kato_ms;
-	o.timeout_ms = timeout_ms;
+	struct kh_opts o = { .subnqn = HN_SUBNQN, .hostnqn = hostnqn, .kato_ms = kato_ms, .timeout_ms = timeout_ms };
 	struct kh_host *a = NULL;
 	HN_ASSERT_OK(kh_admin_up(&a, HN_ADDR, K.port[0], &o));
 	return a;
@@ -269,9 +138,9 @@ static void policy_live(void **state)
 	struct json_object *resp, *r;
 	snprintf(p, sizeof(p), "{\"scope\": {\"cntlid\": %u}}", id);
 	r = call("keepalive.policy.get", p, &resp);
-	assert_int_equal(json_object_get_int(get(r, "cntlid")), id);
-	assert_int_equal(json_object_get_int(get(r, "delay_ms")), 400);
-	assert_false(has(r, "drop"));
+	assert_int_equal(json_object_get_int(hn_get(r, "cntlid")), id);
+	assert_int_equal(json_object_get_int(hn_get(r, "delay_ms")), 400);
+	assert_false(hn_has(r, "drop"));
 	json_object_put(resp);
 
 	/* a chosen status (Invalid Field in Command, DNR), now: replaces the rule */
@@ -318,7 +187,7 @@ static void controllers_list_policy(void **state)
 
 	snprintf(p, sizeof(p), "{\"cntlid\": %u}", id);
 	r = call("controllers.list", p, &resp);
-	struct json_object *pol = get(json_object_array_get_idx(r, 0), "keepalive_policy");
+	struct json_object *pol = hn_get(json_object_array_get_idx(r, 0), "keepalive_policy");
 	assert_null(pol);
 	json_object_put(resp);
 
@@ -329,10 +198,10 @@ static void controllers_list_policy(void **state)
 	call_ok("keepalive.policy.set", p);
 	snprintf(p, sizeof(p), "{\"cntlid\": %u}", id);
 	r = call("controllers.list", p, &resp);
-	pol = get(json_object_array_get_idx(r, 0), "keepalive_policy");
+	pol = hn_get(json_object_array_get_idx(r, 0), "keepalive_policy");
 	/* the controller id's rule wins over the subsystem's, field by field */
-	assert_int_equal(json_object_get_int(get(pol, "delay_ms")), 5);
-	assert_string_equal(json_object_get_string(get(pol, "expire")), "never");
+	assert_int_equal(json_object_get_int(hn_get(pol, "delay_ms")), 5);
+	assert_string_equal(json_object_get_string(hn_get(pol, "expire")), "never");
 	json_object_put(resp);
 
 	r = call("keepalive.policy.list", NULL, &resp);
@@ -355,12 +224,12 @@ static void force_expiry(void **state)
 	uint64_t closed;
 
 	r = call("counters", NULL, &resp);
-	struct json_object *subs = get(r, "subsystems");
+	struct json_object *subs = hn_get(r, "subsystems");
 	int64_t before = -1;
 	for (size_t i = 0; i < json_object_array_length(subs); i++) {
 		struct json_object *s = json_object_array_get_idx(subs, i);
-		if (!strcmp(json_object_get_string(get(s, "subsystem")), HN_SUBNQN))
-			before = json_object_get_int64(get(s, "keep_alive_expiries"));
+		if (!strcmp(json_object_get_string(hn_get(s, "subsystem")), HN_SUBNQN))
+			before = json_object_get_int64(hn_get(s, "keep_alive_expiries"));
 	}
 	json_object_put(resp);
 	assert_true(before >= 0);
@@ -377,11 +246,11 @@ static void force_expiry(void **state)
 
 	/* the expiry as a timeout records it: counted per subsystem */
 	r = call("counters", NULL, &resp);
-	subs = get(r, "subsystems");
+	subs = hn_get(r, "subsystems");
 	for (size_t i = 0; i < json_object_array_length(subs); i++) {
 		struct json_object *s = json_object_array_get_idx(subs, i);
-		if (!strcmp(json_object_get_string(get(s, "subsystem")), HN_SUBNQN))
-			assert_int_equal(json_object_get_int64(get(s, "keep_alive_expiries")), before + 1);
+		if (!strcmp(json_object_get_string(hn_get(s, "subsystem")), HN_SUBNQN))
+			assert_int_equal(json_object_get_int64(hn_get(s, "keep_alive_expiries")), before + 1);
 	}
 	json_object_put(resp);
 
@@ -421,13 +290,13 @@ static void trace_file_live(void **state)
 	struct json_object *resp, *r;
 
 	r = call("keepalive.trace", NULL, &resp);
-	assert_true(json_object_is_type(get(r, "file"), json_type_null));
+	assert_true(json_object_is_type(hn_get(r, "file"), json_type_null));
 	json_object_put(resp);
 	assert_int_equal(file_size(tr), -1);
 
 	snprintf(p, sizeof(p), "{\"file\": \"%s\"}", tr);
 	r = call("keepalive.trace", p, &resp);
-	assert_string_equal(json_object_get_string(get(r, "file")), tr);
+	assert_string_equal(json_object_get_string(hn_get(r, "file")), tr);
 	json_object_put(resp);
 	struct kh_host *a = admin_up(NULL, 30000, 0);
 	HN_ASSERT_OK(kh_keep_alive(a));
@@ -446,7 +315,7 @@ static void trace_file_live(void **state)
 	assert_true(connect && ka);
 
 	r = call("keepalive.trace", "{\"file\": null}", &resp);
-	assert_true(json_object_is_type(get(r, "file"), json_type_null));
+	assert_true(json_object_is_type(hn_get(r, "file"), json_type_null));
 	json_object_put(resp);
 	HN_ASSERT_OK(kh_keep_alive(a));
 	kh_close(a);
@@ -463,11 +332,11 @@ static const char *event_of(struct json_object *n, uint16_t *cntlid)
 	    strcmp(json_object_get_string(m), "keepalive.event") ||
 	    !json_object_object_get_ex(n, "params", &params))
 		return NULL;
-	assert_string_equal(json_object_get_string(get(n, "jsonrpc")), "2.0");
-	assert_false(has(n, "id"));
+	assert_string_equal(json_object_get_string(hn_get(n, "jsonrpc")), "2.0");
+	assert_false(hn_has(n, "id"));
 	if (cntlid && json_object_object_get_ex(params, "cntlid", &v))
 		*cntlid = (uint16_t)json_object_get_int(v);
-	return json_object_get_string(get(params, "event"));
+	return json_object_get_string(hn_get(params, "event"));
 }
 
 /* A subscribed client receives connect, keep_alive, expiry and teardown
@@ -475,9 +344,9 @@ static const char *event_of(struct json_object *n, uint16_t *cntlid)
 static void subscribe_in_order(void **state)
 {
 	(void)state;
-	struct conn *c = conn_open();
-	struct json_object *r = conn_call(c, "keepalive.trace.subscribe", NULL, NULL);
-	assert_true(json_object_get_boolean(get(get(r, "result"), "subscribed")));
+	struct hn_ctl *c = hn_ctl_open(&K);
+	struct json_object *r = hn_ctl_request(c, "keepalive.trace.subscribe", NULL, NULL);
+	assert_true(json_object_get_boolean(hn_get(hn_get(r, "result"), "subscribed")));
 	json_object_put(r);
 	assert_int_equal(call_int("keepalive.trace", NULL, "subscribers"), 1);
 
@@ -491,13 +360,13 @@ static void subscribe_in_order(void **state)
 	size_t next = 0;
 	uint64_t last_us = 0;
 	while (next < 4) {
-		struct json_object *n = conn_line(c, 3000);
+		struct json_object *n = hn_ctl_line(c, 3000);
 		if (!n)
 			fail_msg("no \"%s\" notification", order[next]);
 		uint16_t cid = 0;
 		const char *ev = event_of(n, &cid);
 		assert_non_null(ev);
-		uint64_t us = json_object_get_uint64(get(get(n, "params"), "mono_us"));
+		uint64_t us = json_object_get_uint64(hn_get(hn_get(n, "params"), "mono_us"));
 		assert_true(us >= last_us); /* monotonic */
 		last_us = us;
 		if (cid == id) {
@@ -511,16 +380,16 @@ static void subscribe_in_order(void **state)
 	}
 
 	/* unsubscribe: the answer, then no more notifications */
-	r = conn_call(c, "keepalive.trace.unsubscribe", NULL, NULL);
-	assert_false(json_object_get_boolean(get(get(r, "result"), "subscribed")));
+	r = hn_ctl_request(c, "keepalive.trace.unsubscribe", NULL, NULL);
+	assert_false(json_object_get_boolean(hn_get(hn_get(r, "result"), "subscribed")));
 	json_object_put(r);
 	a = admin_up(NULL, 30000, 0);
 	HN_ASSERT_OK(kh_keep_alive(a));
 	kh_close(a);
-	struct json_object *n = conn_line(c, 300);
+	struct json_object *n = hn_ctl_line(c, 300);
 	if (n)
 		fail_msg("after unsubscribe: %s", json_object_to_json_string(n));
-	conn_close(c);
+	hn_ctl_close(c);
 	assert_int_equal(call_int("keepalive.trace", NULL, "subscribers"), 0);
 	hn_pass(&K);
 }
@@ -531,9 +400,9 @@ static void slow_subscriber_told(void **state)
 {
 	(void)state;
 	enum { N = 6000 };
-	struct conn *c = conn_open();
-	struct json_object *r = conn_call(c, "keepalive.trace.subscribe", NULL, NULL);
-	assert_false(has(r, "error"));
+	struct hn_ctl *c = hn_ctl_open(&K);
+	struct json_object *r = hn_ctl_request(c, "keepalive.trace.subscribe", NULL, NULL);
+	assert_false(hn_has(r, "error"));
 	json_object_put(r);
 
 	struct kh_host *a = admin_up(NULL, 30000, 0); /* 1 connect event */
@@ -542,14 +411,14 @@ static void slow_subscriber_told(void **state)
 
 	uint64_t events = 0, dropped = 0, notices = 0;
 	while (events + dropped < N + 1) {
-		struct json_object *n = conn_line(c, 3000);
+		struct json_object *n = hn_ctl_line(c, 3000);
 		if (!n)
 			break;
 		if (event_of(n, NULL)) {
 			events++;
 		} else {
-			assert_string_equal(json_object_get_string(get(n, "method")), "keepalive.dropped");
-			dropped += json_object_get_uint64(get(get(n, "params"), "dropped"));
+			assert_string_equal(json_object_get_string(hn_get(n, "method")), "keepalive.dropped");
+			dropped += json_object_get_uint64(hn_get(hn_get(n, "params"), "dropped"));
 			notices++;
 		}
 		json_object_put(n);
@@ -559,7 +428,7 @@ static void slow_subscriber_told(void **state)
 	assert_int_equal(events + dropped, N + 1);
 	assert_true(dropped > 0 && notices > 0);
 	kh_close(a);
-	conn_close(c);
+	hn_ctl_close(c);
 	hn_pass(&K);
 }
 
@@ -568,48 +437,76 @@ static void slow_subscriber_told(void **state)
 static void refusals(void **state)
 {
 	(void)state;
-	const int P = KT_RPC_INVALID_PARAMS;
-	call_err("keepalive.policy.set", "{\"drop\": true}", P, "which controllers");
-	call_err("keepalive.policy.set", "{\"scope\": {\"foo\": 1}, \"drop\": true}", P, "unknown scope key \"foo\"");
-	call_err("keepalive.policy.set", "{\"scope\": {}, \"drop\": true}", P, "\"scope\" is empty");
-	call_err("keepalive.policy.set", "{\"scope\": 5, \"drop\": true}", P, "\"scope\" must be an object");
-	call_err("keepalive.policy.set", "{\"scope\": {\"cntlid\": 1}, \"cntlid\": 1, \"drop\": true}", P,
-		 "give the scope once");
-	call_err("keepalive.policy.set", "{\"cntlid\": 1, \"host\": \"nqn.x\", \"drop\": true}", P, "exactly one");
-	call_err("keepalive.policy.set", "{\"cntlid\": 0, \"drop\": true}", P, "\"cntlid\" must be an integer");
-	call_err("keepalive.policy.set", "{\"cntlid\": \"1\", \"drop\": true}", P, "\"cntlid\" must be an integer");
-	call_err("keepalive.policy.set", "{\"host\": \"host 1\", \"drop\": true}", P, "is not an NQN");
-	call_err("keepalive.policy.set", "{\"subsystem\": 7, \"drop\": true}", P, "must be an NQN string");
-	call_err("keepalive.policy.set", "{\"cntlid\": 1, \"status\": 32768}", P, "not an NVMe status");
-	call_err("keepalive.policy.set", "{\"cntlid\": 1, \"status\": \"0x4002\"}", P, "not an NVMe status");
-	call_err("keepalive.policy.set", "{\"cntlid\": 1, \"status\": -1}", P, "not an NVMe status");
-	call_err("keepalive.policy.set", "{\"cntlid\": 1, \"expire\": 0}", P, "out of range");
-	call_err("keepalive.policy.set", "{\"cntlid\": 1, \"expire\": 10.5}", P, "out of range");
-	call_err("keepalive.policy.set", "{\"cntlid\": 1, \"expire\": 0.0001}", P, "out of range");
-	call_err("keepalive.policy.set", "{\"cntlid\": 1, \"expire\": \"soon\"}", P, "not a fraction of KATO");
-	call_err("keepalive.policy.set", "{\"cntlid\": 1, \"delay_ms\": 3600001}", P, "\"delay_ms\"");
-	call_err("keepalive.policy.set", "{\"cntlid\": 1, \"kas\": 0}", P, "\"kas\"");
-	call_err("keepalive.policy.set", "{\"cntlid\": 1, \"drop\": 1}", P, "true or false");
-	call_err("keepalive.policy.set", "{\"cntlid\": 1, \"refuse_set_kato\": 0}", P, "\"refuse_set_kato\"");
-	call_err("keepalive.policy.set", "{\"cntlid\": 1}", P, "changes nothing");
-	call_err("keepalive.policy.set", "{\"cntlid\": 1, \"drop\": true, \"dorp\": true}", P,
-		 "unknown parameter \"dorp\"");
-	call_err("keepalive.policy.set", "[1]", P, "must be an object");
-	call_err("keepalive.policy.get", NULL, P, "which rule");
-	call_err("keepalive.policy.get", "{\"cntlid\": 99}", KT_RPC_NOT_FOUND, "no keep-alive policy rule for cntlid 99");
-	call_err("keepalive.policy.get", "{\"cntlid\": 99, \"drop\": true}", P, "unknown parameter \"drop\"");
-	call_err("keepalive.policy.clear", "{\"host\": \"nqn.2026-11.io.kato:nobody\"}", KT_RPC_NOT_FOUND,
-		 "no keep-alive policy rule for host nqn.2026-11.io.kato:nobody");
-	call_err("keepalive.policy.list", "{\"cntlid\": 1}", P, "unknown parameter");
-	call_err("keepalive.expire", "{\"cntlid\": 999}", KT_RPC_NOT_FOUND, "no controller of cntlid 999");
-	call_err("keepalive.expire", "{\"subsystem\": \"nqn.2026-11.io.kato:none\"}", KT_RPC_NOT_FOUND,
-		 "no controller");
-	call_err("keepalive.trace", "{\"file\": \"relative.jsonl\"}", P, "not an absolute path");
-	call_err("keepalive.trace", "{\"file\": 5}", P, "\"file\" must be");
-	call_err("keepalive.trace", "{\"file\": \"/nonexistent-kato-dir/t.jsonl\"}", P, "No such file");
-	call_err("keepalive.trace", "{\"path\": \"/tmp/x\"}", P, "unknown parameter \"path\"");
-	call_err("keepalive.trace.subscribe", "{\"x\": 1}", P, "unknown parameter");
-	call_err("keepalive.trace.unsubscribe", "{\"x\": 1}", P, "unknown parameter");
+	/* method, params, the error code, words its message has */
+	enum { P = KT_RPC_INVALID_PARAMS, NF = KT_RPC_NOT_FOUND };
+	static const struct {
+		const char *method, *params;
+		int code;
+		const char *words;
+	} refused[] = {
+		{ "keepalive.policy.set", "{\"drop\": true}", P, "which controllers" },
+		{ "keepalive.policy.set", "{\"scope\": {\"foo\": 1}, \"drop\": true}", P, "unknown scope key \"foo\"" },
+		{ "keepalive.policy.set", "{\"scope\": {}, \"drop\": true}", P, "\"scope\" is empty" },
+		{ "keepalive.policy.set", "{\"scope\": 5, \"drop\": true}", P, "\"scope\" must be an object" },
+		{ "keepalive.policy.set", "{\"scope\": {\"cntlid\": 1}, \"cntlid\": 1, \"drop\": true}", P,
+		  "give the scope once" },
+		{ "keepalive.policy.set", "{\"cntlid\": 1, \"host\": \"nqn.x\", \"drop\": true}", P, "exactly one" },
+		{ "keepalive.policy.set", "{\"cntlid\": 0, \"drop\": true}", P, "params.cntlid: 0 is out of range" },
+		{ "keepalive.policy.set", "{\"cntlid\": \"one\", \"drop\": true}", P,
+		  "params.cntlid: \"one\" is not an integer" },
+		{ "keepalive.policy.set", "{\"host\": \"host 1\", \"drop\": true}", P, "is not an NQN" },
+		{ "keepalive.policy.set", "{\"subsystem\": 7, \"drop\": true}", P,
+		  "params.subsystem: expected a string" },
+		{ "keepalive.policy.set", "{\"cntlid\": 1, \"status\": 32768}", P,
+		  "params.status: 32768 is out of range" },
+		{ "keepalive.policy.set", "{\"cntlid\": 1, \"status\": \"0x4002\"}", P,
+		  "params.status: \"0x4002\" is not an integer" },
+		{ "keepalive.policy.set", "{\"cntlid\": 1, \"status\": -1}", P, "params.status: -1 is out of range" },
+		{ "keepalive.policy.set", "{\"cntlid\": 1, \"expire\": 0}", P,
+		  "not a fraction of KATO from 0.001 to 10" },
+		{ "keepalive.policy.set", "{\"cntlid\": 1, \"expire\": 10.5}", P,
+		  "not a fraction of KATO from 0.001 to 10" },
+		{ "keepalive.policy.set", "{\"cntlid\": 1, \"expire\": 0.0001}", P,
+		  "not a fraction of KATO from 0.001 to 10" },
+		{ "keepalive.policy.set", "{\"cntlid\": 1, \"expire\": \"soon\"}", P, "not a fraction of KATO" },
+		{ "keepalive.policy.set", "{\"cntlid\": 1, \"delay_ms\": 3600001}", P,
+		  "params.delay_ms: 3600001 is out of range" },
+		{ "keepalive.policy.set", "{\"cntlid\": 1, \"kas\": 0}", P, "params.kas: 0 is out of range" },
+		{ "keepalive.policy.set", "{\"cntlid\": 1, \"drop\": \"yes\"}", P,
+		  "params.drop: \"yes\" is not a boolean" },
+		{ "keepalive.policy.set", "{\"cntlid\": 1, \"refuse_set_kato\": 0}", P,
+		  "params.refuse_set_kato: 0 is out of range" },
+		{ "keepalive.policy.set", "{\"cntlid\": 1}", P, "changes nothing" },
+		{ "keepalive.policy.set", "{\"scope\": {\"cntlid\": 0}, \"drop\": true}", P,
+		  "params.scope.cntlid: 0 is out of range" },
+		{ "keepalive.policy.set", "{\"cntlid\": 1, \"drop\": true, \"dorp\": true}", P,
+		  "unknown parameter \"dorp\"" },
+		{ "keepalive.policy.set", "[1]", P, "must be an object" },
+		{ "keepalive.policy.get", NULL, P, "which rule" },
+		{ "keepalive.policy.get", "{\"cntlid\": 99}", NF, "no keep-alive policy rule for cntlid 99" },
+		{ "keepalive.policy.get", "{\"cntlid\": 99, \"drop\": true}", P, "unknown parameter \"drop\"" },
+		{ "keepalive.policy.clear", "{\"host\": \"nqn.2026-11.io.kato:nobody\"}", NF,
+		  "no keep-alive policy rule for host nqn.2026-11.io.kato:nobody" },
+		{ "keepalive.policy.list", "{\"cntlid\": 1}", P, "unknown parameter" },
+		{ "keepalive.expire", "{\"cntlid\": 999}", NF, "no controller of cntlid 999" },
+		{ "keepalive.expire", "{\"subsystem\": \"nqn.2026-11.io.kato:none\"}", NF, "no controller" },
+		{ "keepalive.trace", "{\"file\": \"relative.jsonl\"}", P, "not an absolute path" },
+		{ "keepalive.trace", "{\"file\": 5}", P, "\"file\" must be" },
+		{ "keepalive.trace", "{\"file\": \"/nonexistent-kato-dir/t.jsonl\"}", P, "No such file" },
+		{ "keepalive.trace", "{\"path\": \"/tmp/x\"}", P, "unknown parameter \"path\"" },
+		{ "keepalive.trace.subscribe", "{\"x\": 1}", P, "unknown parameter" },
+		{ "keepalive.trace.unsubscribe", "{\"x\": 1}", P, "unknown parameter" },
+	};
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		call_err(refused[i].method, refused[i].params, refused[i].code, refused[i].words);
+
+	/* a rule reads as in the configuration file (one reader, config/):
+	 * nvmetcli-style "77" and 1 are an integer and true there and here */
+	struct json_object *resp0, *r0 = call("keepalive.policy.set", "{\"cntlid\": \"77\", \"drop\": 1}", &resp0);
+	assert_int_equal(json_object_get_int(hn_get(hn_get(r0, "rule"), "cntlid")), 77);
+	assert_true(json_object_get_boolean(hn_get(hn_get(r0, "rule"), "drop")));
+	json_object_put(resp0);
+	assert_int_equal(call_int("keepalive.policy.clear", "{\"cntlid\": 77}", "cleared"), 1);
 
 	/* at most 64 rules */
 	char p[128];
@@ -629,29 +526,6 @@ static void refusals(void **state)
 
 /* ---- katoctl -------------------------------------------------------------- */
 
-static const char *katoctl_cmd(char *cmd, size_t len, const char *args)
-{
-	char bin[512];
-	snprintf(bin, sizeof(bin), "%s", hn_katod_bin());
-	snprintf(cmd, len, "%s/katoctl -s %s %s 2>&1", dirname(bin), K.sock, args);
-	return cmd;
-}
-
-static int katoctl(char *out, size_t outlen, const char *fmt, ...)
-{
-	char args[1024], cmd[2048];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof(args), fmt, ap);
-	va_end(ap);
-	FILE *p = popen(katoctl_cmd(cmd, sizeof(cmd), args), "r");
-	assert_non_null(p);
-	size_t n = fread(out, 1, outlen - 1, p);
-	out[n] = '\0';
-	int st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 static void katoctl_keepalive(void **state)
 {
 	(void)state;
@@ -660,7 +534,7 @@ static void katoctl_keepalive(void **state)
 	uint16_t id = kh_cntlid(a);
 	int rc;
 
-	assert_int_equal(katoctl(out, sizeof(out), "keepalive policy set --cntlid %u --delay-ms 300 --status 0x4002",
+	assert_int_equal(hn_katoctl(&K, out, sizeof(out), "keepalive policy set --cntlid %u --delay-ms 300 --status 0x4002",
 				 id), 0);
 	assert_non_null(strstr(out, "\"delay_ms\":300"));
 	assert_non_null(strstr(out, "1 live controller"));
@@ -668,37 +542,37 @@ static void katoctl_keepalive(void **state)
 	uint64_t dt = timed_keep_alive(a, &rc);
 	HN_ASSERT_SC(rc, NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD);
 	assert_true(dt >= 300 && dt <= 300 + SLACK_MS);
-	assert_int_equal(katoctl(out, sizeof(out), "keepalive policy set -n %s --expire never --no-drop", HN_SUBNQN), 0);
-	assert_int_equal(katoctl(out, sizeof(out), "keepalive policy get --cntlid %u", id), 0);
+	assert_int_equal(hn_katoctl(&K, out, sizeof(out), "keepalive policy set -n %s --expire never --no-drop", HN_SUBNQN), 0);
+	assert_int_equal(hn_katoctl(&K, out, sizeof(out), "keepalive policy get --cntlid %u", id), 0);
 	assert_non_null(strstr(out, "\"status\":16386"));
-	assert_int_equal(katoctl(out, sizeof(out), "keepalive policy list"), 0);
+	assert_int_equal(hn_katoctl(&K, out, sizeof(out), "keepalive policy list"), 0);
 	assert_non_null(strstr(out, "DELAY MS"));
 	assert_non_null(strstr(out, "never"));
-	assert_int_equal(katoctl(out, sizeof(out), "controllers --cntlid %u", id), 0);
+	assert_int_equal(hn_katoctl(&K, out, sizeof(out), "controllers --cntlid %u", id), 0);
 	assert_non_null(strstr(out, "KA POLICY"));
 	assert_non_null(strstr(out, "\"delay_ms\":300"));
-	assert_int_equal(katoctl(out, sizeof(out), "keepalive policy clear --cntlid %u", id), 0);
-	assert_int_equal(katoctl(out, sizeof(out), "keepalive policy clear"), 0);
+	assert_int_equal(hn_katoctl(&K, out, sizeof(out), "keepalive policy clear --cntlid %u", id), 0);
+	assert_int_equal(hn_katoctl(&K, out, sizeof(out), "keepalive policy clear"), 0);
 	assert_non_null(strstr(out, "cleared: 1"));
-	assert_int_equal(katoctl(out, sizeof(out), "keepalive policy get --cntlid %u", id), 1);
+	assert_int_equal(hn_katoctl(&K, out, sizeof(out), "keepalive policy get --cntlid %u", id), 1);
 	assert_non_null(strstr(out, "no keep-alive policy rule"));
-	assert_int_equal(katoctl(out, sizeof(out), "keepalive policy set --cntlid %u --expire 11", id), 1);
-	assert_int_equal(katoctl(out, sizeof(out), "keepalive policy set --cntlid %u --delay-ms x", id), 2);
-	assert_int_equal(katoctl(out, sizeof(out), "keepalive policy frob"), 2);
+	assert_int_equal(hn_katoctl(&K, out, sizeof(out), "keepalive policy set --cntlid %u --expire 11", id), 1);
+	assert_int_equal(hn_katoctl(&K, out, sizeof(out), "keepalive policy set --cntlid %u --delay-ms x", id), 2);
+	assert_int_equal(hn_katoctl(&K, out, sizeof(out), "keepalive policy frob"), 2);
 
 	/* trace file on and off */
 	const char *tr = hn_path(&K, "ctl.jsonl");
-	assert_int_equal(katoctl(out, sizeof(out), "keepalive trace --file %s", tr), 0);
+	assert_int_equal(hn_katoctl(&K, out, sizeof(out), "keepalive trace --file %s", tr), 0);
 	assert_non_null(strstr(out, tr));
 	HN_ASSERT_OK(kh_keep_alive(a));
 	assert_true(file_size(tr) > 0);
-	assert_int_equal(katoctl(out, sizeof(out), "keepalive trace --off"), 0);
+	assert_int_equal(hn_katoctl(&K, out, sizeof(out), "keepalive trace --off"), 0);
 	assert_non_null(strstr(out, "null"));
 
 	/* --follow prints the events as JSON lines */
 	char cmd[2048], args[64];
 	snprintf(args, sizeof(args), "keepalive trace --follow --count 2");
-	FILE *p = popen(katoctl_cmd(cmd, sizeof(cmd), args), "r");
+	FILE *p = popen(hn_katoctl_cmd(&K, cmd, sizeof(cmd), args), "r");
 	assert_non_null(p);
 	uint64_t t0 = kh_now_ms();
 	while (call_int("keepalive.trace", NULL, "subscribers") < 1) {
@@ -716,30 +590,27 @@ static void katoctl_keepalive(void **state)
 	assert_non_null(strstr(second + 1, "\"event\":\"keep_alive\""));
 
 	/* expire by controller id */
-	assert_int_equal(katoctl(out, sizeof(out), "keepalive expire --cntlid %u", id), 0);
+	assert_int_equal(hn_katoctl(&K, out, sizeof(out), "keepalive expire --cntlid %u", id), 0);
 	assert_non_null(strstr(out, "expired: 1"));
 	HN_ASSERT_OK(kh_wait_closed(a, 2000, NULL));
 	kh_close(a);
-	assert_int_equal(katoctl(out, sizeof(out), "keepalive expire --cntlid %u", id), 1);
-	assert_int_equal(katoctl(out, sizeof(out), "keepalive"), 2);
+	assert_int_equal(hn_katoctl(&K, out, sizeof(out), "keepalive expire --cntlid %u", id), 1);
+	assert_int_equal(hn_katoctl(&K, out, sizeof(out), "keepalive"), 2);
 	hn_pass(&K);
 }
 
 int main(void)
 {
-	if (!hn_katod_bin()) {
-		fprintf(stderr, "KATOD_BIN not set: skipping\n");
-		return 0;
-	}
+	HN_NEED_KATOD();
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(policy_live, hn_test_setup, hn_test_teardown),
-		cmocka_unit_test_setup_teardown(controllers_list_policy, hn_test_setup, hn_test_teardown),
-		cmocka_unit_test_setup_teardown(force_expiry, hn_test_setup, hn_test_teardown),
-		cmocka_unit_test_setup_teardown(trace_file_live, hn_test_setup, hn_test_teardown),
-		cmocka_unit_test_setup_teardown(subscribe_in_order, hn_test_setup, hn_test_teardown),
-		cmocka_unit_test_setup_teardown(slow_subscriber_told, hn_test_setup, hn_test_teardown),
-		cmocka_unit_test_setup_teardown(refusals, hn_test_setup, hn_test_teardown),
-		cmocka_unit_test_setup_teardown(katoctl_keepalive, hn_test_setup, hn_test_teardown),
+		HN_TEST(policy_live),
+		HN_TEST(controllers_list_policy),
+		HN_TEST(force_expiry),
+		HN_TEST(trace_file_live),
+		HN_TEST(subscribe_in_order),
+		HN_TEST(slow_subscriber_told),
+		HN_TEST(refusals),
+		HN_TEST(katoctl_keepalive),
 	};
 	return cmocka_run_group_tests(tests, group_setup, hn_group_teardown);
 }

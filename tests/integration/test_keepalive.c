@@ -47,10 +47,7 @@ static const char CONFIG[] =
 
 static int group_setup(void **state)
 {
-	*state = &K;
-	if (hn_init(&K, 1))
-		return -1;
-	return hn_start(&K, 1, CONFIG, K.port[0]);
+	return hn_group_start(state, &K, 1, CONFIG);
 }
 
 static struct kh_opts opts(uint32_t kato_ms)
@@ -582,7 +579,7 @@ static void tbkas_off(void **state)
 	hn_pass(&K);
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, hn_test_setup, hn_test_teardown)
+#define T(f) HN_TEST(f)
 
 int main(void)
 {

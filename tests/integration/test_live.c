@@ -41,6 +41,7 @@
 
 #include "tests/host/host.h"
 #include "tests/integration/harness.h"
+#include "tests/integration/harness_ctl.h"
 
 #define SUB2 "nqn.2026-11.io.kato:live-two"
 #define AEC_NS_NOTICE (1u << 8)
@@ -111,31 +112,9 @@ static int teardown(void **state)
 /* Sends one JSON-RPC request; returns the response (caller puts it). */
 static struct json_object *rpc(const char *method, const char *params)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	assert_true(strlen(K.sock) < sizeof(sa.sun_path));
-	memcpy(sa.sun_path, K.sock, strlen(K.sock) + 1);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	assert_true(fd >= 0);
-	struct timeval tv = { 10, 0 };
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	char req[1024];
-	int n = snprintf(req, sizeof(req), "{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": \"%s\"%s%s}\n", method,
-			 params ? ", \"params\": " : "", params ? params : "");
-	assert_int_equal(send(fd, req, (size_t)n, MSG_NOSIGNAL), n);
-	static char buf[1 << 16];
-	size_t got = 0;
-	while (got < sizeof(buf) - 1) {
-		ssize_t r = recv(fd, buf + got, 1, 0);
-		if (r <= 0 || buf[got] == '\n')
-			break;
-		got++;
-	}
-	buf[got] = '\0';
-	close(fd);
-	struct json_object *o = json_tokener_parse(buf);
-	if (!o)
-		fail_msg("%s: not JSON: \"%s\"", method, buf);
+	struct hn_ctl *c = hn_ctl_open(&K);
+	struct json_object *o = hn_ctl_request(c, method, params, NULL);
+	hn_ctl_close(c);
 	return o;
 }
 
@@ -165,22 +144,14 @@ static void reload_fails(const char *text, const char *words)
 /* Connect (as hostnqn) and enable; the Connect status, 0 with *out set. */
 static int try_admin(struct kh_host **out, uint16_t port, const char *subnqn, const char *hostnqn)
 {
-	struct kh_opts o;
-	memset(&o, 0, sizeof(o));
-	o.subnqn = subnqn;
-	o.hostnqn = hostnqn;
-	o.kato_ms = 30000;
+	struct kh_opts o = { .subnqn = subnqn, .hostnqn = hostnqn, .kato_ms = 30000 };
 	*out = NULL;
 	return kh_admin_up(out, HN_ADDR, port, &o);
 }
 
 static struct kh_host *admin(uint16_t port, const char *subnqn, uint32_t aec)
 {
-	struct kh_opts o;
-	memset(&o, 0, sizeof(o));
-	o.subnqn = subnqn;
-	o.hostnqn = HN_HOSTNQN;
-	o.kato_ms = 30000;
+	struct kh_opts o = { .subnqn = subnqn, .hostnqn = HN_HOSTNQN, .kato_ms = 30000 };
 	struct kh_host *a = NULL;
 	HN_ASSERT_OK(kh_admin_up(&a, HN_ADDR, port, &o));
 	uint32_t dw0;
@@ -400,9 +371,7 @@ static void subsystem_removed(void **state)
 	assert_int_equal(hn_log_wait(&K, "subsystem " SUB2 ": no controller left, freed", 3000), 0);
 	/* the other subsystem's controller lives on; the removed one refuses */
 	HN_ASSERT_OK(kh_keep_alive(keep));
-	struct kh_opts o;
-	memset(&o, 0, sizeof(o));
-	o.subnqn = SUB2;
+	struct kh_opts o = { .subnqn = SUB2 };
 	struct kh_host *x = NULL;
 	assert_true(kh_admin_up(&x, HN_ADDR, K.port[0], &o) != 0);
 	kh_close(a);

@@ -12,9 +12,7 @@ set -u
 T=$(mktemp -d "${TMPDIR:-/tmp}/kato-deb-XXXXXX")
 fails=0
 trap 'rm -rf "$T"' EXIT
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
-skip() { echo "skip: $*"; }
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 for tool in cpack dpkg-deb dpkg-shlibdeps objdump dpkg; do
 	command -v "$tool" >/dev/null || { skip "$tool not installed"; exit 0; }

@@ -24,13 +24,8 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
-skip() { echo "skip: $*"; }
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 # wait_for FILE TEXT [SECONDS]: until FILE contains TEXT
 wait_for() {
 	local n=$(( ${3:-10} * 20 ))
@@ -46,21 +41,6 @@ config() { # config PORT... : one subsystem on the first port, the others discov
 	printf ' "namespaces": [{"nsid": 1, "device": {"backend": "ram", "size": "1M"}}]}],'
 	printf ' "katod": {"workers": 2}}\n'
 }
-# icreq PORT: 0 when an NVMe/TCP ICReq gets an ICResp
-icreq() {
-	python3 - "$1" <<'PY'
-import socket, struct, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
-s.sendall(struct.pack("<BBBBIHBBI", 0, 0, 128, 0, 128, 0, 0, 0, 0).ljust(128, b"\0"))
-r = b""
-while len(r) < 128:
-    d = s.recv(128 - len(r))
-    if not d: break
-    r += d
-sys.exit(0 if len(r) == 128 and r[0] == 1 and r[2] == 128 else 1)
-PY
-}
-
 # ---- 1. sd_notify and the watchdog ------------------------------------
 P=$(free_port)
 config "$P" > "$T/notify.json"

@@ -53,10 +53,7 @@ static const char CONFIG[] =
 
 static int group_setup(void **state)
 {
-	*state = &K;
-	if (hn_init(&K, 1))
-		return -1;
-	return hn_start(&K, 1, CONFIG, K.port[0]);
+	return hn_group_start(state, &K, 1, CONFIG);
 }
 
 /* Where buf switches from byte a to byte b: 0 (all b) to len (all a); -1 if

@@ -44,6 +44,28 @@ katod_config() {
     KATOD_ARGS=(-c "$KATOD_CONF")
 }
 
+# katod_config_one NQN DEVICE [KATOD] [ATTRS]: the configuration most scenarios use: subsystem NQN
+# (any host; ATTRS: more "attr" members) with namespace 1 on DEVICE (a "device" object), on port 1
+# at $ADDR:$PORT; KATOD, when given, is the "katod" object.
+katod_config_one() {
+    local katod="" attrs=""
+    [[ -n "${3:-}" ]] && katod="\"katod\": $3,"
+    [[ -n "${4:-}" ]] && attrs=", $4"
+    katod_config <<JSON
+{
+  $katod
+  "ports": [
+    { "portid": 1, "addr": { "trtype": "tcp", "adrfam": "ipv4", "traddr": "$ADDR", "trsvcid": "$PORT" },
+      "subsystems": [ "$1" ] }
+  ],
+  "subsystems": [
+    { "nqn": "$1", "attr": { "allow_any_host": "1"$attrs },
+      "namespaces": [ { "nsid": 1, "device": $2 } ] }
+  ]
+}
+JSON
+}
+
 katod_start() {
     KSTART=$((KSTART + 1))
     echo "=== katod start #$KSTART: $KATOD -l debug ${KATOD_ARGS[*]} ${KATOD_EXTRA[*]}" >>"$KLOG"

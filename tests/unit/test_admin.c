@@ -679,6 +679,18 @@ static void test_log_smart(void **state)
 	assert_int_equal(u64_at(176), 3);     /* error log entries */
 	assert_zero(192, 512);
 
+	/* I/O errors lost on their way to the log (proto/ctrl.c) still count;
+	 * the next entry's Error Count takes them in. */
+	atomic_store(&g_c.err_lost, 2);
+	assert_int_equal(get_log(&g_c, 0x02, 512, 0, false), 0);
+	assert_int_equal(u64_at(176), 5);
+	cmd_init(0xc0, 0, 0, 0, 0);
+	assert_int_equal(exec(&g_c), INVALID_OPCODE);
+	assert_int_equal(get_log(&g_c, 0x01, 64, 0, false), 0);
+	assert_int_equal(u64_at(0), 6);
+	assert_int_equal(get_log(&g_c, 0x02, 512, 0, false), 0);
+	assert_int_equal(u64_at(176), 6);
+
 	/* An over-temperature threshold below the temperature: warning bit 1. */
 	assert_int_equal(set_feat(&g_c, NVME_FEAT_FID_TEMP_THRESH, 290), 0);
 	assert_int_equal(get_log(&g_c, 0x02, 512, 0, false), 0);

@@ -384,6 +384,105 @@ static void test_error_log(void **state)
 
 /* ---- Asynchronous events ----------------------------------------------- */
 
+/* I/O command errors: the entry an I/O queue builds, the cap on entries in
+ * flight to the admin worker, and lost entries still counted. */
+static void test_io_error_rec(void **state)
+{
+	struct kt_cmd cmd;
+	struct kt_err_rec r;
+	(void)state;
+
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.sqe.opcode = nvme_cmd_read;
+	cmd.sqe.cid = 0x1234;
+	cmd.sqe.nsid = htole32(1);
+	cmd.sqe.cdw10 = htole32(0x89abcdefu);
+	cmd.sqe.cdw11 = htole32(0x01234567u);
+	kt_ctrl_io_error_rec(&cmd, 3, NVME_SC_LBA_RANGE | KT_SC_DNR, &r);
+	assert_int_equal(r.sqid, 3);
+	assert_int_equal(r.cid, 0x1234);
+	assert_int_equal(r.status, NVME_SC_LBA_RANGE | KT_SC_DNR);
+	assert_int_equal(r.nsid, 1);
+	assert_int_equal(r.lba, 0x0123456789abcdefull);
+	assert_int_equal(r.param_loc, 40); /* CDW10: SLBA */
+
+	cmd.sqe.opcode = nvme_cmd_write;
+	kt_ctrl_io_error_rec(&cmd, 1, NVME_SC_INVALID_NS | KT_SC_DNR, &r);
+	assert_int_equal(r.param_loc, 4);
+	assert_int_equal(r.lba, 0x0123456789abcdefull);
+
+	/* Commands without an SLBA report LBA 0; an opcode we lack names
+	 * byte 0; a status naming no field names none (FFFFh). */
+	cmd.sqe.opcode = nvme_cmd_flush;
+	kt_ctrl_io_error_rec(&cmd, 1, NVME_SC_INTERNAL, &r);
+	assert_int_equal(r.lba, 0);
+	assert_int_equal(r.param_loc, 0xffff);
+	cmd.sqe.opcode = 0x55;
+	kt_ctrl_io_error_rec(&cmd, 1, NVME_SC_INVALID_OPCODE | KT_SC_DNR, &r);
+	assert_int_equal(r.param_loc, 0);
+	assert_int_equal(r.lba, 0);
+	/* A command-specific status with the same code names no field. */
+	kt_ctrl_io_error_rec(&cmd, 1, (NVME_SCT_CMD_SPECIFIC << NVME_SCT_SHIFT) | NVME_SC_LBA_RANGE, &r);
+	assert_int_equal(r.param_loc, 0xffff);
+}
+
+static void test_io_error_cap_and_lost(void **state)
+{
+	struct kt_err_rec r = { .sqid = 2, .cid = 9, .status = NVME_SC_LBA_RANGE | KT_SC_DNR,
+				.param_loc = 40, .nsid = 1, .lba = 777 };
+	(void)state;
+
+	kt_ctrl_log_error(&g_c, 0, 1, NVME_SC_INVALID_FIELD, 0xffff, 0, 0); /* #1, admin */
+	for (unsigned i = 0; i < KT_ERR_INFLIGHT_MAX; i++)
+		assert_true(kt_ctrl_err_reserve(&g_c));
+	/* Over the cap: refused and counted. */
+	assert_false(kt_ctrl_err_reserve(&g_c));
+	assert_false(kt_ctrl_err_reserve(&g_c));
+	assert_int_equal(kt_ctrl_err_total(&g_c), 3);
+	/* One hand-over failed: its place comes back, the error counts. */
+	kt_ctrl_err_unreserve(&g_c);
+	assert_int_equal(kt_ctrl_err_total(&g_c), 4);
+	assert_int_equal(atomic_load(&g_c.err_inflight), KT_ERR_INFLIGHT_MAX - 1);
+	assert_true(kt_ctrl_err_reserve(&g_c));
+	assert_false(kt_ctrl_err_reserve(&g_c));
+	assert_int_equal(kt_ctrl_err_total(&g_c), 5);
+
+	/* The first arrives: its number skips the 4 lost ones (2..5). */
+	kt_ctrl_log_error_rec(&g_c, &r);
+	assert_int_equal(g_c.err_count, 6);
+	assert_int_equal(kt_ctrl_err_total(&g_c), 6);
+	assert_int_equal(atomic_load(&g_c.err_inflight), KT_ERR_INFLIGHT_MAX - 1);
+	const struct nvme_error_log_page *e = &g_c.errlog[(6 - 1) % KT_ERRLOG_MAX];
+	assert_int_equal(le64toh(e->error_count), 6);
+	assert_int_equal(le16toh(e->sqid), 2);
+	assert_int_equal(e->cmdid, 9);
+	assert_int_equal(le16toh(e->status_field), (NVME_SC_LBA_RANGE | KT_SC_DNR) << 1);
+	assert_int_equal(le16toh(e->parm_error_location), 40);
+	assert_int_equal(le64toh(e->lba), 777);
+	assert_int_equal(le32toh(e->nsid), 1);
+	/* The next is numbered on. */
+	kt_ctrl_log_error_rec(&g_c, &r);
+	assert_int_equal(g_c.err_count, 7);
+	assert_true(kt_ctrl_err_reserve(&g_c));
+}
+
+static void test_local_addr(void **state)
+{
+	char long_addr[400];
+	(void)state;
+
+	assert_string_equal(g_c.local_traddr, "");
+	kt_ctrl_set_local_addr(&g_c, NVMF_ADDR_FAMILY_IP4, "10.1.2.3");
+	assert_int_equal(g_c.local_adrfam, NVMF_ADDR_FAMILY_IP4);
+	assert_string_equal(g_c.local_traddr, "10.1.2.3");
+	memset(long_addr, 'a', sizeof(long_addr) - 1);
+	long_addr[sizeof(long_addr) - 1] = '\0';
+	kt_ctrl_set_local_addr(&g_c, NVMF_ADDR_FAMILY_IP6, long_addr);
+	assert_int_equal(strlen(g_c.local_traddr), NVMF_TRADDR_SIZE);
+	kt_ctrl_set_local_addr(&g_c, 0, NULL);
+	assert_string_equal(g_c.local_traddr, "");
+}
+
 static void test_aen_filter_by_config(void **state)
 {
 	(void)state;
@@ -512,6 +611,9 @@ int main(void)
 		cmocka_unit_test_setup(test_cc_config_held_while_enabled, setup),
 		cmocka_unit_test_setup(test_ka_deadline, setup),
 		cmocka_unit_test_setup(test_error_log, setup),
+		cmocka_unit_test_setup(test_io_error_rec, setup),
+		cmocka_unit_test_setup(test_io_error_cap_and_lost, setup),
+		cmocka_unit_test_setup(test_local_addr, setup),
 		cmocka_unit_test_setup(test_aen_filter_by_config, setup),
 		cmocka_unit_test_setup(test_aen_pairing_and_masking, setup),
 		cmocka_unit_test_setup(test_aen_queue_limit, setup),

@@ -296,6 +296,49 @@ static void test_long_fields(void **state UNUSED)
 	assert_int_equal(F.page[768], 0);
 }
 
+/* Ports bound to a wildcard address are listed with the local address of
+ * the controller's connection; concrete addresses stay as configured. */
+static void test_wildcard_ports(void **state UNUSED)
+{
+	strcpy(F.ports[0].traddr, "0.0.0.0");    /* IPv4 wildcard: A and B */
+	strcpy(F.ports[1].traddr, "::");         /* IPv6 wildcard: the controller's port */
+	/* Port 3 keeps 10.0.0.3. Connection over IPv4 127.0.0.1: */
+	kt_ctrl_set_local_addr(&F.c, NVMF_ADDR_FAMILY_IP4, "127.0.0.1");
+	memset(F.page, 0xee, sizeof(F.page));
+	assert_int_equal(kt_disc_log_read(&F.c, 0, F.page, 5 * 1024), 0);
+	assert_header(F.page, 0x0102030405060708ull, 4);
+	/* A dual-stack "::" port reached over IPv4: listed as IPv4. */
+	assert_entry(F.page + 1024, 1, 3, 0, 0x0302, 2, "8009", NQN_DISC, "127.0.0.1");
+	assert_entry(F.page + 2048, 1, 2, 2, 1, 0, "4420", NQN_A, "127.0.0.1");
+	assert_entry(F.page + 3072, 1, 2, 2, 1, 0, "4420", NQN_B, "127.0.0.1");
+	assert_entry(F.page + 4096, 1, 2, 1, 3, 0, "4421", NQN_B, "10.0.0.3");
+
+	/* Over IPv6: the IPv6 wildcard takes it, the IPv4 wildcard cannot. */
+	kt_ctrl_set_local_addr(&F.c, NVMF_ADDR_FAMILY_IP6, "fd00::7");
+	assert_int_equal(kt_disc_log_read(&F.c, 0, F.page, 5 * 1024), 0);
+	assert_entry(F.page + 1024, 2, 3, 0, 0x0302, 2, "8009", NQN_DISC, "fd00::7");
+	assert_entry(F.page + 2048, 1, 2, 2, 1, 0, "4420", NQN_A, "0.0.0.0");
+	assert_entry(F.page + 4096, 1, 2, 1, 3, 0, "4421", NQN_B, "10.0.0.3");
+
+	/* Other spellings of the wildcard; unknown local address: as configured. */
+	strcpy(F.ports[1].traddr, "0:0::0");
+	assert_int_equal(kt_disc_log_read(&F.c, 1024, F.page, 1024), 0);
+	assert_field(F.page + 512, 256, "fd00::7", ' ');
+	kt_ctrl_set_local_addr(&F.c, 0, NULL);
+	assert_int_equal(kt_disc_log_read(&F.c, 1024, F.page, 2048), 0);
+	assert_entry(F.page, 2, 3, 0, 0x0302, 2, "8009", NQN_DISC, "0:0::0");
+	assert_entry(F.page + 1024, 1, 2, 2, 1, 0, "4420", NQN_A, "0.0.0.0");
+
+	/* Not a wildcard: 0.0.0.1, or an address of the other family. */
+	kt_ctrl_set_local_addr(&F.c, NVMF_ADDR_FAMILY_IP4, "127.0.0.1");
+	strcpy(F.ports[0].traddr, "0.0.0.1");
+	F.ports[1].adrfam = NVMF_ADDR_FAMILY_IP4;
+	strcpy(F.ports[1].traddr, "::");
+	assert_int_equal(kt_disc_log_read(&F.c, 1024, F.page, 2048), 0);
+	assert_entry(F.page, 1, 3, 0, 0x0302, 2, "8009", NQN_DISC, "::");
+	assert_entry(F.page + 1024, 1, 2, 2, 1, 0, "4420", NQN_A, "0.0.0.1");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -306,6 +349,7 @@ int main(void)
 		cmocka_unit_test_setup(test_genctr, setup),
 		cmocka_unit_test_setup(test_well_known_nqn_and_no_port, setup),
 		cmocka_unit_test_setup(test_long_fields, setup),
+		cmocka_unit_test_setup(test_wildcard_ports, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -249,7 +249,7 @@ static void test_ctrl_expire(void **state)
 	assert_int_equal(g_c.csts & 2, 2); /* CFS */
 	assert_int_equal(g_c.err_count, 1);
 	assert_int_equal(le16toh(g_c.errlog[0].status_field) >> 1, NVME_SC_KAT_EXPIRED);
-	assert_int_equal(le16toh(g_c.errlog[0].sqid), 0);
+	assert_int_equal(le16toh(g_c.errlog[0].sqid), 0xffff);
 }
 
 int main(void)

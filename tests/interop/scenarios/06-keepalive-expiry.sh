@@ -8,18 +8,7 @@
 NQN=nqn.2026-11.io.kato:expiry
 KATO=${KATO:-2}
 RDELAY=2
-katod_config <<JSON
-{
-  "ports": [
-    { "portid": 1, "addr": { "trtype": "tcp", "adrfam": "ipv4", "traddr": "$ADDR", "trsvcid": "$PORT" },
-      "subsystems": [ "$NQN" ] }
-  ],
-  "subsystems": [
-    { "nqn": "$NQN", "attr": { "allow_any_host": "1" },
-      "namespaces": [ { "nsid": 1, "device": { "backend": "ram", "size": "64M" } } ] }
-  ]
-}
-JSON
+katod_config_one "$NQN" '{ "backend": "ram", "size": "64M" }'
 
 FIO_PID=""
 T_LIFT=""

@@ -13,18 +13,7 @@ RDELAY=${RDELAY:-3}
 # slack for a slow emulated CPU.
 SLACK=5
 rm -f "$IMG"; truncate -s 128M "$IMG"
-katod_config <<JSON
-{
-  "ports": [
-    { "portid": 1, "addr": { "trtype": "tcp", "adrfam": "ipv4", "traddr": "$ADDR", "trsvcid": "$PORT" },
-      "subsystems": [ "$NQN" ] }
-  ],
-  "subsystems": [
-    { "nqn": "$NQN", "attr": { "allow_any_host": "1" },
-      "namespaces": [ { "nsid": 1, "device": { "path": "$IMG" } } ] }
-  ]
-}
-JSON
+katod_config_one "$NQN" "{ \"path\": \"$IMG\" }"
 
 # Sequential 64 KiB writes, two jobs of 48 MiB each, every block verified at the end; the rate
 # limit (writes only) makes the writes last about 8 s, so that the restart comes in the middle of them.

@@ -22,20 +22,10 @@ else
     RULE="\"delay_ms\": $((KATO * 1000 * 3))"
 fi
 TRACE="$RES/trace.jsonl"
-katod_config <<JSON
-{
-  "katod": { "keepalive": { "tbkas": false, "trace": "$TRACE",
-                            "policy": [ { "cntlid": $BAD_CNTLID, "expire": "never", $RULE } ] } },
-  "ports": [
-    { "portid": 1, "addr": { "trtype": "tcp", "adrfam": "ipv4", "traddr": "$ADDR", "trsvcid": "$PORT" },
-      "subsystems": [ "$NQN" ] }
-  ],
-  "subsystems": [
-    { "nqn": "$NQN", "attr": { "allow_any_host": "1", "cntlid_min": "$BAD_CNTLID", "cntlid_max": "11" },
-      "namespaces": [ { "nsid": 1, "device": { "backend": "ram", "size": "64M" } } ] }
-  ]
-}
-JSON
+katod_config_one "$NQN" '{ "backend": "ram", "size": "64M" }' \
+    "{ \"keepalive\": { \"tbkas\": false, \"trace\": \"$TRACE\",
+                    \"policy\": [ { \"cntlid\": $BAD_CNTLID, \"expire\": \"never\", $RULE } ] } }" \
+    "\"cntlid_min\": \"$BAD_CNTLID\", \"cntlid_max\": \"11\""
 
 FIO_PID=""
 KMARK=0

@@ -14,19 +14,7 @@ IDLE=${IDLE:-40}
 TRACE="$RES/trace.jsonl"
 
 config() { # config true|false
-    katod_config <<JSON
-{
-  "katod": { "keepalive": { "tbkas": $1, "trace": "$TRACE" } },
-  "ports": [
-    { "portid": 1, "addr": { "trtype": "tcp", "adrfam": "ipv4", "traddr": "$ADDR", "trsvcid": "$PORT" },
-      "subsystems": [ "$NQN" ] }
-  ],
-  "subsystems": [
-    { "nqn": "$NQN", "attr": { "allow_any_host": "1" },
-      "namespaces": [ { "nsid": 1, "device": { "backend": "null", "size": "64M" } } ] }
-  ]
-}
-JSON
+    katod_config_one "$NQN" '{ "backend": "null", "size": "64M" }' "{ \"keepalive\": { \"tbkas\": $1, \"trace\": \"$TRACE\" } }"
 }
 
 # ka_intervals CNTLID: the intervals (ms) between the traced Keep Alives of that controller.

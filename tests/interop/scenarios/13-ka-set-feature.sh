@@ -11,19 +11,7 @@ KATO1=${KATO1:-4}    # seconds, at connect
 KATO2=${KATO2:-10}   # seconds, set live (longer: a host that kept the old period stays safe)
 IDLE=${IDLE:-30}
 TRACE="$RES/trace.jsonl"
-katod_config <<JSON
-{
-  "katod": { "keepalive": { "tbkas": false, "trace": "$TRACE" } },
-  "ports": [
-    { "portid": 1, "addr": { "trtype": "tcp", "adrfam": "ipv4", "traddr": "$ADDR", "trsvcid": "$PORT" },
-      "subsystems": [ "$NQN" ] }
-  ],
-  "subsystems": [
-    { "nqn": "$NQN", "attr": { "allow_any_host": "1" },
-      "namespaces": [ { "nsid": 1, "device": { "backend": "null", "size": "64M" } } ] }
-  ]
-}
-JSON
+katod_config_one "$NQN" '{ "backend": "null", "size": "64M" }' "{ \"keepalive\": { \"tbkas\": false, \"trace\": \"$TRACE\" } }"
 
 CNTLID=""
 

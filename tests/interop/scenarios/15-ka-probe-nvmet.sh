@@ -29,18 +29,7 @@ NVMET=/sys/kernel/config/nvmet
 KPORTID=2
 : >"$JSONL"
 
-katod_config <<JSON
-{
-  "ports": [
-    { "portid": 1, "addr": { "trtype": "tcp", "adrfam": "ipv4", "traddr": "$ADDR", "trsvcid": "$PORT" },
-      "subsystems": [ "$NQN" ] }
-  ],
-  "subsystems": [
-    { "nqn": "$NQN", "attr": { "allow_any_host": "1" },
-      "namespaces": [ { "nsid": 1, "device": { "backend": "null", "size": "1G" } } ] }
-  ]
-}
-JSON
+katod_config_one "$NQN" '{ "backend": "null", "size": "1G" }'
 
 # The kernel target: the same subsystem NQN, any host, one null_blk namespace (1 GiB), TCP on
 # 127.0.0.1:$KPORT.
