@@ -32,8 +32,10 @@
 
 /* ---- settings and rules ------------------------------------------------ */
 
-static bool tbkas = true;
-static int tcp_idle_s = 30, tcp_intvl_s = 5, tcp_cnt = 3;
+/* written by the main thread at a live change, read by workers at Connect
+ * and accept: atomic */
+static _Atomic bool tbkas = true;
+static _Atomic int tcp_idle_s = 30, tcp_intvl_s = 5, tcp_cnt = 3;
 static pthread_mutex_t rules_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct kt_kapol_table rules;
 
@@ -41,11 +43,11 @@ bool kt_ka_tbkas(void) { return tbkas; }
 
 void kt_ka_tcp_keepalive(int fd)
 {
-	int one = 1;
+	int one = 1, idle = tcp_idle_s, intvl = tcp_intvl_s, cnt = tcp_cnt;
 	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
-	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &tcp_idle_s, sizeof(tcp_idle_s));
-	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &tcp_intvl_s, sizeof(tcp_intvl_s));
-	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &tcp_cnt, sizeof(tcp_cnt));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
 }
 
 /* ---- the trace --------------------------------------------------------- */
@@ -882,6 +884,9 @@ int kt_keepalive_configure(const struct kt_cfg_daemon *d, char *err, size_t errl
 			snprintf(err, errlen, "katod.keepalive.policy[%zu]: %s", i,
 				 rc == -ENOSPC ? "too many rules" : "invalid rule");
 	pthread_mutex_unlock(&rules_lock);
+	/* the rules were replaced in one step: running controllers resolve
+	 * their policy again (none at startup) */
+	broadcast(on_repolicy, NULL);
 	if (rc)
 		return rc;
 	if (d->ka_trace && (rc = kt_ka_trace_set(d->ka_trace)) < 0) {

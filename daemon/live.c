@@ -478,10 +478,12 @@ static int prepare_kept_subsys(struct plan *pl, struct kt_subsys *s, const struc
 				pl->ns_changed++;
 			}
 		} else {
-			if (ns && on->backend == KT_BACKEND_RAM && cn->backend == KT_BACKEND_RAM && on->size != cn->size) {
+			/* a changed device means a new backend; for a RAM one that stays
+			 * RAM that would silently drop the acknowledged data */
+			if (ns && on->backend == KT_BACKEND_RAM && cn->backend == KT_BACKEND_RAM) {
 				snprintf(err, errlen,
-					 "subsystem %s namespace %u: a ram namespace cannot change size live "
-					 "(its data would be lost): remove it, then add it",
+					 "subsystem %s namespace %u: a ram namespace cannot change size, block size, "
+					 "nguid or uuid live (its data would be lost): remove it, then add it",
 					 cs->nqn, cn->nsid);
 				return -EINVAL;
 			}
@@ -708,21 +710,15 @@ static void apply_settings(const struct kt_cfg_daemon *a, const struct kt_cfg_da
 {
 	if (b->log_level && !str_eq(a->log_level, b->log_level) && kt_log_set_level(b->log_level) == 0)
 		kt_info("log level now %s", b->log_level);
-	bool rules = !same_rules(a, b);
-	if (a->tbkas != b->tbkas || a->tcp_ka_idle_s != b->tcp_ka_idle_s ||
+	/* configure replaces the rules under one lock (no Connect sees them
+	 * half-replaced) and tells the controllers once */
+	if (!same_rules(a, b) || a->tbkas != b->tbkas || a->tcp_ka_idle_s != b->tcp_ka_idle_s ||
 	    a->tcp_ka_interval_s != b->tcp_ka_interval_s || a->tcp_ka_count != b->tcp_ka_count) {
 		char err[256] = "";
 		struct kt_cfg_daemon d = *b;
 		d.ka_trace = NULL; /* below */
 		if (kt_keepalive_configure(&d, err, sizeof(err)) < 0)
 			kt_err("live change: keep-alive settings: %s", err);
-		rules = true; /* configure replaced the rules: tell the controllers */
-	}
-	if (rules) {
-		kt_ka_policy_clear(NULL);
-		for (size_t i = 0; i < b->n_ka_rules; i++)
-			if (kt_ka_policy_set(&b->ka_rules[i].scope, &b->ka_rules[i].pol) < 0)
-				kt_err("live change: katod.keepalive.policy[%zu] refused", i);
 	}
 	if (!str_eq(a->ka_trace, b->ka_trace)) {
 		int rc = kt_ka_trace_set(b->ka_trace);

@@ -302,12 +302,14 @@ void kt_ctrl_log_error(struct kt_ctrl *c, uint16_t sqid, uint16_t cid, uint16_t 
 
 	/* I/O errors dropped on the way here still count: the numbering skips
 	 * them, which the spec names as the sign of lost entries. */
+	uint64_t n = c->err_count + 1;
 	if (atomic_load(&c->err_lost))
-		c->err_count += atomic_exchange(&c->err_lost, 0);
-	c->err_count++;
-	e = &c->errlog[(c->err_count - 1) % KT_ERRLOG_MAX];
+		n += atomic_exchange(&c->err_lost, 0);
+	/* stored atomically: kt_ctrl_err_total reads it from another thread */
+	__atomic_store_n(&c->err_count, n, __ATOMIC_RELAXED);
+	e = &c->errlog[(n - 1) % KT_ERRLOG_MAX];
 	memset(e, 0, sizeof(*e));
-	e->error_count = htole64(c->err_count);
+	e->error_count = htole64(n);
 	e->sqid = htole16(sqid);
 	e->cmdid = cid; /* as it came on the wire */
 	/* The Status Field as in the CQE: bit 0 is the phase tag (0). */

@@ -212,6 +212,56 @@ static void controllers_list_policy(void **state)
 	hn_pass(&K);
 }
 
+/* Rules from the configuration file, made live by a reload together with a
+ * keep-alive setting: replaced in one step (daemon/live.c hands them to
+ * kt_keepalive_configure), and a connected controller resolves them. A
+ * reload of the original file takes them away again. */
+static void policy_from_reload(void **state)
+{
+	(void)state;
+	struct kh_host *a = admin_up(NULL, 30000, 0);
+	uint16_t id = kh_cntlid(a);
+	char text[8192], p[4400], q[256];
+	FILE *f = fopen(K.cfg, "r");
+	assert_non_null(f);
+	size_t n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	const char *at = strstr(text, "\"log_level\": \"debug\"");
+	assert_non_null(at);
+	snprintf(p, sizeof(p), "%.*s\"log_level\": \"debug\", \"keepalive\": {\"tbkas\": false, \"tcp_idle_s\": 40, "
+		 "\"policy\": [{\"subsystem\": \"" HN_SUBNQN "\", \"delay_ms\": 7}, {\"cntlid\": 65000, \"drop\": true}]}%s",
+		 (int)(at - text), text, at + strlen("\"log_level\": \"debug\""));
+	HN_ASSERT_OK(hn_write_file(&K, "ka-reload.json", p));
+	snprintf(q, sizeof(q), "{\"path\": \"%s\"}", hn_path(&K, "ka-reload.json"));
+	call_ok("reload", q);
+	settle();
+	struct json_object *resp, *r = call("keepalive.policy.list", NULL, &resp);
+	assert_int_equal(json_object_array_length(r), 2);
+	json_object_put(resp);
+	snprintf(q, sizeof(q), "{\"cntlid\": %u}", id);
+	r = call("controllers.list", q, &resp);
+	struct json_object *pol = hn_get(json_object_array_get_idx(r, 0), "keepalive_policy");
+	assert_int_equal(json_object_get_int(hn_get(pol, "delay_ms")), 7);
+	json_object_put(resp);
+	int rc;
+	assert_true(timed_keep_alive(a, &rc) >= 7);
+	assert_int_equal(rc, 0);
+
+	snprintf(q, sizeof(q), "{\"path\": \"%s\"}", K.cfg);
+	call_ok("reload", q);
+	settle();
+	r = call("keepalive.policy.list", NULL, &resp);
+	assert_int_equal(json_object_array_length(r), 0);
+	json_object_put(resp);
+	snprintf(q, sizeof(q), "{\"cntlid\": %u}", id);
+	r = call("controllers.list", q, &resp);
+	assert_null(hn_get(json_object_array_get_idx(r, 0), "keepalive_policy"));
+	json_object_put(resp);
+	kh_close(a);
+	hn_pass(&K);
+}
+
 /* keepalive.expire: by controller id (an expiry: counted, logged, traced
  * as forced), by host (the other host's controller stays). */
 static void force_expiry(void **state)
@@ -605,6 +655,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		HN_TEST(policy_live),
 		HN_TEST(controllers_list_policy),
+		HN_TEST(policy_from_reload),
 		HN_TEST(force_expiry),
 		HN_TEST(trace_file_live),
 		HN_TEST(subscribe_in_order),

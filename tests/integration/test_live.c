@@ -501,7 +501,16 @@ static void refusals(void **state)
 	p = strstr(grow, "\"8M\"");
 	assert_non_null(p);
 	memcpy(p, "\"9M\"", 4);
-	reload_fails(grow, "cannot change size live");
+	reload_fails(grow, "cannot change size, block size, nguid or uuid live");
+	/* nor its identity: a new uuid would mean new, empty memory */
+	char reid[8192];
+	snprintf(reid, sizeof(reid), "%s", config(false, false, "1", NULL));
+	p = strstr(reid, "\"size\": \"8M\"}");
+	assert_non_null(p);
+	static const char withuuid[] = "\"size\": \"8M\", \"uuid\": \"6b61746f-0000-4000-8000-000000000002\"}";
+	snprintf(tail, sizeof(tail), "%s", p + strlen("\"size\": \"8M\"}"));
+	snprintf(p, sizeof(reid) - (size_t)(p - reid), "%s%s", withuuid, tail);
+	reload_fails(reid, "cannot change size, block size, nguid or uuid live");
 	/* SIGHUP with a bad file: logged, nothing changed */
 	HN_ASSERT_OK(hn_write_file(&K, "katod.json", "{\"ports\": 1}"));
 	assert_int_equal(kill(K.pid, SIGHUP), 0);
