@@ -28,20 +28,8 @@
 
 static struct hn_katod K;
 
-static const char CONFIG[] =
-	"{\n"
-	"  \"hosts\": [],\n"
-	"  \"ports\": [{\"portid\": 1, \"referrals\": [],\n"
-	"    \"addr\": {\"trtype\": \"tcp\", \"adrfam\": \"ipv4\", \"traddr\": \"" HN_ADDR "\",\n"
-	"             \"trsvcid\": \"%u\", \"treq\": \"not specified\"},\n"
-	"    \"subsystems\": [\"" HN_SUBNQN "\"]}],\n"
-	"  \"subsystems\": [\n"
-	"    {\"nqn\": \"" HN_SUBNQN "\", \"allowed_hosts\": [],\n"
-	"     \"attr\": {\"allow_any_host\": \"1\"},\n"
-	"     \"namespaces\": [\n"
-	"       {\"nsid\": 1, \"enable\": 1, \"device\": {\"backend\": \"ram\", \"size\": \"1M\"}}]}],\n"
-	"  \"katod\": {\"workers\": 2, \"log_level\": \"debug\"}\n"
-	"}\n";
+static const char CONFIG[] = HN_CONFIG_ONE("{\"backend\": \"ram\", \"size\": \"1M\"}",
+					  "{\"workers\": 2, \"log_level\": \"debug\"}");
 
 struct ctx {
 	struct kh_host *a, *io;
@@ -52,17 +40,7 @@ static struct ctx C;
 
 static int group_setup(void **state)
 {
-	(void)state;
-	if (hn_init(&K, 1))
-		return -1;
-	return hn_start(&K, 1, CONFIG, K.port[0]);
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	hn_cleanup(&K);
-	return 0;
+	return hn_group_start(state, &K, 1, CONFIG);
 }
 
 static int t_setup(void **state)
@@ -273,5 +251,5 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_admin_refused_capsule, t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_smart_counts_compare, t_setup, t_teardown),
 	};
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, group_setup, hn_group_teardown);
 }
