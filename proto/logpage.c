@@ -256,7 +256,10 @@ uint16_t kt_admin_get_log_page(struct kt_admin_req *r)
 		size = log_cmd_effects(page.raw);
 		break;
 	}
-	if (a.offset >= size)
+	/* An offset past the end is Invalid Field; one exactly at the end is
+	 * not "greater than the size of the log page" and reads zeroes, as in
+	 * the discovery log (proto/discovery.c). */
+	if (a.offset > size)
 		return invalid_field(r, KT_SQE_OFF_CDW12);
 
 	/* The asked range, with zeroes past the page's end. */

@@ -588,8 +588,8 @@ static void test_log_offsets_and_lengths(void **state)
 {
 	(void)state;
 
-	/* Offset past the page (SMART is 512 bytes). */
-	assert_int_equal(get_log(&g_c, 0x02, 4, 512, false), INVALID_FIELD);
+	/* Offset past the page (SMART is 512 bytes); at its end: zeroes. */
+	assert_int_equal(get_log(&g_c, 0x02, 4, 516, false), INVALID_FIELD);
 	assert_int_equal(le16toh(g_c.errlog[0].parm_error_location), 48);
 	assert_int_equal(get_log(&g_c, 0x02, 4, 1ull << 32, false), INVALID_FIELD);
 	/* Offset not dword aligned. */
@@ -601,6 +601,10 @@ static void test_log_offsets_and_lengths(void **state)
 	assert_zero(512, 1024);
 	assert_int_equal(get_log(&g_c, 0x02, 16, 508, false), 0);
 	assert_zero(4, 16);
+	memset(g_buf, 0xee, 8);
+	assert_int_equal(get_log(&g_c, 0x02, 8, 512, false), 0);
+	assert_int_equal(g_cmd.xfer_len, 8);
+	assert_zero(0, 8);
 	/* The buffer must hold what NUMD asks for. */
 	assert_int_equal(get_log(&g_c, 0x02, 512, 0, false), 0);
 	g_cmd.data_len = 0;
