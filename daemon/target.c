@@ -3,7 +3,8 @@
  * controllers: admission at Connect, controller ids, the queue list of each
  * controller across workers, keep-alive timers, and teardown.
  *
- * Locking: `target_lock` guards the controller list and id allocation;
+ * Locking: `target_lock` guards the controller list and the controller
+ * ids (per-subsystem maps, O(1) at Connect: see "controllers: ids");
  * each controller's `lock` guards its queue list. Neither is taken on the
  * data path. The proto model (ports, subsystems, namespaces) changes while
  * katod runs (daemon/live.c), but only while every worker is paused at a
@@ -15,6 +16,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -296,35 +298,127 @@ void kt_target_destroy(void)
 	kt_keepalive_fini();
 }
 
-/* ---- controllers ---------------------------------------------------- */
+/* ---- controllers: ids --------------------------------------------------- */
+
+/*
+ * Which ids a subsystem's controllers hold, and which controller holds a
+ * given one, in O(1): Connect used to walk every controller for every
+ * candidate id, so connecting N controllers cost O(N^2).
+ *
+ * Per subsystem object - the one dc->c.subsys points to: daemon/live.c
+ * changes a kept subsystem in place (its cntlid range too) and keeps a
+ * removed one until its last controller is gone - an idmap holds a bitmap
+ * of all 65,536 ids (8 KiB; finding a free id looks at 64 ids a word) and
+ * a two-level table cntlid -> controller: 256 pages of 256 pointers, a page
+ * allocated when an id in it is first used (2 KiB). Chosen over a hash of
+ * (subsystem, id): no hashing, no tombstones, no rehash, every operation a
+ * couple of array indexings, and bounded memory. Ids outside the current
+ * range (after a live change of cntlid_min/max) are held like any other.
+ *
+ * A subsystem's map hangs off s->ctrl_ids. It exists exactly while the
+ * subsystem has a controller: made at the first admin Connect, freed with
+ * the last controller; so kt_target_subsys_in_use is "has a map".
+ *
+ * All of it under target_lock.
+ */
+#define IDMAP_IDS 65536u
+#define IDMAP_PAGE 256u
+
+struct idmap {
+	unsigned count;                                 /* controllers holding an id */
+	uint64_t used[IDMAP_IDS / 64];
+	struct kt_dctrl **page[IDMAP_IDS / IDMAP_PAGE]; /* NULL: no id of that page used yet */
+};
+
+static struct idmap *idmap_find(const struct kt_subsys *s)
+{
+	return s->ctrl_ids;
+}
+
+/* s's map, made if it has none. NULL: no memory. */
+static struct idmap *idmap_get(struct kt_subsys *s)
+{
+	if (!s->ctrl_ids)
+		s->ctrl_ids = calloc(1, sizeof(struct idmap));
+	return s->ctrl_ids;
+}
+
+/* Frees s's map (it has no controller any more). */
+static void idmap_drop(struct kt_subsys *s)
+{
+	struct idmap *m = s->ctrl_ids;
+	for (size_t p = 0; p < IDMAP_IDS / IDMAP_PAGE; p++)
+		free(m->page[p]);
+	free(m);
+	s->ctrl_ids = NULL;
+}
 
 static struct kt_dctrl *find_ctrl_locked(const struct kt_subsys *s, uint16_t cntlid)
 {
-	for (struct kt_dctrl *dc = ctrls; dc; dc = dc->next)
-		if (dc->c.subsys == s && dc->c.cntlid == cntlid)
-			return dc;
-	return NULL;
+	const struct idmap *m = idmap_find(s);
+	struct kt_dctrl *const *pg = m ? m->page[cntlid / IDMAP_PAGE] : NULL;
+	return pg ? pg[cntlid % IDMAP_PAGE] : NULL;
 }
 
-/* Next free id in [min, max] after the last one given, or 0 when full. */
-/* The next free id in [min, max] after the last one given (from min when
- * the last one is outside this subsystem's range), or 0 when all are taken.
- * Ids are not reused at once, so a host's old controller and its new one
- * differ in logs and traces. */
-static uint16_t alloc_cntlid_locked(struct kt_subsys *s)
+/* Records that dc holds id. 0 or -ENOMEM. */
+static int idmap_set(struct idmap *m, uint16_t id, struct kt_dctrl *dc)
 {
-	static uint16_t last; /* shared cursor across subsystems */
-	unsigned min = s->cntlid_min, span = (unsigned)s->cntlid_max - min + 1;
-	unsigned start = last >= min && last < s->cntlid_max ? last + 1u - min : 0; /* offset in range */
-	for (unsigned i = 0; i < span; i++) {
-		uint16_t id = (uint16_t)(min + (start + i) % span);
-		if (!find_ctrl_locked(s, id)) {
-			last = id;
-			return id;
+	struct kt_dctrl **pg = m->page[id / IDMAP_PAGE];
+	if (!pg && !(pg = m->page[id / IDMAP_PAGE] = calloc(IDMAP_PAGE, sizeof(*pg))))
+		return -ENOMEM;
+	pg[id % IDMAP_PAGE] = dc;
+	m->used[id / 64] |= 1ull << (id % 64);
+	m->count++;
+	return 0;
+}
+
+/* dc's id is free again; its subsystem's map goes with its last one. */
+static void idmap_release_locked(struct kt_dctrl *dc)
+{
+	struct idmap *m = idmap_find(dc->c.subsys);
+	uint16_t id = dc->c.cntlid;
+	struct kt_dctrl **pg = m ? m->page[id / IDMAP_PAGE] : NULL;
+	if (!pg || pg[id % IDMAP_PAGE] != dc)
+		return; /* never recorded */
+	pg[id % IDMAP_PAGE] = NULL;
+	m->used[id / 64] &= ~(1ull << (id % 64));
+	if (--m->count == 0)
+		idmap_drop(dc->c.subsys);
+}
+
+/* The first id in [lo, hi] not in use, or 0 (never a controller id). */
+static unsigned first_free(const struct idmap *m, unsigned lo, unsigned hi)
+{
+	for (unsigned i = lo; i <= hi; i = (i / 64 + 1) * 64) {
+		uint64_t avail = ~m->used[i / 64] & (~0ull << (i % 64));
+		if (avail) {
+			unsigned id = i / 64 * 64 + (unsigned)__builtin_ctzll(avail);
+			return id <= hi ? id : 0;
 		}
 	}
 	return 0;
 }
+
+/* The next free id in [min, max] after the last one given (from min when
+ * the last one is outside this subsystem's range), or 0 when all are taken.
+ * Ids are not reused at once, so a host's old controller and its new one
+ * differ in logs and traces. One cursor is shared by every subsystem. */
+static uint16_t alloc_cntlid_locked(const struct idmap *m, const struct kt_subsys *s)
+{
+	static uint16_t last;
+	unsigned min = s->cntlid_min, max = s->cntlid_max;
+	if (!min || min > max)
+		return 0;
+	unsigned from = last >= min && last < max ? last + 1u : min;
+	unsigned id = first_free(m, from, max);
+	if (!id && from > min)
+		id = first_free(m, min, from - 1);
+	if (id)
+		last = (uint16_t)id;
+	return (uint16_t)id;
+}
+
+/* ---- controllers ---------------------------------------------------- */
 
 void kt_target_foreach_ctrl(void (*fn)(struct kt_dctrl *dc, void *arg), void *arg)
 {
@@ -383,13 +477,23 @@ uint16_t kt_target_connect_admin(struct kt_queue *q, struct kt_cmd *cmd,
 	if (!dc)
 		return NVME_SC_INTERNAL;
 	pthread_mutex_lock(&target_lock);
-	uint16_t id = alloc_cntlid_locked(s);
-	if (!id) {
+	struct idmap *m = idmap_get(s);
+	uint16_t id = m ? alloc_cntlid_locked(m, s) : 0;
+	bool nomem = !m || (id && idmap_set(m, id, dc) < 0);
+	if (!id || nomem) {
+		if (m && !m->count)
+			idmap_drop(s);
 		pthread_mutex_unlock(&target_lock);
 		free(dc);
-		kt_warn("%s: connect refused for host %s to %s: no free controller id", q->peer, a->hostnqn,
-			a->subnqn);
-		return (NVME_SCT_CMD_SPECIFIC << NVME_SCT_SHIFT) | NVME_SC_CONNECT_CTRL_BUSY;
+		if (nomem) {
+			kt_err("%s: connect refused for host %s to %s: out of memory", q->peer, a->hostnqn,
+			       a->subnqn);
+			return NVME_SC_INTERNAL;
+		}
+		kt_warn("%s: connect refused for host %s to %s: no free controller id in %u-%u", q->peer,
+			a->hostnqn, a->subnqn, s->cntlid_min, s->cntlid_max);
+		/* as nvmet answers: retrying the same Connect will not help */
+		return (NVME_SCT_CMD_SPECIFIC << NVME_SCT_SHIFT) | NVME_SC_CONNECT_CTRL_BUSY | KT_SC_DNR;
 	}
 	uint64_t now = kt_now_ms();
 	kt_ctrl_init(&dc->c, &target, s, q->port, id, a->hostnqn, a->hostid, a->sqsize, a->kato_ms, now);
@@ -494,6 +598,7 @@ void kt_dctrl_queue_gone(struct kt_dctrl *dc, struct kt_queue *q)
 			ctrls = dc->next;
 		if (dc->next)
 			dc->next->prev = dc->prev;
+		idmap_release_locked(dc); /* the id is free again, only now */
 	}
 	pthread_mutex_unlock(&dc->lock);
 	pthread_mutex_unlock(&target_lock);
@@ -658,10 +763,8 @@ unsigned kt_target_close_ctrls(const struct kt_subsys *s, const struct kt_port *
 /* Does any controller still use subsystem s? */
 bool kt_target_subsys_in_use(const struct kt_subsys *s)
 {
-	bool used = false;
 	pthread_mutex_lock(&target_lock);
-	for (struct kt_dctrl *dc = ctrls; dc && !used; dc = dc->next)
-		used = dc->c.subsys == s;
+	bool used = idmap_find(s) != NULL; /* a map lives exactly as long as s has a controller */
 	pthread_mutex_unlock(&target_lock);
 	return used;
 }

@@ -53,6 +53,8 @@ struct kt_subsys {
 	char (*hosts)[KT_NQN_MAX + 1]; /* allowed host NQNs */
 	size_t n_ns;
 	struct kt_ns **ns;            /* sorted by nsid, ascending, unique */
+	void *ctrl_ids;               /* the daemon's: which controller ids are taken
+					 (daemon/target.c); proto never reads it */
 };
 
 struct kt_port {

@@ -2,7 +2,10 @@
  * test_connect.c - controller association over NVMe/TCP against a running
  * katod: admin Connect, Property Get/Set, enable, Identify, and the Connects
  * that must be refused (unknown subsystem, host not allowed, bad SQSIZE, I/O
- * queue with a bad CNTLID or QID, duplicate QID), Disconnect and shutdown.
+ * queue with a bad CNTLID or QID, duplicate QID), Disconnect and shutdown;
+ * controller ids: allocated from cntlid_min after the last one given,
+ * wrapping at cntlid_max, skipping ids in use, refused when the range is
+ * full, and I/O Connects finding their controller by (subsystem, id).
  * One katod serves every test in the file.
  */
 #include <endian.h>
@@ -20,6 +23,8 @@
 #include "tests/integration/harness.h"
 
 #define RESTRICTED_NQN "nqn.2026-11.io.kato:restricted"
+#define RANGE_NQN "nqn.2026-11.io.kato:cntlid-range" /* cntlid 1000-1003 */
+#define RANGE_HOST(x) "nqn.2014-08.io.kato:range-host-" x
 #define SCT_CMD NVME_SCT_CMD_SPECIFIC
 
 static struct hn_katod K;
@@ -31,7 +36,7 @@ static const char CONFIG[] =
 	"    \"addr\": {\"trtype\": \"tcp\", \"adrfam\": \"ipv4\", \"traddr\": \"" HN_ADDR "\",\n"
 	"             \"trsvcid\": \"%u\", \"treq\": \"not specified\"},\n"
 	"    \"param\": {\"inline_data_size\": \"16384\"},\n"
-	"    \"subsystems\": [\"" HN_SUBNQN "\", \"" RESTRICTED_NQN "\"]}],\n"
+	"    \"subsystems\": [\"" HN_SUBNQN "\", \"" RESTRICTED_NQN "\", \"" RANGE_NQN "\"]}],\n"
 	"  \"subsystems\": [\n"
 	"    {\"nqn\": \"" HN_SUBNQN "\", \"allowed_hosts\": [],\n"
 	"     \"attr\": {\"allow_any_host\": \"1\", \"serial\": \"kato-it-0001\"},\n"
@@ -42,7 +47,11 @@ static const char CONFIG[] =
 	"    {\"nqn\": \"" RESTRICTED_NQN "\", \"allowed_hosts\": [\"" HN_HOSTNQN2 "\"],\n"
 	"     \"attr\": {\"allow_any_host\": \"0\"},\n"
 	"     \"namespaces\": [{\"nsid\": 1, \"enable\": 1,\n"
-	"                     \"device\": {\"backend\": \"ram\", \"size\": \"1M\"}}]}],\n"
+	"                     \"device\": {\"backend\": \"ram\", \"size\": \"1M\"}}]},\n"
+	"    {\"nqn\": \"" RANGE_NQN "\", \"allowed_hosts\": [],\n"
+	"     \"attr\": {\"allow_any_host\": \"1\", \"cntlid_min\": \"1000\", \"cntlid_max\": \"1003\"},\n"
+	"     \"namespaces\": [{\"nsid\": 1, \"enable\": 1,\n"
+	"                     \"device\": {\"backend\": \"null\", \"size\": \"1M\"}}]}],\n"
 	"  \"katod\": {\"workers\": 2, \"log_level\": \"debug\"}\n"
 	"}\n";
 
@@ -362,6 +371,108 @@ static void admin_close_ends_io_queues(void **state)
 	hn_pass(&K);
 }
 
+/* An enabled controller on RANGE_NQN for host RANGE_HOST(x); its id. */
+static uint16_t range_up(struct kh_host **h, const char *hostnqn)
+{
+	struct kh_opts o = admin_opts();
+
+	o.subnqn = RANGE_NQN;
+	o.hostnqn = hostnqn;
+	HN_ASSERT_OK(kh_admin_up(h, HN_ADDR, K.port[0], &o));
+	return kh_cntlid(*h);
+}
+
+/* Closes h's admin queue and waits until katod has freed its controller
+ * (its id is free only then). Every host NQN here is used once, so the
+ * log line is this controller's. */
+static void range_close(struct kh_host *h, uint16_t id, const char *hostnqn)
+{
+	char needle[300];
+
+	kh_close(h);
+	snprintf(needle, sizeof(needle), "ctrl %u host %s: controller freed", id, hostnqn);
+	if (hn_log_wait(&K, needle, 3000) < 0)
+		fail_msg("no \"%s\" in katod's log", needle);
+}
+
+/* Controller ids of a subsystem with cntlid_min 1000, cntlid_max 1003:
+ * the first is cntlid_min (the cursor, shared by all subsystems, is below
+ * the range: other tests' controllers have small ids), then the next free
+ * id after the last one given, wrapping at cntlid_max and skipping ids in
+ * use; a freed id is not given again while a later one is free; a full
+ * range refuses Connect with Controller Busy and DNR (as nvmet does). I/O
+ * queue Connects find their controller by subsystem and id. */
+static void cntlid_range(void **state)
+{
+	struct kh_host *h[4], *e, *f, *g, *io, *x = NULL;
+	struct kh_opts o = admin_opts();
+	struct kt_cqe cqe;
+	const char *nqn[4] = { RANGE_HOST("a"), RANGE_HOST("b"), RANGE_HOST("c"), RANGE_HOST("d") };
+	uint8_t buf[512];
+	int rc;
+
+	(void)state;
+	for (unsigned i = 0; i < 4; i++)
+		assert_int_equal(range_up(&h[i], nqn[i]), 1000 + i);
+
+	/* full: Connect Controller Busy, Do Not Retry */
+	o.subnqn = RANGE_NQN;
+	o.hostnqn = RANGE_HOST("full");
+	rc = kh_connect(&x, HN_ADDR, K.port[0], &o, &cqe);
+	HN_ASSERT_SC(rc, SCT_CMD, NVME_SC_CONNECT_CTRL_BUSY);
+	assert_true(rc & KH_DNR);
+	assert_null(x);
+
+	/* 1001 freed: the cursor (1003, the last given) wraps to 1000, which
+	 * is in use, and gets 1001 */
+	range_close(h[1], 1001, nqn[1]);
+	assert_int_equal(range_up(&e, RANGE_HOST("e")), 1001);
+
+	/* 1000 freed, then 1002: the next id is 1002, after the last one
+	 * given (1001); 1000 is not reused while a later id is free. Then
+	 * 1003 is in use: wrap, 1000. */
+	range_close(h[0], 1000, nqn[0]);
+	range_close(h[2], 1002, nqn[2]);
+	assert_int_equal(range_up(&f, RANGE_HOST("f")), 1002);
+	assert_int_equal(range_up(&g, RANGE_HOST("g")), 1000);
+	/* full again; another subsystem still gets a controller */
+	{
+		struct kh_host *other = admin_up();
+		assert_int_not_equal(kh_cntlid(other), 0);
+		kh_close(other);
+	}
+
+	/* I/O queue Connect: the right (subsystem, id) is accepted and works */
+	HN_ASSERT_OK(kh_io_up(&io, h[3], HN_ADDR, K.port[0], 1, NULL, NULL));
+	HN_ASSERT_OK(kh_read(io, 1, 0, 1, buf, sizeof(buf)));
+	kh_close(io);
+	/* the same id in another subsystem (which has no controller 1003) is
+	 * refused: Invalid Parameter, CNTLID in the connect data */
+	memset(&o, 0, sizeof(o));
+	o.subnqn = HN_SUBNQN;
+	o.hostnqn = nqn[3];
+	o.qid = 1;
+	o.sqsize = 127;
+	o.cntlid = 1003;
+	HN_ASSERT_SC(kh_connect(&x, HN_ADDR, K.port[0], &o, &cqe), SCT_CMD,
+		     NVME_SC_CONNECT_INVALID_PARAM);
+	assert_int_equal(le32toh(cqe.dw0) & KT_CONNECT_IATTR_DATA, KT_CONNECT_IATTR_DATA);
+	assert_int_equal(le32toh(cqe.dw0) & 0xffff, offsetof(struct nvmf_connect_data, cntlid));
+	/* a freed id of the right subsystem is refused the same way */
+	range_close(f, 1002, RANGE_HOST("f"));
+	o.subnqn = RANGE_NQN;
+	o.hostnqn = RANGE_HOST("f");
+	o.cntlid = 1002;
+	HN_ASSERT_SC(kh_connect(&x, HN_ADDR, K.port[0], &o, &cqe), SCT_CMD,
+		     NVME_SC_CONNECT_INVALID_PARAM);
+	assert_int_equal(le32toh(cqe.dw0) & 0xffff, offsetof(struct nvmf_connect_data, cntlid));
+
+	kh_close(g);
+	kh_close(e);
+	kh_close(h[3]);
+	hn_pass(&K);
+}
+
 static void shutdown_completes(void **state)
 {
 	struct kh_host *a = admin_up();
@@ -391,6 +502,7 @@ int main(void)
 		T(io_connect_duplicate_qid),
 		T(disconnect_and_reuse_qid),
 		T(admin_close_ends_io_queues),
+		T(cntlid_range),
 		T(shutdown_completes),
 	};
 
