@@ -92,14 +92,25 @@ uint64_t kt_counters_ctrl_ka_expiries(const char *subnqn, uint16_t cntlid, uint6
 
 /* ---- the report ------------------------------------------------------- */
 
-static void put_totals(struct json_object *o, const struct kt_ns_totals *t)
+void kt_counters_put_io(struct json_object *o, const struct kt_ns_totals *t, bool commands)
 {
-	kt_rpc_put_u64(o, "commands", t->commands);
+	if (commands)
+		kt_rpc_put_u64(o, "commands", t->commands);
 	kt_rpc_put_u64(o, "read_commands", t->read_commands);
 	kt_rpc_put_u64(o, "write_commands", t->write_commands);
 	kt_rpc_put_u64(o, "bytes_read", t->bytes_read);
 	kt_rpc_put_u64(o, "bytes_written", t->bytes_written);
 	kt_rpc_put_u64(o, "errors", t->errors);
+}
+
+static void add_totals(struct kt_ns_totals *sum, const struct kt_ns_totals *t)
+{
+	sum->commands += t->commands;
+	sum->read_commands += t->read_commands;
+	sum->write_commands += t->write_commands;
+	sum->bytes_read += t->bytes_read;
+	sum->bytes_written += t->bytes_written;
+	sum->errors += t->errors;
 }
 
 /* Walks the running configuration and finds each object in the live target
@@ -122,23 +133,18 @@ void kt_counters_json(struct json_object *result, const char *subnqn)
 			struct kt_ns *ns = s ? kt_subsys_find_ns(s, cs->ns[k].nsid) : NULL;
 			struct kt_ns_totals nt;
 			kt_backend_stats(ns ? ns->backend : NULL, &nt);
-			sum.commands += nt.commands;
-			sum.read_commands += nt.read_commands;
-			sum.write_commands += nt.write_commands;
-			sum.bytes_read += nt.bytes_read;
-			sum.bytes_written += nt.bytes_written;
-			sum.errors += nt.errors;
+			add_totals(&sum, &nt);
 			struct json_object *o = json_object_new_object();
 			json_object_object_add(o, "subsystem", json_object_new_string(cs->nqn));
 			json_object_object_add(o, "nsid", json_object_new_int64(cs->ns[k].nsid));
 			json_object_object_add(o, "enabled", json_object_new_boolean(ns != NULL));
-			put_totals(o, &nt);
+			kt_counters_put_io(o, &nt, true);
 			json_object_array_add(ns_a, o);
 		}
 		struct json_object *o = json_object_new_object();
 		json_object_object_add(o, "subsystem", json_object_new_string(cs->nqn));
 		json_object_object_add(o, "namespaces", json_object_new_int64((int64_t)cs->n_ns));
-		put_totals(o, &sum);
+		kt_counters_put_io(o, &sum, true);
 		kt_rpc_put_u64(o, "keep_alive_expiries", kt_counters_subsys_ka_expiries(cs->nqn));
 		json_object_array_add(subs_a, o);
 	}

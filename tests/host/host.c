@@ -180,6 +180,19 @@ static int check_hdgst(struct kh_host *h, const uint8_t *p, uint8_t hlen, const 
 	return 0;
 }
 
+/* A 24-byte header with no data (CapsuleResp, R2T): its length, flags (the
+ * header digest flag, nothing else) and header digest. */
+static int check_bare_hdr(struct kh_host *h, const uint8_t *p, uint32_t plen, const char *what)
+{
+	const struct kt_pdu_hdr *hdr = (const void *)p;
+
+	if (hdr->hlen != 24 || plen != 24u + (h->hdgst ? 4 : 0))
+		return kh_proto_err(h, "%s: hlen %u plen %u", what, hdr->hlen, plen);
+	if (hdr->flags != (h->hdgst ? KT_PDU_F_HDGST : 0))
+		return kh_proto_err(h, "%s: flags %#x", what, hdr->flags);
+	return check_hdgst(h, p, 24, what);
+}
+
 static int rx_icresp(struct kh_host *h, const uint8_t *p, uint32_t plen)
 {
 	const struct kt_icresp_pdu *r = (const void *)p;
@@ -223,16 +236,11 @@ static int rx_term(struct kh_host *h, const uint8_t *p, uint32_t plen)
 static int rx_rsp(struct kh_host *h, const uint8_t *p, uint32_t plen)
 {
 	const struct kt_rsp_pdu *r = (const void *)p;
-	uint8_t hd = h->hdgst ? 4 : 0;
 	struct kh_slot *s;
 	uint16_t st;
 	int rc;
 
-	if (r->hdr.hlen != 24 || plen != 24u + hd)
-		return kh_proto_err(h, "CapsuleResp: hlen %u plen %u", r->hdr.hlen, plen);
-	if (r->hdr.flags != (h->hdgst ? KT_PDU_F_HDGST : 0))
-		return kh_proto_err(h, "CapsuleResp: flags %#x", r->hdr.flags);
-	if ((rc = check_hdgst(h, p, 24, "CapsuleResp")))
+	if ((rc = check_bare_hdr(h, p, plen, "CapsuleResp")))
 		return rc;
 	s = kh_slot_by_cid(h, r->cqe.cid);
 	if (!s)
@@ -312,16 +320,11 @@ static int rx_c2h_data(struct kh_host *h, const uint8_t *p, uint32_t plen)
 static int rx_r2t(struct kh_host *h, const uint8_t *p, uint32_t plen)
 {
 	const struct kt_data_pdu *r = (const void *)p;
-	uint8_t hd = h->hdgst ? 4 : 0;
 	uint32_t off = le32toh(r->offset), len = le32toh(r->length), sent;
 	struct kh_slot *s;
 	int rc;
 
-	if (r->hdr.hlen != 24 || plen != 24u + hd)
-		return kh_proto_err(h, "R2T: hlen %u plen %u", r->hdr.hlen, plen);
-	if (r->hdr.flags != (h->hdgst ? KT_PDU_F_HDGST : 0))
-		return kh_proto_err(h, "R2T: flags %#x", r->hdr.flags);
-	if ((rc = check_hdgst(h, p, 24, "R2T")))
+	if ((rc = check_bare_hdr(h, p, plen, "R2T")))
 		return rc;
 	s = kh_slot_by_cid(h, r->cccid);
 	if (!s || s->dir != KH_H2C || s->icd)
@@ -902,18 +905,28 @@ int kh_send_raw(struct kh_host *h, const void *buf, size_t len)
 	return rc ? rc : kh_flush_all(h);
 }
 
-int kh_recv_term(struct kh_host *h, uint16_t *fes, uint32_t *fei)
+/* Moves data until *flag (NULL: never) or the connection ends (EOF or a
+ * reset): 0, or the first other failure (-ETIMEDOUT at the deadline). */
+static int pump_until(struct kh_host *h, uint64_t deadline, const bool *flag)
 {
-	uint64_t deadline = kh_now_ms() + (uint64_t)h->timeout_ms;
-	int rc = 0;
+	while (!(flag && *flag) && !h->eof) {
+		int rc = kh_pump(h, deadline);
 
-	while (!h->got_term && !h->eof) {
-		rc = kh_pump(h, deadline);
 		if (rc == -ECONNRESET)
 			break;
 		if (rc)
 			return rc;
 	}
+	return 0;
+}
+
+int kh_recv_term(struct kh_host *h, uint16_t *fes, uint32_t *fei)
+{
+	uint64_t deadline = kh_now_ms() + (uint64_t)h->timeout_ms;
+	int rc = pump_until(h, deadline, &h->got_term);
+
+	if (rc)
+		return rc;
 	if (!h->got_term)
 		return -ENOTCONN;
 	if (fes)
@@ -921,14 +934,7 @@ int kh_recv_term(struct kh_host *h, uint16_t *fes, uint32_t *fei)
 	if (fei)
 		*fei = h->term_fei;
 	/* After a TermReq the controller closes the connection. */
-	while (!h->eof) {
-		rc = kh_pump(h, deadline);
-		if (rc == -ECONNRESET)
-			break;
-		if (rc)
-			return rc;
-	}
-	return 0;
+	return pump_until(h, deadline, NULL);
 }
 
 int kh_r2t_wait(struct kh_host *h, uint16_t cid, uint16_t *ttag, uint32_t *off, uint32_t *len)
@@ -978,16 +984,10 @@ const uint8_t *kh_term_hdr(const struct kh_host *h, size_t *len)
 
 int kh_wait_closed(struct kh_host *h, int timeout_ms, uint64_t *closed_at)
 {
-	uint64_t deadline = kh_now_ms() + (uint64_t)timeout_ms;
-	int rc;
+	int rc = pump_until(h, kh_now_ms() + (uint64_t)timeout_ms, NULL);
 
-	while (!h->eof) {
-		rc = kh_pump(h, deadline);
-		if (rc == -ECONNRESET)
-			break;
-		if (rc)
-			return rc;
-	}
+	if (rc)
+		return rc;
 	if (closed_at)
 		*closed_at = h->closed_at;
 	return 0;

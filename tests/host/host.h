@@ -160,6 +160,11 @@ int kh_admin_up(struct kh_host **out, const char *addr, uint16_t port, const str
  * as kh_connect. */
 int kh_io_up(struct kh_host **out, struct kh_host *admin, const char *addr, uint16_t port,
 	     uint16_t qid, const struct kh_opts *opts, struct kt_cqe *cqe);
+/* The association most I/O tests run on: kh_admin_up, then kh_io_up of
+ * I/O queue 1 with the same opts (SQSIZE 127 unless opts->sqsize says).
+ * Returns as kh_io_up; on failure both are closed and NULL. */
+int kh_assoc_up(struct kh_host **admin, struct kh_host **io, const char *addr, uint16_t port,
+		const struct kh_opts *opts);
 /* The options a connection was made with (NQNs point into the host). */
 const struct kh_opts *kh_opts_of(const struct kh_host *h);
 
@@ -178,6 +183,16 @@ int kh_keep_alive(struct kh_host *h);
 uint32_t kh_id_ctrl_icd(const struct nvme_id_ctrl *id);
 /* Logical block size of the formatted LBA format. */
 uint32_t kh_id_ns_lba_size(const struct nvme_id_ns *id);
+
+/* ---- Discovery (tests/host/host_disc.c) ------------------------------ */
+
+/* The whole discovery log page (header, then header and records; again if
+ * GENCTR moved meanwhile): 0 with *log (free() it) and its record count,
+ * or the first failure (-EAGAIN: the page kept changing). */
+int kh_disc_log(struct kh_host *h, struct nvmf_discovery_log **log, uint64_t *numrec);
+/* A string field of a log entry (space- or NUL-padded, n bytes) as a C
+ * string in out (n + 1 bytes), the padding dropped. */
+void kh_disc_str(char *out, const char *field, size_t n);
 
 /* ---- I/O helpers (nlb is a count, not zero-based) -------------------- */
 

@@ -20,19 +20,27 @@ static void sqe_init(struct kt_sqe *sqe, uint8_t opcode, uint32_t nsid)
 
 /* ---- Fabrics ----------------------------------------------------------- */
 
+/* A Property Get or Set capsule for a 4- or 8-byte property at offset. */
+static int prop_cmd(struct kt_fabrics_prop_cmd *cmd, uint8_t fctype, uint32_t offset, unsigned size)
+{
+	if (size != 4 && size != 8)
+		return -EINVAL;
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->opcode = KT_OPC_FABRICS;
+	cmd->fctype = fctype;
+	cmd->attrib = size == 8 ? 1 : 0;
+	cmd->offset = htole32(offset);
+	return 0;
+}
+
 int kh_prop_get(struct kh_host *h, uint32_t offset, unsigned size, uint64_t *value)
 {
 	struct kt_fabrics_prop_cmd cmd;
 	struct kt_cqe cqe;
-	int rc;
+	int rc = prop_cmd(&cmd, nvme_fabrics_type_property_get, offset, size);
 
-	if (size != 4 && size != 8)
-		return -EINVAL;
-	memset(&cmd, 0, sizeof(cmd));
-	cmd.opcode = KT_OPC_FABRICS;
-	cmd.fctype = nvme_fabrics_type_property_get;
-	cmd.attrib = size == 8 ? 1 : 0;
-	cmd.offset = htole32(offset);
+	if (rc)
+		return rc;
 	rc = kh_admin(h, (struct kt_sqe *)&cmd, NULL, 0, KH_NONE, &cqe);
 	if (rc == 0 && value) {
 		*value = le32toh(cqe.dw0);
@@ -45,14 +53,10 @@ int kh_prop_get(struct kh_host *h, uint32_t offset, unsigned size, uint64_t *val
 int kh_prop_set(struct kh_host *h, uint32_t offset, unsigned size, uint64_t value)
 {
 	struct kt_fabrics_prop_cmd cmd;
+	int rc = prop_cmd(&cmd, nvme_fabrics_type_property_set, offset, size);
 
-	if (size != 4 && size != 8)
-		return -EINVAL;
-	memset(&cmd, 0, sizeof(cmd));
-	cmd.opcode = KT_OPC_FABRICS;
-	cmd.fctype = nvme_fabrics_type_property_set;
-	cmd.attrib = size == 8 ? 1 : 0;
-	cmd.offset = htole32(offset);
+	if (rc)
+		return rc;
 	cmd.value = htole64(value);
 	return kh_admin(h, (struct kt_sqe *)&cmd, NULL, 0, KH_NONE, NULL);
 }
@@ -195,6 +199,22 @@ int kh_io_up(struct kh_host **out, struct kh_host *admin, const char *addr, uint
 	return kh_connect(out, addr, port, &o, cqe);
 }
 
+int kh_assoc_up(struct kh_host **admin, struct kh_host **io, const char *addr, uint16_t port,
+		const struct kh_opts *opts)
+{
+	int rc = kh_admin_up(admin, addr, port, opts);
+
+	*io = NULL;
+	if (rc)
+		return rc;
+	rc = kh_io_up(io, *admin, addr, port, 1, opts, NULL);
+	if (rc) {
+		kh_close(*admin);
+		*admin = NULL;
+	}
+	return rc;
+}
+
 /* ---- Admin -------------------------------------------------------------- */
 
 int kh_identify(struct kh_host *h, uint8_t cns, uint32_t nsid, uint16_t cntid, void *buf4k)
@@ -233,13 +253,14 @@ int kh_get_log(struct kh_host *h, uint8_t lid, uint32_t nsid, uint8_t lsp, uint6
 	return kh_admin(h, &sqe, buf, len, KH_C2H, NULL);
 }
 
-int kh_get_features(struct kh_host *h, uint8_t fid, uint32_t cdw11, uint32_t *dw0)
+/* Get or Set Features (opcode): cdw11 as given, dw0 of the completion. */
+static int features(struct kh_host *h, uint8_t opcode, uint8_t fid, uint32_t cdw11, uint32_t *dw0)
 {
 	struct kt_sqe sqe;
 	struct kt_cqe cqe;
 	int rc;
 
-	sqe_init(&sqe, nvme_admin_get_features, 0);
+	sqe_init(&sqe, opcode, 0);
 	sqe.cdw10 = htole32(fid);
 	sqe.cdw11 = htole32(cdw11);
 	rc = kh_admin(h, &sqe, NULL, 0, KH_NONE, &cqe);
@@ -248,19 +269,14 @@ int kh_get_features(struct kh_host *h, uint8_t fid, uint32_t cdw11, uint32_t *dw
 	return rc;
 }
 
+int kh_get_features(struct kh_host *h, uint8_t fid, uint32_t cdw11, uint32_t *dw0)
+{
+	return features(h, nvme_admin_get_features, fid, cdw11, dw0);
+}
+
 int kh_set_features(struct kh_host *h, uint8_t fid, uint32_t cdw11, uint32_t *dw0)
 {
-	struct kt_sqe sqe;
-	struct kt_cqe cqe;
-	int rc;
-
-	sqe_init(&sqe, nvme_admin_set_features, 0);
-	sqe.cdw10 = htole32(fid);
-	sqe.cdw11 = htole32(cdw11);
-	rc = kh_admin(h, &sqe, NULL, 0, KH_NONE, &cqe);
-	if (rc == 0 && dw0)
-		*dw0 = le32toh(cqe.dw0);
-	return rc;
+	return features(h, nvme_admin_set_features, fid, cdw11, dw0);
 }
 
 int kh_keep_alive(struct kh_host *h)

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/host/host.h"
 #include "tests/integration/harness.h"
 
 static uint64_t now_ms(void)
@@ -323,6 +324,13 @@ int hn_test_end(struct hn_katod *k)
 	return alive ? 0 : -1;
 }
 
+int hn_test_end_assoc(struct hn_katod *k, struct kh_host *admin, struct kh_host *io)
+{
+	kh_close(io);
+	kh_close(admin);
+	return hn_test_end(k);
+}
+
 int hn_log_wait(struct hn_katod *k, const char *needle, int timeout_ms)
 {
 	uint64_t deadline = now_ms() + (uint64_t)timeout_ms;
@@ -431,6 +439,22 @@ long hn_diff(const void *a, const void *b, size_t len)
 		if (x[i] != y[i])
 			return (long)i;
 	return -1;
+}
+
+int hn_disc_up(struct kh_host **out, const char *addr, uint16_t port, const char *subnqn,
+	       const char *hostnqn)
+{
+	struct kh_opts o;
+	uint64_t until = now_ms() + 2000;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	o.subnqn = subnqn;
+	o.hostnqn = hostnqn ? hostnqn : HN_HOSTNQN;
+	o.kato_ms = 0;
+	while ((rc = kh_admin_up(out, addr, port, &o)) == -ECONNREFUSED && now_ms() < until)
+		sleep_ms(10);
+	return rc;
 }
 
 int hn_group_start(void **state, struct hn_katod *k, unsigned nports, const char *json_fmt)

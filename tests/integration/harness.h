@@ -24,9 +24,16 @@
  * namespace 1 on DEVICE (a JSON object, as C string text), on port 1 at
  * HN_ADDR and the port number the one %u takes; KATOD is the "katod"
  * object. For hn_start / hn_group_start. */
-#define HN_CONFIG_ONE(DEVICE, KATOD)                                                                    \
+#define HN_CONFIG_ONE(DEVICE, KATOD) HN_CONFIG_ONE_PORT("", DEVICE, KATOD)
+/* The same with the port's "param" object (nvmetcli's port parameters,
+ * e.g. inline_data_size), as C string text. */
+#define HN_CONFIG_ONE_PARAM(PARAM, DEVICE, KATOD) \
+	HN_CONFIG_ONE_PORT("    \"param\": " PARAM ",\n", DEVICE, KATOD)
+/* Both: MORE is more members of the port object, each line ending ",\n". */
+#define HN_CONFIG_ONE_PORT(MORE, DEVICE, KATOD)                                                         \
 	"{\n"                                                                                           \
 	"  \"ports\": [{\"portid\": 1, \"addr\": {\"traddr\": \"" HN_ADDR "\", \"trsvcid\": \"%u\"},\n" \
+	MORE                                                                                            \
 	"    \"subsystems\": [\"" HN_SUBNQN "\"]}],\n"                                                  \
 	"  \"subsystems\": [{\"nqn\": \"" HN_SUBNQN "\", \"attr\": {\"allow_any_host\": \"1\"},\n"      \
 	"     \"namespaces\": [{\"nsid\": 1, \"device\": " DEVICE "}]}],\n"                             \
@@ -78,6 +85,10 @@ void hn_dump_log(struct hn_katod *k, long from);
 void hn_test_begin(struct hn_katod *k);
 static inline void hn_pass(struct hn_katod *k) { k->test_ok = true; }
 int hn_test_end(struct hn_katod *k);
+/* hn_test_end for a test that ran on its own association (kh_assoc_up):
+ * closes the I/O queue and the admin queue first (either may be NULL). */
+struct kh_host;
+int hn_test_end_assoc(struct hn_katod *k, struct kh_host *admin, struct kh_host *io);
 
 /* CMocka fixtures for the common shape of a test file: its group setup
  * starts a katod and sets *state to it (cmocka hands the group state to
@@ -102,6 +113,14 @@ int hn_test_teardown(void **state);
 			return 0;                                              \
 		}                                                              \
 	} while (0)
+
+/* Connects and enables a discovery controller at addr:port as the Linux
+ * host does for a non-persistent discovery (KATO 0): subsystem subnqn
+ * (NULL: the well-known discovery NQN), host hostnqn (NULL: HN_HOSTNQN).
+ * A refused TCP connect is retried for 2 s (a port hn_start did not wait
+ * for may still be starting). Returns as kh_admin_up (tests/host/host.h). */
+int hn_disc_up(struct kh_host **out, const char *addr, uint16_t port, const char *subnqn,
+	       const char *hostnqn);
 
 /* Runs katod synchronously with the given arguments (argv[0] is supplied),
  * capturing stdout+stderr into out (NUL-terminated, truncated); kills it

@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <cmocka.h>
 
 #include "tests/host/host.h"
@@ -26,6 +25,13 @@
 #define ADDR2 "127.0.0.2"
 
 static struct hn_katod K;
+
+/* Both configurations' one subsystem, exported on every port. */
+#define SUBSYS_A                                                                                     \
+	"  \"subsystems\": [\n"                                                                         \
+	"    {\"nqn\": \"" A_NQN "\", \"allowed_hosts\": [], \"attr\": {\"allow_any_host\": \"1\"},\n" \
+	"     \"namespaces\": [{\"nsid\": 1, \"enable\": 1,\n"                                          \
+	"                     \"device\": {\"backend\": \"null\", \"size\": \"1G\"}}]}],\n"
 
 static const char CONFIG[] =
 	"{\n"
@@ -39,10 +45,7 @@ static const char CONFIG[] =
 	"     \"addr\": {\"trtype\": \"tcp\", \"adrfam\": \"ipv4\", \"traddr\": \"" ADDR2 "\",\n"
 	"              \"trsvcid\": \"%u\", \"treq\": \"not specified\"},\n"
 	"     \"subsystems\": [\"" A_NQN "\"]}],\n"
-	"  \"subsystems\": [\n"
-	"    {\"nqn\": \"" A_NQN "\", \"allowed_hosts\": [], \"attr\": {\"allow_any_host\": \"1\"},\n"
-	"     \"namespaces\": [{\"nsid\": 1, \"enable\": 1,\n"
-	"                     \"device\": {\"backend\": \"null\", \"size\": \"1G\"}}]}],\n"
+	SUBSYS_A
 	"  \"katod\": {\"workers\": 2, \"log_level\": \"debug\"}\n"
 	"}\n";
 
@@ -55,43 +58,18 @@ static int group_setup(void **state)
 	return hn_start(&K, 1, CONFIG, K.port[0], K.port[1]);
 }
 
-static struct kh_host *disc_up(const char *addr, uint16_t port)
-{
-	struct kh_opts o;
-	struct kh_host *d = NULL;
-	struct timespec ts = { 0, 10 * 1000 * 1000 };
-	int rc = -1;
-
-	memset(&o, 0, sizeof(o));
-	for (int i = 0; i < 200 && rc; i++) { /* port 2 may still be starting */
-		rc = kh_admin_up(&d, addr, port, &o);
-		if (rc)
-			nanosleep(&ts, NULL);
-	}
-	HN_ASSERT_OK(rc);
-	return d;
-}
-
-/* A string field as the log carries it: trailing spaces/NULs dropped. */
-static void field(char *out, const char *f, size_t n)
-{
-	memcpy(out, f, n);
-	out[n] = 0;
-	while (n > 0 && (out[n - 1] == ' ' || out[n - 1] == 0))
-		out[--n] = 0;
-}
-
 /* The page as a host asking at addr:port sees it: 1 current discovery entry
  * (on the port asked), then A on port 1 and A on port 2. */
 static void check_page(const char *addr, uint16_t port, uint16_t portid)
 {
-	struct kh_host *d = disc_up(addr, port);
-	static uint8_t page[1024 * 4];
-	struct nvmf_discovery_log *log = (void *)page;
+	struct kh_host *d = NULL;
+	struct nvmf_discovery_log *log;
+	uint64_t n;
 	char buf[300], svc[16];
 
-	HN_ASSERT_OK(kh_get_log(d, NVME_LOG_LID_DISCOVER, 0, 0, 0, page, sizeof(page)));
-	assert_int_equal(le64toh(log->numrec), 3);
+	HN_ASSERT_OK(hn_disc_up(&d, addr, port, NULL, NULL));
+	HN_ASSERT_OK(kh_disc_log(d, &log, &n));
+	assert_int_equal(n, 3);
 	for (unsigned i = 0; i < 3; i++) {
 		const struct nvmf_disc_log_entry *e = &log->entries[i];
 		uint16_t pid = le16toh(e->portid);
@@ -103,16 +81,17 @@ static void check_page(const char *addr, uint16_t port, uint16_t portid)
 		} else {
 			assert_int_equal(e->subtype, NVME_NQN_NVME);
 			assert_int_equal(pid, i);
-			field(buf, e->subnqn, sizeof(e->subnqn));
+			kh_disc_str(buf, e->subnqn, sizeof(e->subnqn));
 			assert_string_equal(buf, A_NQN);
 		}
-		field(buf, e->traddr, sizeof(e->traddr));
+		kh_disc_str(buf, e->traddr, sizeof(e->traddr));
 		/* port 1 (0.0.0.0): where the host reached us; port 2: as configured */
 		assert_string_equal(buf, pid == 1 ? addr : ADDR2);
-		field(buf, e->trsvcid, sizeof(e->trsvcid));
+		kh_disc_str(buf, e->trsvcid, sizeof(e->trsvcid));
 		snprintf(svc, sizeof(svc), "%u", pid == 1 ? K.port[0] : K.port[1]);
 		assert_string_equal(buf, svc);
 	}
+	free(log);
 	kh_close(d);
 }
 
@@ -153,31 +132,30 @@ static const char CONFIG6[] =
 	"     \"addr\": {\"trtype\": \"tcp\", \"adrfam\": \"ipv6\", \"traddr\": \"::\",\n"
 	"              \"trsvcid\": \"%u\", \"treq\": \"not specified\"},\n"
 	"     \"subsystems\": [\"" A_NQN "\"]}],\n"
-	"  \"subsystems\": [\n"
-	"    {\"nqn\": \"" A_NQN "\", \"allowed_hosts\": [], \"attr\": {\"allow_any_host\": \"1\"},\n"
-	"     \"namespaces\": [{\"nsid\": 1, \"enable\": 1,\n"
-	"                     \"device\": {\"backend\": \"null\", \"size\": \"1G\"}}]}],\n"
+	SUBSYS_A
 	"  \"katod\": {\"workers\": 1, \"log_level\": \"debug\"}\n"
 	"}\n";
 
 /* Both entries (current discovery, A) of the IPv6 wildcard port. */
 static void check_page6(const char *addr, uint16_t port, uint8_t adrfam, const char *want)
 {
-	struct kh_host *d = disc_up(addr, port);
-	static uint8_t page[1024 * 3];
-	struct nvmf_discovery_log *log = (void *)page;
+	struct kh_host *d = NULL;
+	struct nvmf_discovery_log *log;
+	uint64_t n;
 	char buf[300];
 
-	HN_ASSERT_OK(kh_get_log(d, NVME_LOG_LID_DISCOVER, 0, 0, 0, page, sizeof(page)));
-	assert_int_equal(le64toh(log->numrec), 2);
+	HN_ASSERT_OK(hn_disc_up(&d, addr, port, NULL, NULL));
+	HN_ASSERT_OK(kh_disc_log(d, &log, &n));
+	assert_int_equal(n, 2);
 	for (unsigned i = 0; i < 2; i++) {
 		const struct nvmf_disc_log_entry *e = &log->entries[i];
 
 		assert_int_equal(le16toh(e->portid), 7);
 		assert_int_equal(e->adrfam, adrfam);
-		field(buf, e->traddr, sizeof(e->traddr));
+		kh_disc_str(buf, e->traddr, sizeof(e->traddr));
 		assert_string_equal(buf, want);
 	}
+	free(log);
 	kh_close(d);
 }
 
@@ -201,10 +179,10 @@ static void ipv6_wildcard_port(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(wildcard_port_via_127_0_0_1, hn_test_setup, hn_test_teardown),
-		cmocka_unit_test_setup_teardown(wildcard_port_via_127_0_0_2, hn_test_setup, hn_test_teardown),
-		cmocka_unit_test_setup_teardown(listed_address_connects, hn_test_setup, hn_test_teardown),
-		cmocka_unit_test_setup_teardown(ipv6_wildcard_port, hn_test_setup, hn_test_teardown),
+		HN_TEST(wildcard_port_via_127_0_0_1),
+		HN_TEST(wildcard_port_via_127_0_0_2),
+		HN_TEST(listed_address_connects),
+		HN_TEST(ipv6_wildcard_port),
 	};
 	return cmocka_run_group_tests(tests, group_setup, hn_group_teardown);
 }

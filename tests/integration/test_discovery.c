@@ -60,42 +60,19 @@ static int group_setup(void **state)
 
 static struct kh_host *disc_up(uint16_t port, const char *nqn, const char *hostnqn)
 {
-	struct kh_opts o;
 	struct kh_host *d = NULL;
 
-	memset(&o, 0, sizeof(o));
-	o.subnqn = nqn;
-	o.hostnqn = hostnqn;
-	o.kato_ms = 0; /* as the Linux host connects a non-persistent discovery */
-	HN_ASSERT_OK(kh_admin_up(&d, HN_ADDR, port, &o));
+	HN_ASSERT_OK(hn_disc_up(&d, HN_ADDR, port, nqn, hostnqn));
 	return d;
 }
 
-/* A string field as the log carries it: trailing spaces/NULs dropped. */
-static void field(char *out, const char *f, size_t n)
-{
-	memcpy(out, f, n);
-	out[n] = 0;
-	while (n > 0 && (out[n - 1] == ' ' || out[n - 1] == 0))
-		out[--n] = 0;
-}
-
-/* Reads the whole log page: header first, then header and entries. */
+/* The whole log page, as the host library reads it (free() it). */
 static struct nvmf_discovery_log *read_log(struct kh_host *d, uint64_t *numrec)
 {
-	struct nvmf_discovery_log *log = calloc(1, HDR);
-	uint32_t len;
+	struct nvmf_discovery_log *log;
 
-	assert_non_null(log);
-	HN_ASSERT_OK(kh_get_log(d, NVME_LOG_LID_DISCOVER, 0, 0, 0, log, HDR));
-	*numrec = le64toh(log->numrec);
+	HN_ASSERT_OK(kh_disc_log(d, &log, numrec));
 	assert_int_equal(le16toh(log->recfmt), 0);
-	assert_true(*numrec < 64);
-	len = HDR + (uint32_t)*numrec * ENT;
-	log = realloc(log, len);
-	assert_non_null(log);
-	HN_ASSERT_OK(kh_get_log(d, NVME_LOG_LID_DISCOVER, 0, 0, 0, log, len));
-	assert_int_equal(le64toh(log->numrec), *numrec);
 	return log;
 }
 
@@ -114,9 +91,9 @@ static void check_entries(const struct nvmf_discovery_log *log, uint64_t numrec,
 
 		assert_int_equal(e->trtype, NVMF_TRTYPE_TCP);
 		assert_int_equal(e->adrfam, NVMF_ADDR_FAMILY_IP4);
-		field(buf, e->traddr, sizeof(e->traddr));
+		kh_disc_str(buf, e->traddr, sizeof(e->traddr));
 		assert_string_equal(buf, HN_ADDR);
-		field(buf, e->subnqn, sizeof(e->subnqn));
+		kh_disc_str(buf, e->subnqn, sizeof(e->subnqn));
 		if (e->subtype != NVME_NQN_NVME) {
 			assert_int_equal(e->subtype, NVME_NQN_CURR);
 			assert_string_equal(buf, DISC_NQN);
@@ -129,7 +106,7 @@ static void check_entries(const struct nvmf_discovery_log *log, uint64_t numrec,
 		assert_int_equal(le16toh(e->portid), 1);
 		assert_int_equal(le16toh(e->cntlid), 0xffff);
 		assert_true(le16toh(e->asqsz) >= 31);
-		field(buf, e->trsvcid, sizeof(e->trsvcid));
+		kh_disc_str(buf, e->trsvcid, sizeof(e->trsvcid));
 		assert_string_equal(buf, port);
 		seen++;
 	}
@@ -145,7 +122,7 @@ static void identify_discovery_controller(void **state)
 	(void)state;
 	HN_ASSERT_OK(kh_identify_ctrl(d, &id));
 	assert_int_equal(id.cntrltype, 2); /* discovery controller */
-	field(buf, id.subnqn, sizeof(id.subnqn));
+	kh_disc_str(buf, id.subnqn, sizeof(id.subnqn));
 	/* with a unique discovery NQN configured, that is the subsystem's name */
 	assert_string_equal(buf, DISC_NQN);
 	assert_int_equal(le32toh(id.nn), 0);
@@ -158,33 +135,34 @@ static void identify_discovery_controller(void **state)
 	hn_pass(&K);
 }
 
+/* The page a host reads through port as subsystem nqn lists want[]. */
+static void check_log(uint16_t port, const char *nqn, const char *hostnqn, const char *const *want,
+		      unsigned nwant)
+{
+	struct kh_host *d = disc_up(port, nqn, hostnqn);
+	uint64_t n;
+	struct nvmf_discovery_log *log = read_log(d, &n);
+
+	check_entries(log, n, want, nwant);
+	free(log);
+	kh_close(d);
+}
+
 static void log_for_open_host(void **state)
 {
 	static const char *const want[] = { A_NQN };
-	struct kh_host *d = disc_up(K.port[1], NVME_DISC_SUBSYS_NAME, HN_HOSTNQN);
-	struct nvmf_discovery_log *log;
-	uint64_t n;
 
 	(void)state;
-	log = read_log(d, &n);
-	check_entries(log, n, want, 1);
-	free(log);
-	kh_close(d);
+	check_log(K.port[1], NVME_DISC_SUBSYS_NAME, HN_HOSTNQN, want, 1);
 	hn_pass(&K);
 }
 
 static void log_for_allowed_host(void **state)
 {
 	static const char *const want[] = { A_NQN, B_NQN };
-	struct kh_host *d = disc_up(K.port[0], DISC_NQN, HN_HOSTNQN2);
-	struct nvmf_discovery_log *log;
-	uint64_t n;
 
 	(void)state;
-	log = read_log(d, &n);
-	check_entries(log, n, want, 2);
-	free(log);
-	kh_close(d);
+	check_log(K.port[0], DISC_NQN, HN_HOSTNQN2, want, 2);
 	hn_pass(&K);
 }
 
@@ -240,16 +218,14 @@ static void discovery_refuses_io_queue(void **state)
 	hn_pass(&K);
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, hn_test_setup, hn_test_teardown)
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(identify_discovery_controller),
-		T(log_for_open_host),
-		T(log_for_allowed_host),
-		T(partial_reads),
-		T(discovery_refuses_io_queue),
+		HN_TEST(identify_discovery_controller),
+		HN_TEST(log_for_open_host),
+		HN_TEST(log_for_allowed_host),
+		HN_TEST(partial_reads),
+		HN_TEST(discovery_refuses_io_queue),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, hn_group_teardown);

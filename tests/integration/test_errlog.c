@@ -53,13 +53,10 @@ static int t_setup(void **state)
 	memset(&C, 0, sizeof(C));
 	memset(&o, 0, sizeof(o));
 	o.subnqn = HN_SUBNQN;
-	if (kh_admin_up(&C.a, HN_ADDR, K.port[0], &o))
-		return -1;
-	o.sqsize = 127;
 	/* Two workers: the I/O queue is on the other worker than the admin
 	 * queue or on the same, depending on the listener's hand-out; the
 	 * hand-over is the same message either way. */
-	if (kh_io_up(&C.io, C.a, HN_ADDR, K.port[0], 1, &o, NULL))
+	if (kh_assoc_up(&C.a, &C.io, HN_ADDR, K.port[0], &o))
 		return -1;
 	if (kh_identify_ns(C.a, NSID, &ns))
 		return -1;
@@ -70,9 +67,7 @@ static int t_setup(void **state)
 static int t_teardown(void **state)
 {
 	(void)state;
-	kh_close(C.io);
-	kh_close(C.a);
-	return hn_test_end(&K);
+	return hn_test_end_assoc(&K, C.a, C.io);
 }
 
 static uint64_t smart_errors(void)

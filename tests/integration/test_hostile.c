@@ -25,20 +25,9 @@
 static struct hn_katod K;
 static struct kh_host *bystander;
 
-static const char CONFIG[] =
-	"{\n"
-	"  \"hosts\": [],\n"
-	"  \"ports\": [{\"portid\": 1, \"referrals\": [],\n"
-	"    \"addr\": {\"trtype\": \"tcp\", \"adrfam\": \"ipv4\", \"traddr\": \"" HN_ADDR "\",\n"
-	"             \"trsvcid\": \"%u\", \"treq\": \"not specified\"},\n"
-	"    \"param\": {\"inline_data_size\": \"8192\"},\n"
-	"    \"subsystems\": [\"" HN_SUBNQN "\"]}],\n"
-	"  \"subsystems\": [\n"
-	"    {\"nqn\": \"" HN_SUBNQN "\", \"allowed_hosts\": [], \"attr\": {\"allow_any_host\": \"1\"},\n"
-	"     \"namespaces\": [{\"nsid\": 1, \"enable\": 1,\n"
-	"                     \"device\": {\"backend\": \"ram\", \"size\": \"16M\"}}]}],\n"
-	"  \"katod\": {\"workers\": 2, \"log_level\": \"debug\"}\n"
-	"}\n";
+static const char CONFIG[] = HN_CONFIG_ONE_PARAM("{\"inline_data_size\": \"8192\"}",
+						"{\"backend\": \"ram\", \"size\": \"16M\"}",
+						"{\"workers\": 2, \"log_level\": \"debug\"}");
 
 static struct kh_opts opts(void)
 {

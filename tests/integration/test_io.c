@@ -100,10 +100,7 @@ static int t_setup(void **state)
 	o.subnqn = HN_SUBNQN;
 	o.hdgst = p->hdgst;
 	o.ddgst = p->ddgst;
-	if (kh_admin_up(&C.a, HN_ADDR, K.port[0], &o))
-		return -1;
-	o.sqsize = 127;
-	if (kh_io_up(&C.io, C.a, HN_ADDR, K.port[0], 1, &o, NULL))
+	if (kh_assoc_up(&C.a, &C.io, HN_ADDR, K.port[0], &o))
 		return -1;
 	/* digests are on when asked for: katod accepts them by default */
 	if (kh_hdgst(C.io) != p->hdgst || kh_ddgst(C.io) != p->ddgst)
@@ -116,9 +113,7 @@ static int t_setup(void **state)
 static int t_teardown(void **state)
 {
 	(void)state;
-	kh_close(C.io);
-	kh_close(C.a);
-	return hn_test_end(&K);
+	return hn_test_end_assoc(&K, C.a, C.io);
 }
 
 static void *xmalloc(size_t n)

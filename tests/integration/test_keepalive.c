@@ -31,19 +31,8 @@
 
 static struct hn_katod K;
 
-static const char CONFIG[] =
-	"{\n"
-	"  \"hosts\": [],\n"
-	"  \"ports\": [{\"portid\": 1, \"referrals\": [],\n"
-	"    \"addr\": {\"trtype\": \"tcp\", \"adrfam\": \"ipv4\", \"traddr\": \"" HN_ADDR "\",\n"
-	"             \"trsvcid\": \"%u\", \"treq\": \"not specified\"},\n"
-	"    \"subsystems\": [\"" HN_SUBNQN "\"]}],\n"
-	"  \"subsystems\": [\n"
-	"    {\"nqn\": \"" HN_SUBNQN "\", \"allowed_hosts\": [], \"attr\": {\"allow_any_host\": \"1\"},\n"
-	"     \"namespaces\": [{\"nsid\": 1, \"enable\": 1,\n"
-	"                     \"device\": {\"backend\": \"null\", \"size\": \"1G\"}}]}],\n"
-	"  \"katod\": {\"workers\": 2, \"log_level\": \"debug\"}\n"
-	"}\n";
+static const char CONFIG[] = HN_CONFIG_ONE("{\"backend\": \"null\", \"size\": \"1G\"}",
+					  "{\"workers\": 2, \"log_level\": \"debug\"}");
 
 static int group_setup(void **state)
 {
@@ -562,12 +551,8 @@ static void probe_runs(void **state)
 static void tbkas_off(void **state)
 {
 	static struct hn_katod Q;
-	static const char QCONFIG[] =
-		"{\"ports\": [{\"portid\": 1, \"addr\": {\"traddr\": \"" HN_ADDR "\", \"trsvcid\": \"%u\"},\n"
-		"  \"subsystems\": [\"" HN_SUBNQN "\"]}],\n"
-		" \"subsystems\": [{\"nqn\": \"" HN_SUBNQN "\", \"attr\": {\"allow_any_host\": \"1\"},\n"
-		"  \"namespaces\": [{\"nsid\": 1, \"device\": {\"backend\": \"null\", \"size\": \"1G\"}}]}],\n"
-		" \"katod\": {\"workers\": 1, \"keepalive\": {\"tbkas\": false}}}\n";
+	static const char QCONFIG[] = HN_CONFIG_ONE("{\"backend\": \"null\", \"size\": \"1G\"}",
+						   "{\"workers\": 1, \"keepalive\": {\"tbkas\": false}}");
 	struct kh_opts o = opts(1000);
 
 	(void)state;

@@ -35,21 +35,9 @@
 
 static struct hn_katod K;
 
-static const char CONFIG[] =
-	"{\n"
-	"  \"hosts\": [],\n"
-	"  \"ports\": [{\"portid\": 1, \"referrals\": [],\n"
-	"    \"addr\": {\"trtype\": \"tcp\", \"adrfam\": \"ipv4\", \"traddr\": \"" HN_ADDR "\",\n"
-	"             \"trsvcid\": \"%u\", \"treq\": \"not specified\"},\n"
-	"    \"param\": {\"inline_data_size\": \"16384\"},\n"
-	"    \"subsystems\": [\"" HN_SUBNQN "\"]}],\n"
-	"  \"subsystems\": [\n"
-	"    {\"nqn\": \"" HN_SUBNQN "\", \"allowed_hosts\": [],\n"
-	"     \"attr\": {\"allow_any_host\": \"1\"},\n"
-	"     \"namespaces\": [\n"
-	"       {\"nsid\": 1, \"enable\": 1, \"device\": {\"backend\": \"ram\", \"size\": \"16M\"}}]}],\n"
-	"  \"katod\": {\"workers\": 1, \"log_level\": \"debug\"}\n"
-	"}\n";
+static const char CONFIG[] = HN_CONFIG_ONE_PARAM("{\"inline_data_size\": \"16384\"}",
+						"{\"backend\": \"ram\", \"size\": \"16M\"}",
+						"{\"workers\": 1, \"log_level\": \"debug\"}");
 
 static int group_setup(void **state)
 {
