@@ -145,6 +145,11 @@ int kt_config_parse_ka_scope(struct json_object *o, const char *path, struct kt_
 			     size_t errlen);
 int kt_config_parse_ka_pol(struct json_object *o, const char *path, struct kt_kapol *out, char *err,
 			   size_t errlen);
+/* The writer the readers above undo: one rule as a new object - the scope
+ * key (none when s is NULL: a policy alone), then the behaviours p decides
+ * ("expire" as an exact decimal or "never") - or NULL when out of memory.
+ * Read back, it gives the same scope and policy. */
+struct json_object *kt_config_ka_rule_json(const struct kt_kapol_scope *s, const struct kt_kapol *p);
 
 /* Daemon settings defaults, applied by both loaders when a key is absent.
  * The strings of struct kt_cfg_daemon (log_level, discovery_nqn) are

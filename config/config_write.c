@@ -1,6 +1,7 @@
 /*
  * config_write.c - writes a configuration description back as JSON, in the
- * format config.c reads (for `katod --print-config`). The output keeps
+ * format config.c reads (for `katod --print-config`, the control socket's
+ * config.save and its live edits). The output keeps
  * nvmetcli's layout and conventions: keys in sorted order, attribute values
  * as strings, "nsid", "portid", "enable" and "ana_grpid" as numbers; kato's
  * own keys (device "backend", "size", "block_size", the "katod" object) are
@@ -169,6 +170,63 @@ static struct json_object *port_json(const struct kt_cfg_port *p, bool *bad)
 	return o;
 }
 
+/* A fraction of KATO in thousandths as the shortest exact decimal with at
+ * least one digit after the point (500 -> "0.5", 2000 -> "2.0", 1234 ->
+ * "1.234"): json-c would print the double 0.1 as 0.10000000000000001. */
+static struct json_object *permille_json(uint32_t permille)
+{
+	char ds[32];
+	snprintf(ds, sizeof(ds), "%u.%03u", permille / 1000, permille % 1000);
+	size_t n = strlen(ds);
+	while (n > 3 && ds[n - 1] == '0' && ds[n - 2] != '.')
+		ds[--n] = '\0';
+	return json_object_new_double_s(permille / 1000.0, ds);
+}
+
+/* The one writer of a keep-alive policy rule: the config file's
+ * "katod.keepalive.policy" entries (below), and the control socket's
+ * keepalive.policy.* answers, controllers.list and config.save
+ * (daemon/rpc_keepalive.c, daemon/rpc.c). */
+struct json_object *kt_config_ka_rule_json(const struct kt_kapol_scope *s, const struct kt_kapol *p)
+{
+	bool bad = false;
+	struct json_object *j = json_object_new_object();
+	if (!j)
+		return NULL;
+	if (s && s->kind == KT_KAPOL_CNTLID)
+		put(j, "cntlid", json_object_new_int(s->cntlid), &bad);
+	else if (s)
+		put_str(j, s->kind == KT_KAPOL_HOST ? "host" : "subsystem", s->nqn, &bad);
+	if (p->set & KT_KAPOL_F_DELAY)
+		put(j, "delay_ms", json_object_new_int64(p->delay_ms), &bad);
+	if (p->set & KT_KAPOL_F_DROP)
+		put(j, "drop", json_object_new_boolean(p->drop), &bad);
+	if (p->set & KT_KAPOL_F_STATUS)
+		put(j, "status", json_object_new_int(p->status), &bad);
+	if (p->set & KT_KAPOL_F_EXPIRE) {
+		if (p->expire_permille)
+			put(j, "expire", permille_json(p->expire_permille), &bad);
+		else
+			put_str(j, "expire", "never", &bad);
+	}
+	if (p->set & KT_KAPOL_F_IGNORE_TRAFFIC)
+		put(j, "ignore_traffic", json_object_new_boolean(p->ignore_traffic), &bad);
+	/* true (Invalid Field in Command, DNR), false, or the status to fail with */
+	if (p->set & KT_KAPOL_F_REFUSE_SET_KATO) {
+		if (p->refuse_set_kato && p->refuse_status)
+			put(j, "refuse_set_kato", json_object_new_int(p->refuse_status), &bad);
+		else
+			put(j, "refuse_set_kato", json_object_new_boolean(p->refuse_set_kato), &bad);
+	}
+	if (p->set & KT_KAPOL_F_KAS)
+		put(j, "kas", json_object_new_int(p->kas), &bad);
+	if (bad) {
+		json_object_put(j);
+		return NULL;
+	}
+	return j;
+}
+
 /* "katod"."keepalive": the settings, and the policy rules with only the
  * fields each decides. */
 static struct json_object *keepalive_json(const struct kt_cfg_daemon *d, bool *bad)
@@ -187,42 +245,8 @@ static struct json_object *keepalive_json(const struct kt_cfg_daemon *d, bool *b
 	put(o, "tcp_count", json_object_new_int64(d->tcp_ka_count), bad);
 	if (d->ka_trace)
 		put_str(o, "trace", d->ka_trace, bad);
-	for (size_t i = 0; i < d->n_ka_rules; i++) {
-		const struct kt_kapol_rule *r = &d->ka_rules[i];
-		const struct kt_kapol *p = &r->pol;
-		struct json_object *j = json_object_new_object();
-		if (!j) {
-			*bad = true;
-			break;
-		}
-		if (r->scope.kind == KT_KAPOL_CNTLID)
-			put(j, "cntlid", json_object_new_int(r->scope.cntlid), bad);
-		else
-			put_str(j, r->scope.kind == KT_KAPOL_HOST ? "host" : "subsystem", r->scope.nqn, bad);
-		if (p->set & KT_KAPOL_F_DELAY)
-			put(j, "delay_ms", json_object_new_int64(p->delay_ms), bad);
-		if (p->set & KT_KAPOL_F_DROP)
-			put(j, "drop", json_object_new_boolean(p->drop), bad);
-		if (p->set & KT_KAPOL_F_STATUS)
-			put(j, "status", json_object_new_int(p->status), bad);
-		if (p->set & KT_KAPOL_F_EXPIRE) {
-			if (p->expire_permille)
-				put(j, "expire", json_object_new_double(p->expire_permille / 1000.0), bad);
-			else
-				put_str(j, "expire", "never", bad);
-		}
-		if (p->set & KT_KAPOL_F_IGNORE_TRAFFIC)
-			put(j, "ignore_traffic", json_object_new_boolean(p->ignore_traffic), bad);
-		if (p->set & KT_KAPOL_F_REFUSE_SET_KATO) {
-			if (p->refuse_set_kato && p->refuse_status)
-				put(j, "refuse_set_kato", json_object_new_int(p->refuse_status), bad);
-			else
-				put(j, "refuse_set_kato", json_object_new_boolean(p->refuse_set_kato), bad);
-		}
-		if (p->set & KT_KAPOL_F_KAS)
-			put(j, "kas", json_object_new_int(p->kas), bad);
-		push(rules, j, bad);
-	}
+	for (size_t i = 0; i < d->n_ka_rules; i++)
+		push(rules, kt_config_ka_rule_json(&d->ka_rules[i].scope, &d->ka_rules[i].pol), bad);
 	put(o, "policy", rules, bad);
 	return o;
 }

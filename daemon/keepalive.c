@@ -826,6 +826,21 @@ size_t kt_ka_policy_list(struct kt_kapol_rule *out, size_t max)
 	return n;
 }
 
+int kt_ka_policy_table(struct kt_kapol_table **out)
+{
+	*out = NULL;
+	if (!kt_ka_policy_list(NULL, 0))
+		return 0; /* the usual case: no copy */
+	struct kt_kapol_table *t = malloc(sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	pthread_mutex_lock(&rules_lock);
+	*t = rules;
+	pthread_mutex_unlock(&rules_lock);
+	*out = t;
+	return 0;
+}
+
 struct force_arg {
 	struct kt_worker *w;
 	const struct scope_msg *m;

@@ -91,6 +91,10 @@ int kt_ka_policy_get(const struct kt_kapol_scope *s, struct kt_kapol *p);
 int kt_ka_policy_clear(const struct kt_kapol_scope *s); /* NULL: every rule */
 /* Copies up to max rules; returns how many there are. */
 size_t kt_ka_policy_list(struct kt_kapol_rule *out, size_t max);
+/* The whole rule table copied at once, for resolving many controllers or
+ * writing every rule: *out malloc'd (free() it), or NULL when there is no
+ * rule. 0 or -ENOMEM. */
+int kt_ka_policy_table(struct kt_kapol_table **out);
 /* Expires now every live controller the scope covers (NULL: all), as a
  * timeout would. Returns 0; the expiries happen on the admin workers. */
 int kt_ka_force_expiry(const struct kt_kapol_scope *s);

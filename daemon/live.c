@@ -38,10 +38,12 @@
  * live are refused.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <event2/event.h>
 #include "config/config.h"
 #include "daemon/backend.h"
@@ -201,7 +203,49 @@ void kt_live_fini(void)
 	lbase = NULL;
 }
 
-const struct kt_config *kt_live_running(void) { return running; }
+/* The keep-alive policy rules in force are the engine's table
+ * (daemon/keepalive.c), which keepalive.policy.set/clear change without a
+ * new configuration. The running configuration takes them from it whenever
+ * it is read or replaced, so that rules set live are part of it like any
+ * live change: config.save writes them (rpc.c), an edit (rpc_edit.c starts
+ * from the running configuration) keeps them, and a reload or SIGHUP
+ * compares the file's rules with the rules in force. The file wins: after
+ * a reload the rules in force are exactly the file's (apply_settings), as
+ * the ports and subsystems are; save first to keep rules set live. */
+static void sync_ka_rules(void)
+{
+	struct kt_kapol_table *t;
+	if (!running)
+		return;
+	if (kt_ka_policy_table(&t) < 0) {
+		kt_err("running configuration: keep-alive policy rules not refreshed: out of memory");
+		return;
+	}
+	struct kt_cfg_daemon *d = &running->daemon;
+	size_t n = t ? t->n : 0;
+	if (n == d->n_ka_rules && (!n || !memcmp(d->ka_rules, t->rule, n * sizeof(*t->rule)))) {
+		free(t);
+		return;
+	}
+	struct kt_kapol_rule *v = n ? malloc(n * sizeof(*v)) : NULL;
+	if (n && !v) {
+		kt_err("running configuration: keep-alive policy rules not refreshed: out of memory");
+		free(t);
+		return;
+	}
+	if (n)
+		memcpy(v, t->rule, n * sizeof(*v));
+	free(t);
+	free(d->ka_rules);
+	d->ka_rules = v;
+	d->n_ka_rules = n;
+}
+
+const struct kt_config *kt_live_running(void)
+{
+	sync_ka_rules();
+	return running;
+}
 const char *kt_live_path(void) { return running_path ? running_path : ""; }
 
 /* ---- comparing configurations ------------------------------------------- */
@@ -368,11 +412,14 @@ struct plan {
 	VEC(struct kt_port *) gone_ports;
 	bool disc_changed;
 	unsigned ns_added, ns_removed, ns_changed, sub_changed, port_changed;
+	const char *trace_made;        /* a trace file check_trace created (rollback removes it) */
 };
 
 static void plan_free(struct plan *pl, bool rollback)
 {
 	if (rollback) {
+		if (pl->trace_made)
+			unlink(pl->trace_made);
 		for (size_t i = 0; i < pl->new_ports.n; i++) {
 			kt_listener_remove(pl->new_ports.v[i]);
 			kt_target_port_free(pl->new_ports.v[i]);
@@ -513,11 +560,37 @@ static int prepare_kept_subsys(struct plan *pl, struct kt_subsys *s, const struc
 	return 0;
 }
 
+/* A new keep-alive trace file must open before anything is published
+ * (apply_settings opens it for good). A file this check creates is
+ * remembered: plan_free's rollback removes it, so a refused change leaves
+ * nothing behind. */
+static int check_trace(struct plan *pl, const struct kt_cfg_daemon *a, const struct kt_cfg_daemon *b, char *err,
+		       size_t errlen)
+{
+	const char *path = b->ka_trace;
+	if (!path || str_eq(a->ka_trace, path))
+		return 0;
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	if (fd >= 0)
+		pl->trace_made = path;
+	else if (errno == EEXIST)
+		fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+		snprintf(err, errlen, "katod.keepalive.trace: %s: %s", path, strerror(e));
+		return -e;
+	}
+	close(fd);
+	return 0;
+}
+
 static int prepare(struct plan *pl, const struct kt_config *cur, const struct kt_config *next, char *err,
 		   size_t errlen)
 {
 	struct kt_target *t = kt_target_get();
-	int rc;
+	int rc = check_trace(pl, &cur->daemon, &next->daemon, err, errlen);
+	if (rc < 0)
+		return rc;
 
 	/* subsystems: pl->subsys[i] is next->subsys[i]'s object */
 	pl->subsys = calloc(next->n_subsys ? next->n_subsys : 1, sizeof(*pl->subsys));
@@ -613,16 +686,6 @@ static int prepare(struct plan *pl, const struct kt_config *cur, const struct kt
 			return rc;
 		pl->disc_changed = true;
 	}
-	/* the keep-alive trace file must open before anything is published */
-	if (next->daemon.ka_trace && !str_eq(cur->daemon.ka_trace, next->daemon.ka_trace)) {
-		FILE *f = fopen(next->daemon.ka_trace, "a");
-		if (!f) {
-			rc = -errno;
-			snprintf(err, errlen, "katod.keepalive.trace: %s: %s", next->daemon.ka_trace, strerror(errno));
-			return rc;
-		}
-		fclose(f);
-	}
 	return 0;
 }
 
@@ -710,7 +773,9 @@ static void apply_settings(const struct kt_cfg_daemon *a, const struct kt_cfg_da
 {
 	if (b->log_level && !str_eq(a->log_level, b->log_level) && kt_log_set_level(b->log_level) == 0)
 		kt_info("log level now %s", b->log_level);
-	/* configure replaces the rules under one lock (no Connect sees them
+	/* a's rules are the rules in force, set live ones included
+	 * (sync_ka_rules): b's replace them when they differ. configure
+	 * replaces the rules under one lock (no Connect sees them
 	 * half-replaced) and tells the controllers once */
 	if (!same_rules(a, b) || a->tbkas != b->tbkas || a->tcp_ka_idle_s != b->tcp_ka_idle_s ||
 	    a->tcp_ka_interval_s != b->tcp_ka_interval_s || a->tcp_ka_count != b->tcp_ka_count) {
@@ -735,6 +800,7 @@ int kt_live_apply(struct kt_config *next, char *err, size_t errlen)
 		snprintf(err, errlen, "no running configuration");
 		return -EINVAL;
 	}
+	sync_ka_rules(); /* compared with next's below: see kt_live_running */
 	int rc = check_daemon(&running->daemon, &next->daemon, err, errlen);
 	if (rc < 0)
 		return rc;

@@ -8,8 +8,10 @@
  * thread (daemon/live.c), which is where these methods run, so they are
  * read without a lock; controllers come from kt_target_ctrls_snapshot.
  * config.save answers the running configuration (kt_live_running: the file
- * katod started with plus every live change since); command-line overrides
- * (-w, -l, -s) are not part of it. reload re-reads a file and applies it.
+ * katod started with plus every live change since, keep-alive policy rules
+ * set live included, but for a controller id's: see m_config_save);
+ * command-line overrides (-w, -l, -s) are not part of it. reload re-reads a
+ * file and applies it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -22,6 +24,7 @@
 #include "daemon/live.h"
 #include "daemon/log.h"
 #include "daemon/counters.h"
+#include "daemon/keepalive.h"
 #include "daemon/rpc.h"
 #include "daemon/rpc_edit.h"
 #include "daemon/rpc_keepalive.h"
@@ -292,6 +295,10 @@ static int m_hosts_list(struct json_object *params, struct json_object **result,
 	return 0;
 }
 
+/* The keep-alive rule table controllers.list resolves every controller
+ * against: taken once per call (main thread only), NULL when no rule. */
+static const struct kt_kapol_table *list_rules;
+
 static struct json_object *ctrl_json(const struct kt_ctrl_info *e)
 {
 	struct json_object *o = json_object_new_object();
@@ -315,21 +322,22 @@ static struct json_object *ctrl_json(const struct kt_ctrl_info *e)
 	kt_rpc_put(o, "enabled", json_object_new_boolean(e->cc & 1u));
 	kt_rpc_put(o, "ready", json_object_new_boolean(e->csts & 1u));
 	kt_rpc_put(o, "fatal", json_object_new_boolean(e->csts & 2u));
-	kt_rpc_put(o, "keepalive_policy", kt_rpc_ka_policy_of(e->cntlid, e->hostnqn, e->subnqn)); /* null: none */
+	kt_rpc_put(o, "keepalive_policy", /* null: none */
+		   kt_rpc_ka_policy_of(list_rules, e->cntlid, e->hostnqn, e->subnqn));
 	return o;
 }
 
 static struct json_object *counters_json(const struct kt_ctrl_info *e)
 {
+	/* the controller's SMART counters, in the shape the namespaces report */
+	const struct kt_ns_totals io = { .read_commands = e->host_reads, .write_commands = e->host_writes,
+					 .bytes_read = e->bytes_read, .bytes_written = e->bytes_written,
+					 .errors = e->errors };
 	struct json_object *o = json_object_new_object();
 	kt_rpc_put(o, "cntlid", json_object_new_int(e->cntlid));
 	kt_rpc_put_str(o, "subsystem", e->subnqn);
 	kt_rpc_put_str(o, "hostnqn", e->hostnqn);
-	kt_rpc_put_u64(o, "read_commands", e->host_reads);
-	kt_rpc_put_u64(o, "write_commands", e->host_writes);
-	kt_rpc_put_u64(o, "bytes_read", e->bytes_read);
-	kt_rpc_put_u64(o, "bytes_written", e->bytes_written);
-	kt_rpc_put_u64(o, "errors", e->errors);
+	kt_counters_put_io(o, &io, false);
 	kt_rpc_put_u64(o, "keep_alive_expiries", kt_counters_ctrl_ka_expiries(e->subnqn, e->cntlid, kt_now_ms() - e->age_ms));
 	return o;
 }
@@ -369,7 +377,14 @@ static int list_ctrls(struct json_object *params, struct json_object **result, c
 
 static int m_controllers_list(struct json_object *params, struct json_object **result, char *msg, size_t msglen)
 {
-	return list_ctrls(params, result, msg, msglen, ctrl_json);
+	struct kt_kapol_table *t;
+	if (kt_ka_policy_table(&t) < 0)
+		return FAIL(KT_RPC_INTERNAL, "out of memory");
+	list_rules = t;
+	int r = list_ctrls(params, result, msg, msglen, ctrl_json);
+	list_rules = NULL;
+	free(t);
+	return r;
 }
 
 static int m_counters(struct json_object *params, struct json_object **result, char *msg, size_t msglen)
@@ -416,6 +431,13 @@ static int m_controllers_disconnect(struct json_object *params, struct json_obje
 	return 0;
 }
 
+/* config.save: the running configuration, whose keep-alive policy rules
+ * are the rules in force, set live ones included (kt_live_running). Rules
+ * scoped to a controller id are left out of it and listed in "left_out":
+ * the id names one host's connection, gone at a restart, and ids are given
+ * again from cntlid_min to whichever host connects first, so a saved rule
+ * would misbehave towards a controller it was never meant for. (Reloading
+ * the saved file clears them too: a reload's rules are the file's.) */
 static int m_config_save(struct json_object *params, struct json_object **result, char *msg, size_t msglen)
 {
 	static const char *const keys[] = { NULL };
@@ -425,16 +447,41 @@ static int m_config_save(struct json_object *params, struct json_object **result
 	const struct kt_config *running = kt_live_running();
 	if (!running)
 		return FAIL(KT_RPC_INTERNAL, "no configuration is held");
+	const struct kt_cfg_daemon *d = &running->daemon;
+	struct kt_config saved = *running; /* shallow: only the rules differ */
+	struct kt_kapol_rule *rules = calloc(d->n_ka_rules ? d->n_ka_rules : 1, sizeof(*rules));
+	struct json_object *left = json_object_new_array();
+	if (!rules || !left) {
+		free(rules);
+		json_object_put(left);
+		return FAIL(KT_RPC_INTERNAL, "out of memory");
+	}
+	saved.daemon.ka_rules = rules;
+	saved.daemon.n_ka_rules = 0;
+	for (size_t i = 0; i < d->n_ka_rules; i++) {
+		const struct kt_kapol_rule *k = &d->ka_rules[i];
+		if (k->scope.kind == KT_KAPOL_CNTLID)
+			json_object_array_add(left, kt_config_ka_rule_json(&k->scope, &k->pol));
+		else
+			rules[saved.daemon.n_ka_rules++] = *k;
+	}
 	char *text = NULL;
-	r = kt_config_to_json(running, &text);
-	if (r < 0)
-		return FAIL(KT_RPC_INTERNAL, "cannot write the configuration: %s", strerror(-r));
-	struct json_object *cfg = json_tokener_parse(text);
+	r = kt_config_to_json(&saved, &text);
+	free(rules);
+	struct json_object *cfg = r < 0 ? NULL : json_tokener_parse(text);
 	free(text);
-	if (!cfg)
-		return FAIL(KT_RPC_INTERNAL, "the configuration did not parse back");
+	if (!cfg) {
+		json_object_put(left);
+		return r < 0 ? FAIL(KT_RPC_INTERNAL, "cannot write the configuration: %s", strerror(-r))
+			     : FAIL(KT_RPC_INTERNAL, "the configuration did not parse back");
+	}
+	size_t nleft = json_object_array_length(left);
+	if (nleft)
+		kt_info("control: config.save: %zu keep-alive policy rule%s for a controller id left out", nleft,
+			nleft == 1 ? "" : "s");
 	*result = json_object_new_object();
 	kt_rpc_put(*result, "config", cfg);
+	kt_rpc_put(*result, "left_out", left);
 	return 0;
 }
 

@@ -26,26 +26,29 @@
 
 /* A scope: flat ({"host": ...}, as a configuration rule) or nested
  * ({"scope": {"host": ...}}); a rule: the configuration's behaviour keys.
- * Both are read by config/ (kt_config_parse_ka_scope/_pol), so a rule
- * means the same in a file and here. */
+ * Both are read by config/ (kt_config_parse_ka_scope/_pol), and rules are
+ * written back by config/ too (kt_config_ka_rule_json), so a rule means the
+ * same in a file and here. */
 static const char *const scope_keys[] = { "cntlid", "host", "subsystem", "scope", NULL };
 static const char *const rule_keys[] = { "delay_ms", "drop", "status", "expire", "ignore_traffic",
 					 "refuse_set_kato", "kas", NULL };
 
 /* ---- scopes ------------------------------------------------------------ */
 
-/* params: a scope, and (with rule) a rule's keys, nothing else. The scope:
- * 1 and *s when given, 0 when not, or an error. */
-static int parse_scope(struct json_object *params, const char *const *rule, struct kt_kapol_scope *s, char *msg,
-		       size_t msglen)
+/* The one reader of a method's scope. params: a scope, and (with rule) a
+ * rule's keys, nothing else. The scope: 1 and *s when given; when not, 0,
+ * or a refusal asking `need` ("which rule?") when the method needs one;
+ * or an error. */
+static int parse_scope(struct json_object *params, const char *const *rule, const char *need,
+		       struct kt_kapol_scope *s, char *msg, size_t msglen)
 {
 	struct json_object *src = params, *v;
 	char err[512];
 	memset(s, 0, sizeof(*s));
 	int r = kt_rpc_check_params(params, scope_keys, rule, msg, msglen);
-	if (r || !params)
+	if (r)
 		return r;
-	if (json_object_object_get_ex(params, "scope", &v) && !json_object_is_type(v, json_type_null)) {
+	if (params && json_object_object_get_ex(params, "scope", &v) && !json_object_is_type(v, json_type_null)) {
 		if (!json_object_is_type(v, json_type_object))
 			return FAIL(KT_RPC_INVALID_PARAMS, "\"scope\" must be an object: {\"cntlid\": N}, "
 				    "{\"host\": NQN} or {\"subsystem\": NQN}");
@@ -55,17 +58,23 @@ static int parse_scope(struct json_object *params, const char *const *rule, stru
 					    scope_keys[i]);
 		json_object_object_foreach(v, key, val) {
 			(void)val;
-			if (strcmp(key, "cntlid") && strcmp(key, "host") && strcmp(key, "subsystem"))
+			size_t i = 0;
+			while (scope_keys[i + 1] && strcmp(key, scope_keys[i]))
+				i++;
+			if (!scope_keys[i + 1])
 				return FAIL(KT_RPC_INVALID_PARAMS,
 					    "unknown scope key \"%s\" (a scope is one of cntlid, host, subsystem)", key);
 		}
 		src = v;
 	}
-	r = kt_config_parse_ka_scope(src, src == params ? "params" : "params.scope", s, err, sizeof(err));
+	r = params ? kt_config_parse_ka_scope(src, src == params ? "params" : "params.scope", s, err, sizeof(err))
+		   : 0;
 	if (r < 0)
 		return FAIL(KT_RPC_INVALID_PARAMS, "%s", err);
 	if (!r && src != params)
 		return FAIL(KT_RPC_INVALID_PARAMS, "\"scope\" is empty: give cntlid, host or subsystem");
+	if (!r && need)
+		return FAIL(KT_RPC_INVALID_PARAMS, "%s give \"cntlid\", \"host\" or \"subsystem\"", need);
 	return r;
 }
 
@@ -81,56 +90,6 @@ static const char *scope_str(const struct kt_kapol_scope *s)
 	return buf;
 }
 
-static void scope_json(struct json_object *o, const struct kt_kapol_scope *s)
-{
-	if (s->kind == KT_KAPOL_CNTLID)
-		json_object_object_add(o, "cntlid", json_object_new_int(s->cntlid));
-	else
-		json_object_object_add(o, s->kind == KT_KAPOL_HOST ? "host" : "subsystem",
-				       json_object_new_string(s->nqn));
-}
-
-/* ---- rules --------------------------------------------------------------- */
-
-/* The fields a policy decides, in the rule vocabulary, added to o. */
-static void pol_json(struct json_object *o, const struct kt_kapol *p)
-{
-	if (p->set & KT_KAPOL_F_DELAY)
-		json_object_object_add(o, "delay_ms", json_object_new_int64(p->delay_ms));
-	if (p->set & KT_KAPOL_F_DROP)
-		json_object_object_add(o, "drop", json_object_new_boolean(p->drop));
-	if (p->set & KT_KAPOL_F_STATUS)
-		json_object_object_add(o, "status", json_object_new_int(p->status));
-	if (p->set & KT_KAPOL_F_EXPIRE) {
-		if (!p->expire_permille) {
-			json_object_object_add(o, "expire", json_object_new_string("never"));
-		} else {
-			char ds[32];
-			snprintf(ds, sizeof(ds), "%u.%03u", p->expire_permille / 1000, p->expire_permille % 1000);
-			size_t n = strlen(ds); /* 0.500 -> 0.5, 2.000 -> 2.0 */
-			while (n > 3 && ds[n - 1] == '0' && ds[n - 2] != '.')
-				ds[--n] = '\0';
-			json_object_object_add(o, "expire", json_object_new_double_s(p->expire_permille / 1000.0, ds));
-		}
-	}
-	if (p->set & KT_KAPOL_F_IGNORE_TRAFFIC)
-		json_object_object_add(o, "ignore_traffic", json_object_new_boolean(p->ignore_traffic));
-	if (p->set & KT_KAPOL_F_REFUSE_SET_KATO)
-		json_object_object_add(o, "refuse_set_kato",
-				       p->refuse_set_kato && p->refuse_status ? json_object_new_int(p->refuse_status)
-									    : json_object_new_boolean(p->refuse_set_kato));
-	if (p->set & KT_KAPOL_F_KAS)
-		json_object_object_add(o, "kas", json_object_new_int(p->kas));
-}
-
-static struct json_object *rule_json(const struct kt_kapol_scope *s, const struct kt_kapol *p)
-{
-	struct json_object *o = json_object_new_object();
-	scope_json(o, s);
-	pol_json(o, p);
-	return o;
-}
-
 /* Live controllers the scope covers (all with s NULL). */
 static size_t count_covered(const struct kt_kapol_scope *s)
 {
@@ -144,24 +103,13 @@ static size_t count_covered(const struct kt_kapol_scope *s)
 	return n;
 }
 
-struct json_object *kt_rpc_ka_policy_of(uint16_t cntlid, const char *hostnqn, const char *subnqn)
+struct json_object *kt_rpc_ka_policy_of(const struct kt_kapol_table *t, uint16_t cntlid, const char *hostnqn,
+				       const char *subnqn)
 {
-	if (!kt_ka_policy_list(NULL, 0))
-		return NULL;
-	struct kt_kapol_table *t = malloc(sizeof(*t));
 	struct kt_kapol p;
-	if (!t)
+	if (!t || !kt_kapol_resolve(t, cntlid, hostnqn, subnqn, &p))
 		return NULL;
-	t->n = kt_ka_policy_list(t->rule, KT_KAPOL_RULES_MAX);
-	if (t->n > KT_KAPOL_RULES_MAX)
-		t->n = KT_KAPOL_RULES_MAX;
-	bool any = kt_kapol_resolve(t, cntlid, hostnqn, subnqn, &p);
-	free(t);
-	if (!any)
-		return NULL;
-	struct json_object *o = json_object_new_object();
-	pol_json(o, &p);
-	return o;
+	return kt_config_ka_rule_json(NULL, &p);
 }
 
 /* ---- methods ------------------------------------------------------------ */
@@ -171,11 +119,9 @@ KT_RPC_KA_FN(kt_rpc_ka_policy_set)
 	struct kt_kapol_scope s;
 	struct kt_kapol p;
 	char err[512];
-	int r = parse_scope(params, rule_keys, &s, msg, msglen);
+	int r = parse_scope(params, rule_keys, "which controllers?", &s, msg, msglen);
 	if (r < 0)
 		return r;
-	if (!r)
-		return FAIL(KT_RPC_INVALID_PARAMS, "which controllers? give \"cntlid\", \"host\" or \"subsystem\"");
 	if (kt_config_parse_ka_pol(params, "params", &p, err, sizeof(err)) < 0)
 		return FAIL(KT_RPC_INVALID_PARAMS, "%s", err);
 	r = kt_ka_policy_set(&s, &p);
@@ -185,7 +131,7 @@ KT_RPC_KA_FN(kt_rpc_ka_policy_set)
 		return FAIL(KT_RPC_INVALID_PARAMS, "invalid rule: %s", strerror(-r));
 	kt_info("control: keep-alive policy for %s set", scope_str(&s));
 	*result = json_object_new_object();
-	json_object_object_add(*result, "rule", rule_json(&s, &p));
+	json_object_object_add(*result, "rule", kt_config_ka_rule_json(&s, &p));
 	json_object_object_add(*result, "controllers", json_object_new_int64((int64_t)count_covered(&s)));
 	return 0;
 }
@@ -194,21 +140,19 @@ KT_RPC_KA_FN(kt_rpc_ka_policy_get)
 {
 	struct kt_kapol_scope s;
 	struct kt_kapol p;
-	int r = parse_scope(params, NULL, &s, msg, msglen);
+	int r = parse_scope(params, NULL, "which rule?", &s, msg, msglen);
 	if (r < 0)
 		return r;
-	if (!r)
-		return FAIL(KT_RPC_INVALID_PARAMS, "which rule? give \"cntlid\", \"host\" or \"subsystem\"");
 	if (kt_ka_policy_get(&s, &p) < 0)
 		return FAIL(KT_RPC_NOT_FOUND, "no keep-alive policy rule for %s", scope_str(&s));
-	*result = rule_json(&s, &p);
+	*result = kt_config_ka_rule_json(&s, &p);
 	return 0;
 }
 
 KT_RPC_KA_FN(kt_rpc_ka_policy_clear)
 {
 	struct kt_kapol_scope s;
-	int r = parse_scope(params, NULL, &s, msg, msglen);
+	int r = parse_scope(params, NULL, NULL, &s, msg, msglen);
 	if (r < 0)
 		return r;
 	size_t n = 1;
@@ -231,21 +175,20 @@ KT_RPC_KA_FN(kt_rpc_ka_policy_list)
 	int r = kt_rpc_check_params(params, NULL, NULL, msg, msglen);
 	if (r)
 		return r;
-	struct kt_kapol_rule *v = calloc(KT_KAPOL_RULES_MAX, sizeof(*v));
-	if (!v)
+	struct kt_kapol_table *t;
+	if (kt_ka_policy_table(&t) < 0)
 		return FAIL(KT_RPC_INTERNAL, "out of memory");
-	size_t n = kt_ka_policy_list(v, KT_KAPOL_RULES_MAX);
 	*result = json_object_new_array();
-	for (size_t i = 0; i < n && i < KT_KAPOL_RULES_MAX; i++)
-		json_object_array_add(*result, rule_json(&v[i].scope, &v[i].pol));
-	free(v);
+	for (size_t i = 0; t && i < t->n; i++)
+		json_object_array_add(*result, kt_config_ka_rule_json(&t->rule[i].scope, &t->rule[i].pol));
+	free(t);
 	return 0;
 }
 
 KT_RPC_KA_FN(kt_rpc_ka_expire)
 {
 	struct kt_kapol_scope s;
-	int r = parse_scope(params, NULL, &s, msg, msglen);
+	int r = parse_scope(params, NULL, NULL, &s, msg, msglen);
 	if (r < 0)
 		return r;
 	const struct kt_kapol_scope *sp = r ? &s : NULL;

@@ -32,8 +32,11 @@ KT_RPC_KA_FN(kt_rpc_ka_trace);            /* keepalive.trace */
 KT_RPC_KA_FN(kt_rpc_ka_trace_subscribe);  /* keepalive.trace.subscribe */
 KT_RPC_KA_FN(kt_rpc_ka_trace_unsubscribe); /* keepalive.trace.unsubscribe */
 
-/* The policy the rules give this controller, in the rule vocabulary
+/* The policy the rules of t (kt_ka_policy_table, taken once for many
+ * controllers; NULL: no rule) give this controller, in the rule vocabulary
  * without a scope (a new object), or NULL when no rule covers it. */
-struct json_object *kt_rpc_ka_policy_of(uint16_t cntlid, const char *hostnqn, const char *subnqn);
+struct kt_kapol_table;
+struct json_object *kt_rpc_ka_policy_of(const struct kt_kapol_table *t, uint16_t cntlid, const char *hostnqn,
+				       const char *subnqn);
 
 #endif

@@ -370,6 +370,11 @@ static int cmd_config_save(const char *sock, const char *file)
 	}
 	const char *text = json_object_to_json_string_ext(cfg, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
 								       JSON_C_TO_STRING_NOSLASHESCAPE);
+	struct json_object *left = NULL; /* keep-alive rules for one cntlid: not saved (daemon/rpc.c) */
+	if (json_object_object_get_ex(res, "left_out", &left) && json_object_array_length(left))
+		fprintf(stderr, "katoctl: %zu keep-alive rule(s) scoped to a controller id not saved "
+				"(ids change on restart): %s\n",
+			json_object_array_length(left), json_object_to_json_string_ext(left, JSON_C_TO_STRING_PLAIN));
 	if (!file) {
 		puts(text);
 	} else {

@@ -7,7 +7,9 @@
  * closes a controller as an expiry does; the trace file switched on and off
  * live; a subscribed client receives connect / keep_alive / expiry
  * notifications in order, a slow one is told how many it missed; every
- * refusal; controllers.list's effective policy; katoctl's commands.
+ * refusal; controllers.list's effective policy; rules set live written by
+ * config.save and loaded back, kept by an edit, replaced by a reload;
+ * katoctl's commands.
  * One katod serves every test in the file.
  */
 #include <errno.h>
@@ -29,6 +31,7 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 
+#include "config/config.h"
 #include "daemon/rpc.h"
 #include "tests/host/host.h"
 #include "tests/integration/harness.h"
@@ -204,10 +207,30 @@ static void controllers_list_policy(void **state)
 	assert_string_equal(json_object_get_string(hn_get(pol, "expire")), "never");
 	json_object_put(resp);
 
-	r = call("keepalive.policy.list", NULL, &resp);
-	assert_int_equal(json_object_array_length(r), 2);
+	/* one list, two controllers, each resolved against the same rules */
+	struct kh_host *b = admin_up(HN_HOSTNQN2, 30000, 0);
+	uint16_t idb = kh_cntlid(b);
+	call_ok("keepalive.policy.set", "{\"host\": \"" HN_HOSTNQN2 "\", \"drop\": true}");
+	r = call("controllers.list", NULL, &resp);
+	size_t seen = 0;
+	for (size_t i = 0; i < json_object_array_length(r); i++) {
+		struct json_object *e = json_object_array_get_idx(r, i);
+		int cid = json_object_get_int(hn_get(e, "cntlid"));
+		if (cid != id && cid != idb)
+			continue;
+		seen++;
+		pol = hn_get(e, "keepalive_policy");
+		assert_int_equal(json_object_get_int(hn_get(pol, "delay_ms")), cid == id ? 5 : 100);
+		assert_int_equal(json_object_object_get_ex(pol, "drop", NULL), cid == idb);
+	}
+	assert_int_equal(seen, 2);
 	json_object_put(resp);
-	assert_int_equal(call_int("keepalive.policy.clear", NULL, "cleared"), 2);
+	kh_close(b);
+
+	r = call("keepalive.policy.list", NULL, &resp);
+	assert_int_equal(json_object_array_length(r), 3);
+	json_object_put(resp);
+	assert_int_equal(call_int("keepalive.policy.clear", NULL, "cleared"), 3);
 	kh_close(a);
 	hn_pass(&K);
 }
@@ -258,6 +281,139 @@ static void policy_from_reload(void **state)
 	r = call("controllers.list", q, &resp);
 	assert_null(hn_get(json_object_array_get_idx(r, 0), "keepalive_policy"));
 	json_object_put(resp);
+	kh_close(a);
+	hn_pass(&K);
+}
+
+/* ---- the rules in config.save ----------------------------------------- */
+
+static bool pol_equal(const struct kt_kapol *a, const struct kt_kapol *b)
+{
+	return a->set == b->set && a->delay_ms == b->delay_ms && a->drop == b->drop && a->status == b->status &&
+	       a->expire_permille == b->expire_permille && a->ignore_traffic == b->ignore_traffic &&
+	       a->refuse_set_kato == b->refuse_set_kato && a->refuse_status == b->refuse_status && a->kas == b->kas;
+}
+
+/* A rule's scope and policy as the readers of config/ see them. */
+static void read_rule(struct json_object *o, struct kt_kapol_rule *r)
+{
+	char err[512] = "";
+	if (kt_config_parse_ka_scope(o, "rule", &r->scope, err, sizeof(err)) != 1 ||
+	    kt_config_parse_ka_pol(o, "rule", &r->pol, err, sizeof(err)) != 0)
+		fail_msg("%s: %s", json_object_to_json_string(o), err);
+}
+
+/* The rule of rules (a JSON array or a configuration's rules) with this
+ * scope, or fails. */
+static struct json_object *rule_in(struct json_object *arr, const struct kt_kapol_scope *s)
+{
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		struct kt_kapol_rule r;
+		read_rule(json_object_array_get_idx(arr, i), &r);
+		if (kt_kapol_scope_equal(&r.scope, s))
+			return json_object_array_get_idx(arr, i);
+	}
+	fail_msg("no rule for that scope in %s", json_object_to_json_string(arr));
+	return NULL;
+}
+
+static size_t policy_count(void)
+{
+	struct json_object *resp, *r = call("keepalive.policy.list", NULL, &resp);
+	size_t n = json_object_array_length(r);
+	json_object_put(resp);
+	return n;
+}
+
+/* Rules set live are in config.save, with their scope and values, and load
+ * back with the same meaning; a rule for a controller id is left out (and
+ * listed in "left_out"). An edit keeps rules set live; a reload makes the
+ * rules in force the file's: the saved file's, then the original's (none). */
+static void config_save_rules(void **state)
+{
+	(void)state;
+	struct kh_host *a = admin_up(NULL, 30000, 0);
+	uint16_t id = kh_cntlid(a);
+	static const char *const live[] = {
+		"{\"host\": \"nqn.2014-08.org.nvmexpress:uuid:6b61746f-7361-7665-0000-000000000001\", "
+		"\"delay_ms\": 250, \"status\": 6, \"expire\": 0.1, \"refuse_set_kato\": 16386}",
+		"{\"subsystem\": \"" HN_SUBNQN "\", \"drop\": false, \"ignore_traffic\": true, \"kas\": 3, "
+		"\"expire\": \"never\", \"refuse_set_kato\": true}",
+	};
+	struct kt_kapol_rule want[2];
+	for (size_t i = 0; i < 2; i++) {
+		struct json_object *o = json_tokener_parse(live[i]);
+		read_rule(o, &want[i]);
+		json_object_put(o);
+		call_ok("keepalive.policy.set", live[i]);
+	}
+	char p[256];
+	snprintf(p, sizeof(p), "{\"cntlid\": %u, \"delay_ms\": 5}", id);
+	call_ok("keepalive.policy.set", p);
+	assert_int_equal(policy_count(), 3);
+
+	struct json_object *resp, *r = call("config.save", NULL, &resp);
+	struct json_object *cfg = hn_get(r, "config");
+	struct json_object *pol = hn_get(hn_get(hn_get(cfg, "katod"), "keepalive"), "policy");
+	assert_int_equal(json_object_array_length(pol), 2);
+	for (size_t i = 0; i < 2; i++) {
+		struct kt_kapol_rule got;
+		read_rule(rule_in(pol, &want[i].scope), &got);
+		assert_true(pol_equal(&got.pol, &want[i].pol));
+	}
+	/* the fraction as written, not 0.10000000000000001 */
+	const char *ptext = json_object_to_json_string_ext(pol, JSON_C_TO_STRING_PLAIN);
+	if (!strstr(ptext, "\"expire\":0.1,"))
+		fail_msg("the fraction is not written as 0.1: %s", ptext);
+	struct json_object *left = hn_get(r, "left_out");
+	assert_int_equal(json_object_array_length(left), 1);
+	assert_int_equal(json_object_get_int(hn_get(json_object_array_get_idx(left, 0), "cntlid")), id);
+	assert_int_equal(json_object_get_int(hn_get(json_object_array_get_idx(left, 0), "delay_ms")), 5);
+
+	/* the whole saved configuration loads, with the same rules */
+	const char *text = json_object_to_json_string_ext(cfg, JSON_C_TO_STRING_PRETTY);
+	struct kt_config *c = NULL;
+	char err[512] = "";
+	if (kt_config_load_string(text, &c, err, sizeof(err)) < 0)
+		fail_msg("the saved configuration does not load: %s", err);
+	assert_int_equal(c->daemon.n_ka_rules, 2);
+	for (size_t i = 0; i < 2; i++) {
+		size_t k = 0;
+		while (k < 2 && !kt_kapol_scope_equal(&c->daemon.ka_rules[k].scope, &want[i].scope))
+			k++;
+		assert_true(k < 2);
+		assert_true(pol_equal(&c->daemon.ka_rules[k].pol, &want[i].pol));
+	}
+	kt_config_free(c);
+	HN_ASSERT_OK(hn_write_file(&K, "ka-saved.json", text));
+	json_object_put(resp);
+
+	/* an edit starts from the running configuration: the rules stay */
+	static const char other[] = "{\"nqn\": "
+				    "\"nqn.2014-08.org.nvmexpress:uuid:6b61746f-7361-7665-0000-000000000002\"}";
+	call_ok("hosts.add", other);
+	assert_int_equal(policy_count(), 3);
+	call_ok("hosts.remove", other);
+	assert_int_equal(policy_count(), 3);
+
+	/* a reload of the saved file: its rules, the controller id's is gone */
+	char q[4200];
+	snprintf(q, sizeof(q), "{\"path\": \"%s\"}", hn_path(&K, "ka-saved.json"));
+	call_ok("reload", q);
+	settle();
+	assert_int_equal(policy_count(), 2);
+	snprintf(q, sizeof(q), "{\"cntlid\": %u}", id);
+	r = call("controllers.list", q, &resp);
+	struct json_object *eff = hn_get(json_object_array_get_idx(r, 0), "keepalive_policy");
+	assert_false(json_object_object_get_ex(eff, "delay_ms", NULL)); /* the controller id's rule is gone */
+	assert_int_equal(json_object_get_int(hn_get(eff, "kas")), 3);
+	json_object_put(resp);
+
+	/* a reload of the original file (no rules): none in force */
+	snprintf(q, sizeof(q), "{\"path\": \"%s\"}", K.cfg);
+	call_ok("reload", q);
+	settle();
+	assert_int_equal(policy_count(), 0);
 	kh_close(a);
 	hn_pass(&K);
 }
@@ -656,6 +812,7 @@ int main(void)
 		HN_TEST(policy_live),
 		HN_TEST(controllers_list_policy),
 		HN_TEST(policy_from_reload),
+		HN_TEST(config_save_rules),
 		HN_TEST(force_expiry),
 		HN_TEST(trace_file_live),
 		HN_TEST(subscribe_in_order),

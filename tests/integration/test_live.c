@@ -17,7 +17,8 @@
  *     stay), a subsystem unlinked from a port loses the controllers that
  *     came through it, the log level changes;
  *   - a bad file, or a setting that changes only at restart, changes
- *     nothing and the error names the JSON path / the setting.
+ *     nothing and the error names the JSON path / the setting; a refused
+ *     reload naming a new keep-alive trace file leaves no file behind.
  * Each test runs its own katod.
  */
 #include <errno.h>
@@ -522,6 +523,46 @@ static void refusals(void **state)
 	hn_pass(&K);
 }
 
+/* A refused reload that names a new keep-alive trace file leaves nothing
+ * behind: the file the check created is removed, a file that was there
+ * already stays as it was; an accepted one creates it. */
+static void trace_file_refused(void **state)
+{
+	(void)state;
+	assert_int_equal(start(false, false, "1"), 0);
+	char made[512], kept[512], extra[1200], bad[8192], tail[8192];
+	snprintf(made, sizeof(made), "%s", hn_path(&K, "ka-trace-new.jsonl"));
+	snprintf(kept, sizeof(kept), "%s", hn_path(&K, "ka-trace-old.jsonl"));
+	HN_ASSERT_OK(hn_write_file(&K, "ka-trace-old.jsonl", "before\n"));
+	static const char good_ns[] = "{\"nsid\": 2, \"device\": {\"backend\": \"ram\", \"size\": \"8M\"}}";
+	static const char bad_ns[] = "{\"nsid\": 2, \"device\": {\"path\": \"/nonexistent/kato.img\"}}";
+	const char *paths[] = { made, kept };
+	for (size_t i = 0; i < 2; i++) {
+		/* namespace 2 cannot open: refused after the trace file was checked */
+		snprintf(extra, sizeof(extra), ", \"keepalive\": {\"trace\": \"%s\"}", paths[i]);
+		snprintf(bad, sizeof(bad), "%s", config(false, false, "12", extra));
+		char *p = strstr(bad, good_ns);
+		assert_non_null(p);
+		snprintf(tail, sizeof(tail), "%s", p + strlen(good_ns));
+		snprintf(p, sizeof(bad) - (size_t)(p - bad), "%s%s", bad_ns, tail);
+		reload_fails(bad, "namespace 2: open /nonexistent/kato.img");
+	}
+	assert_int_equal(access(made, F_OK), -1);
+	assert_int_equal(errno, ENOENT);
+	FILE *f = fopen(kept, "r");
+	assert_non_null(f);
+	char line[64] = "";
+	assert_non_null(fgets(line, sizeof(line), f));
+	assert_string_equal(line, "before\n");
+	assert_null(fgets(line, sizeof(line), f));
+	fclose(f);
+	/* the same trace file with a namespace that opens: created */
+	snprintf(extra, sizeof(extra), ", \"keepalive\": {\"trace\": \"%s\"}", made);
+	reload_ok(config(false, false, "12", extra));
+	assert_int_equal(access(made, F_OK), 0);
+	hn_pass(&K);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -530,6 +571,7 @@ int main(void)
 		cmocka_unit_test_teardown(ports_and_discovery, teardown),
 		cmocka_unit_test_teardown(attributes_and_unlink, teardown),
 		cmocka_unit_test_teardown(refusals, teardown),
+		cmocka_unit_test_teardown(trace_file_refused, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
