@@ -559,20 +559,25 @@ uint16_t kt_target_connect_io(struct kt_queue *q, struct kt_cmd *cmd,
 	return st;
 }
 
-void kt_dctrl_close_queues(struct kt_dctrl *dc, bool include_admin, const char *why)
+static void close_queues_locked(struct kt_dctrl *dc, bool include_admin, const char *why)
 {
-	pthread_mutex_lock(&dc->lock);
 	if (include_admin)
 		dc->dying = true;
 	for (struct kt_queue *q = dc->queues; q; q = q->ctrl_next)
 		if (include_admin || q != dc->admin)
 			kt_queue_close_async(q, why);
+}
+
+void kt_dctrl_close_queues(struct kt_dctrl *dc, bool include_admin, const char *why)
+{
+	pthread_mutex_lock(&dc->lock);
+	close_queues_locked(dc, include_admin, why);
 	pthread_mutex_unlock(&dc->lock);
 }
 
 void kt_dctrl_queue_gone(struct kt_dctrl *dc, struct kt_queue *q)
 {
-	bool was_admin = false, last;
+	bool last;
 	pthread_mutex_lock(&target_lock);
 	pthread_mutex_lock(&dc->lock);
 	for (struct kt_queue **pp = &dc->queues; *pp; pp = &(*pp)->ctrl_next) {
@@ -584,12 +589,15 @@ void kt_dctrl_queue_gone(struct kt_dctrl *dc, struct kt_queue *q)
 			break;
 		}
 	}
-	if (dc->admin == q) {
-		dc->admin = NULL;
-		dc->dying = true;
-		was_admin = true;
-	}
 	last = dc->nr_queues == 0;
+	if (dc->admin == q) {
+		/* Under the locks: once they drop, the worker of the last I/O
+		 * queue may free dc. We are on the admin worker: the timer dies
+		 * here, then the other queues are told to close. */
+		dc->admin = NULL;
+		kt_ka_detach(dc);
+		close_queues_locked(dc, true, "admin queue gone");
+	}
 	if (last) {
 		/* O(1): 10,000 controllers expiring together must not each scan the list */
 		if (dc->prev)
@@ -603,12 +611,6 @@ void kt_dctrl_queue_gone(struct kt_dctrl *dc, struct kt_queue *q)
 	pthread_mutex_unlock(&dc->lock);
 	pthread_mutex_unlock(&target_lock);
 
-	if (was_admin) {
-		/* We are on the admin worker: the timer dies here. */
-		kt_ka_detach(dc);
-		if (!last)
-			kt_dctrl_close_queues(dc, true, "admin queue gone");
-	}
 	if (last) {
 		kt_log_ctrl(KT_LOG_INFO, &dc->c, "controller freed");
 		kt_ka_teardown_done(dc);
