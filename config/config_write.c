@@ -186,7 +186,7 @@ static struct json_object *permille_json(uint32_t permille)
 /* The one writer of a keep-alive policy rule: the config file's
  * "katod.keepalive.policy" entries (below), and the control socket's
  * keepalive.policy.* answers, controllers.list and config.save
- * (daemon/rpc_keepalive.c, daemon/rpc.c). */
+ * (daemon/control/rpc_keepalive.c, daemon/control/rpc.c). */
 struct json_object *kt_config_ka_rule_json(const struct kt_kapol_scope *s, const struct kt_kapol *p)
 {
 	bool bad = false;

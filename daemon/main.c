@@ -5,7 +5,7 @@
  * socket close first, in-flight I/O is given up to KT_DRAIN_MS to finish,
  * then every queue closes and file namespaces are flushed (fdatasync)
  * before exit 0. SIGHUP (ExecReload) re-reads the configuration file and
- * applies the difference live (daemon/live.c); one log line says how it went.
+ * applies the difference live (daemon/core/live.c); one log line says how it went.
  *
  * Exit status (also in katod(8)): 0 clean stop, 64 usage error,
  * 78 configuration error, 74 a namespace backend could not be opened,
@@ -22,16 +22,16 @@
 #include <sys/resource.h>
 #include <systemd/sd-daemon.h>
 #include "config/config.h"
-#include "daemon/backend.h"
-#include "daemon/control.h"
-#include "daemon/listener.h"
-#include "daemon/live.h"
+#include "daemon/backend/backend.h"
+#include "daemon/control/control.h"
+#include "daemon/transport/tcp/listener.h"
+#include "daemon/core/live.h"
 #include "daemon/log.h"
 #include "daemon/notify.h"
-#include "daemon/queue.h"
-#include "daemon/rpc.h"
-#include "daemon/target.h"
-#include "daemon/worker.h"
+#include "daemon/transport/tcp/queue.h"
+#include "daemon/control/rpc.h"
+#include "daemon/core/target.h"
+#include "daemon/core/worker.h"
 
 enum {
 	EXIT_USAGE = 64,   /* EX_USAGE */

@@ -12,8 +12,8 @@
 #include <systemd/sd-daemon.h>
 #include "daemon/log.h"
 #include "daemon/notify.h"
-#include "daemon/target.h"
-#include "daemon/worker.h"
+#include "daemon/core/target.h"
+#include "daemon/core/worker.h"
 
 static struct event *status_ev, *wd_ev;
 static char last_status[256];

@@ -2,7 +2,7 @@
  * cmd.h - one command in flight, as the protocol handlers see it, and the
  * entry points of the command families (admin, fabrics, I/O).
  *
- * The transport (daemon/queue.c) owns the slot: it copies the SQE in, points
+ * The transport (daemon/transport/tcp/queue.c) owns the slot: it copies the SQE in, points
  * `data` at a buffer of `data_len` bytes (the length the SGL names), brings
  * host data in before calling a handler that consumes it, and sends back
  * `xfer_len` bytes of `data` and the CQE after. Handlers return an NVMe status

@@ -66,7 +66,7 @@ static void id_ctrl_io(const struct kt_ctrl *c, struct nvme_id_ctrl *id)
 	id->rtd3r = 0;
 	id->rtd3e = 0;
 	/* OAES bit 8: Namespace Attribute Notices (namespaces come and go live,
-	 * daemon/live.c; the Linux host enables the event only if advertised). */
+	 * daemon/core/live.c; the Linux host enables the event only if advertised). */
 	id->oaes = htole32(NVME_CTRL_OAES_NA);
 	id->cntrltype = 1;
 	id->oacs = 0;

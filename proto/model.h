@@ -3,9 +3,9 @@
  * namespaces and the hosts they admit. Plain data, filled by the daemon from
  * the configuration and read by the command handlers in proto/.
  *
- * Lifetime and locking belong to the daemon (daemon/target.c, daemon/live.c):
+ * Lifetime and locking belong to the daemon (daemon/core/target.c, daemon/core/live.c):
  * proto/ only reads these structures. They change live, but only while every
- * worker is paused (daemon/pause.c), so a handler never sees a change half
+ * worker is paused (daemon/core/pause.c), so a handler never sees a change half
  * done. The arrays hold pointers so that adding an object never moves the
  * ones in-flight commands point at; a removed object is freed only when
  * nothing references it any more.
@@ -23,7 +23,7 @@
 #define KT_NQN_MAX NVMF_NQN_SIZE /* 223 characters, NUL not counted */
 #define KT_WELL_KNOWN_DISC_NQN "nqn.2014-08.org.nvmexpress.discovery"
 
-struct kt_backend; /* daemon/backend.h */
+struct kt_backend; /* daemon/backend/backend.h */
 
 struct kt_ns {
 	uint32_t nsid;
@@ -54,7 +54,7 @@ struct kt_subsys {
 	size_t n_ns;
 	struct kt_ns **ns;            /* sorted by nsid, ascending, unique */
 	void *ctrl_ids;               /* the daemon's: which controller ids are taken
-					 (daemon/target.c); proto never reads it */
+					 (daemon/core/target.c); proto never reads it */
 };
 
 struct kt_port {

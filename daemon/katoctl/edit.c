@@ -1,6 +1,6 @@
 /*
  * edit.c - katoctl's subcommands that change a running katod (the methods
- * of daemon/rpc_edit.c, and reload) and the per-subsystem / per-namespace
+ * of daemon/control/rpc_edit.c, and reload) and the per-subsystem / per-namespace
  * counter views. katoctl.c's main hands a command here first.
  *
  * Options map onto the method's parameters by name: "--trsvcid 4421" is

@@ -1,6 +1,6 @@
 /*
  * katoctl.c - the command-line client of katod's control socket
- * (daemon/control.h): one subcommand per JSON-RPC method, a table for
+ * (daemon/control/control.h): one subcommand per JSON-RPC method, a table for
  * people or the raw result with --json for scripts.
  *
  * Exit status: 0 success; 1 katod answered with an error (its message is
@@ -370,7 +370,7 @@ static int cmd_config_save(const char *sock, const char *file)
 	}
 	const char *text = json_object_to_json_string_ext(cfg, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
 								       JSON_C_TO_STRING_NOSLASHESCAPE);
-	struct json_object *left = NULL; /* keep-alive rules for one cntlid: not saved (daemon/rpc.c) */
+	struct json_object *left = NULL; /* keep-alive rules for one cntlid: not saved (daemon/control/rpc.c) */
 	if (json_object_object_get_ex(res, "left_out", &left) && json_object_array_length(left))
 		fprintf(stderr, "katoctl: %zu keep-alive rule(s) scoped to a controller id not saved "
 				"(ids change on restart): %s\n",

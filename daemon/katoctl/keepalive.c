@@ -2,7 +2,7 @@
  * keepalive.c - katoctl's keep-alive commands: the misbehaviour policy's
  * rules (set, get, clear, list), a forced expiry, the trace file switched
  * live, and --follow, which subscribes to the trace and prints each event
- * as it happens. Methods: daemon/rpc_keepalive.h. Options use the
+ * as it happens. Methods: daemon/control/rpc_keepalive.h. Options use the
  * configuration's rule vocabulary ("--delay-ms" is "delay_ms").
  */
 #include <errno.h>

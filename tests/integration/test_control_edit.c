@@ -1,6 +1,6 @@
 /*
  * test_control_edit.c - the control socket's methods that change a running
- * katod (daemon/rpc_edit.c): ports, subsystems, namespaces, hosts and
+ * katod (daemon/control/rpc_edit.c): ports, subsystems, namespaces, hosts and
  * allowed hosts, each added, changed, linked and removed, every refusal
  * (unknown objects, duplicates, bad values, a host still allowed), and
  * proof from the test initiator that a change is live (a Connect through

@@ -1,6 +1,6 @@
 /*
  * test_control_keepalive.c - the keep-alive policy and event trace driven
- * live through the control socket (daemon/rpc_keepalive.c), against a host
+ * live through the control socket (daemon/control/rpc_keepalive.c), against a host
  * connected with the test initiator: a delay rule set live delays the next
  * Keep Alive, drop never completes it, a status replaces its status, an
  * expiry fraction shortens KATO, clear restores normal; keepalive.expire
@@ -32,7 +32,7 @@
 #include <json-c/json.h>
 
 #include "config/config.h"
-#include "daemon/rpc.h"
+#include "daemon/control/rpc.h"
 #include "tests/host/host.h"
 #include "tests/integration/harness.h"
 #include "tests/integration/harness_ctl.h"
@@ -236,7 +236,7 @@ static void controllers_list_policy(void **state)
 }
 
 /* Rules from the configuration file, made live by a reload together with a
- * keep-alive setting: replaced in one step (daemon/live.c hands them to
+ * keep-alive setting: replaced in one step (daemon/core/live.c hands them to
  * kt_keepalive_configure), and a connected controller resolves them. A
  * reload of the original file takes them away again. */
 static void policy_from_reload(void **state)

@@ -1,5 +1,5 @@
 /*
- * test_live.c - live changes to a running katod (daemon/live.c): with hosts
+ * test_live.c - live changes to a running katod (daemon/core/live.c): with hosts
  * from the test initiator connected and I/O in flight, the configuration
  * file is rewritten and applied with the "reload" method or SIGHUP.
  *   - a namespace added appears in Identify CNS 02h, a held AER completes

@@ -25,8 +25,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "daemon/backend.h"
-#include "daemon/uring.h"
+#include "daemon/backend/backend.h"
+#include "daemon/backend/uring.h"
 
 #define LBA_RANGE_DNR ((uint16_t)(NVME_SC_LBA_RANGE | KT_SC_DNR))
 #define COMPARE_FAILED ((uint16_t)0x4285) /* SCT 2, SC 85h, DNR */

@@ -1,6 +1,6 @@
 /*
  * test_counters.c - the counters the control socket reports
- * (daemon/counters.c): the one writer of the I/O totals shape, which the
+ * (daemon/core/counters.c): the one writer of the I/O totals shape, which the
  * per-namespace, per-subsystem and per-controller views of `counters` all
  * go through (its names and their order are what katoctl's tables and the
  * control tests read), and the keep-alive expiry counts per subsystem and
@@ -14,8 +14,8 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 
-#include "daemon/backend.h"
-#include "daemon/counters.h"
+#include "daemon/backend/backend.h"
+#include "daemon/core/counters.h"
 
 /* What the writer adds to an empty object, as plain JSON text. */
 static void expect_io(const struct kt_ns_totals *t, bool commands, const char *want)

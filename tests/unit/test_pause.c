@@ -1,5 +1,5 @@
 /*
- * test_pause.c - the stop-the-world pause (daemon/pause.c) with real
+ * test_pause.c - the stop-the-world pause (daemon/core/pause.c) with real
  * worker threads: while paused, no worker runs a handler (messages posted
  * meanwhile wait), every worker is parked, and after resume they all run.
  */
@@ -10,8 +10,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "daemon/pause.h"
-#include "daemon/worker.h"
+#include "daemon/core/pause.h"
+#include "daemon/core/worker.h"
 
 static _Atomic unsigned ran;
 static _Atomic int inside;     /* handlers running right now */

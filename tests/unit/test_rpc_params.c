@@ -1,6 +1,6 @@
 /*
  * test_rpc_params.c - the control socket's parameter readers
- * (daemon/rpc_params.c), which every method uses: unknown and missing
+ * (daemon/control/rpc_params.c), which every method uses: unknown and missing
  * parameters, strings, integers with and without decimal text, ranges,
  * and the result builders.
  */
@@ -12,8 +12,8 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 
-#include "daemon/rpc.h"
-#include "daemon/rpc_params.h"
+#include "daemon/control/rpc.h"
+#include "daemon/control/rpc_params.h"
 
 static char msg[256];
 static const size_t msglen = sizeof(msg);

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Why this exists: live changes (daemon/live.c) must reach the Linux host the way nvmet's do. With
+# Why this exists: live changes (daemon/core/live.c) must reach the Linux host the way nvmet's do. With
 # verified fio running on namespace 1, SIGHUP applies a rewritten configuration: a namespace added
 # appears as a block device by itself (Namespace Attribute Changed notice, log 04h, rescan), one
 # removed goes away, fio never sees an error; a port added is listed by discovery and accepts a

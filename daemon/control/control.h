@@ -1,6 +1,6 @@
 /*
  * control.h - the control socket: a Unix stream socket on the main thread's
- * event loop speaking JSON-RPC 2.0 (methods: daemon/rpc.h; client: katoctl).
+ * event loop speaking JSON-RPC 2.0 (methods: daemon/control/rpc.h; client: katoctl).
  *
  * Framing: requests are a stream of JSON texts (objects, or arrays for a
  * batch), each complete value is one request whatever whitespace or

@@ -7,8 +7,8 @@
  * ids (per-subsystem maps, O(1) at Connect: see "controllers: ids");
  * each controller's `lock` guards its queue list. Neither is taken on the
  * data path. The proto model (ports, subsystems, namespaces) changes while
- * katod runs (daemon/live.c), but only while every worker is paused at a
- * barrier (daemon/pause.c): workers never take a lock to read the model,
+ * katod runs (daemon/core/live.c), but only while every worker is paused at a
+ * barrier (daemon/core/pause.c): workers never take a lock to read the model,
  * and a handler never sees a change half made. Objects live behind pointer
  * arrays, so adding one never moves another; a removed one is freed only
  * when no command slot, queue or controller references it.
@@ -22,11 +22,11 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <event2/event.h>
-#include "daemon/backend.h"
+#include "daemon/backend/backend.h"
 #include "daemon/log.h"
-#include "daemon/queue.h"
-#include "daemon/target.h"
-#include "daemon/worker.h"
+#include "daemon/transport/tcp/queue.h"
+#include "daemon/core/target.h"
+#include "daemon/core/worker.h"
 
 static struct kt_target target;
 static struct kt_cfg_daemon settings;
@@ -305,7 +305,7 @@ void kt_target_destroy(void)
  * given one, in O(1): Connect used to walk every controller for every
  * candidate id, so connecting N controllers cost O(N^2).
  *
- * Per subsystem object - the one dc->c.subsys points to: daemon/live.c
+ * Per subsystem object - the one dc->c.subsys points to: daemon/core/live.c
  * changes a kept subsystem in place (its cntlid range too) and keeps a
  * removed one until its last controller is gone - an idmap holds a bitmap
  * of all 65,536 ids (8 KiB; finding a free id looks at 64 ids a word) and
@@ -510,7 +510,7 @@ uint16_t kt_target_connect_admin(struct kt_queue *q, struct kt_cmd *cmd,
 	pthread_mutex_unlock(&target_lock);
 
 	/* keep-alive: a discovery controller without KATO gets an activity
-	 * timeout; TBKAS, the policy and the timer (daemon/keepalive.c) */
+	 * timeout; TBKAS, the policy and the timer (daemon/core/keepalive.c) */
 	kt_ka_attach(dc, settings.disc_activity_timeout_ms, now);
 	kt_log_ctrl(KT_LOG_INFO, &dc->c, "%s controller for %s on %s, KATO %u ms",
 		    s->discovery ? "discovery" : "I/O", s->nqn, q->peer, dc->c.kato_ms);
@@ -702,7 +702,7 @@ int kt_target_disconnect(const char *subnqn, uint16_t cntlid, const char *why)
 	return rc;
 }
 
-/* ---- live changes (daemon/live.c: main thread, workers paused) ------------ */
+/* ---- live changes (daemon/core/live.c: main thread, workers paused) ------------ */
 
 /* Every live controller of s: the NSIDs go into its Changed Namespace List
  * (log 04h) and a Namespace Attribute Changed notice is queued if its Async

@@ -2,7 +2,7 @@
  * rpc_edit.h - the control socket's methods that change the target:
  * ports, subsystems, namespaces, hosts and allowed hosts (add, remove, set,
  * link). Each builds the next configuration from the running one and hands
- * it to kt_live_apply (daemon/live.h); rpc.c lists them in its table.
+ * it to kt_live_apply (daemon/core/live.h); rpc.c lists them in its table.
  * Signature and return values as rpc.h's kt_rpc_call.
  */
 #ifndef KATO_DAEMON_RPC_EDIT_H

@@ -1,5 +1,5 @@
 /*
- * backend_ram.c - a namespace in memory. The memory is an anonymous private
+ * ram.c - a namespace in memory. The memory is an anonymous private
  * mapping with MAP_NORESERVE, so a 1 GiB namespace costs nothing until
  * written; `mem` points at it so the transport can send reads straight from
  * it. Write Zeroes and Deallocate give whole pages back to the kernel
@@ -7,7 +7,7 @@
  * pages at the edges. No volatile cache: a Flush has nothing to do. Every
  * operation completes inline.
  */
-#include "daemon/backend.h"
+#include "daemon/backend/backend.h"
 
 #include <endian.h>
 #include <errno.h>

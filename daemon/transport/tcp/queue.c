@@ -27,9 +27,9 @@
 #include <unistd.h>
 #include <event2/event.h>
 #include "daemon/log.h"
-#include "daemon/queue.h"
-#include "daemon/target.h"
-#include "daemon/worker.h"
+#include "daemon/transport/tcp/queue.h"
+#include "daemon/core/target.h"
+#include "daemon/core/worker.h"
 #include "proto/fabrics.h"
 
 /* One writev takes every reply a loop turn produced (up to the kernel's
@@ -489,7 +489,7 @@ static void bio_done(struct kt_bio *bio, uint16_t status)
  * waits for later loop turns. Why that is safe:
  *  - The memory stays mapped: the slot stays in use (KT_SLOT_TX, with
  *    cmd.io.ns set) until tx_done has seen its last byte go, and removing
- *    a namespace waits for such slots (kt_queue_ns_refs, daemon/live.c). A
+ *    a namespace waits for such slots (kt_queue_ns_refs, daemon/core/live.c). A
  *    closed queue sends nothing more.
  *  - The host sees the data it asked for, as of some moment before the
  *    read completed: the kernel copies the bytes when writev takes them,
@@ -581,7 +581,7 @@ static void exec_admin(struct kt_slot *s)
 		s->held = true;
 		s->state = KT_SLOT_EXEC;
 	} else if (ka_held) {
-		s->state = KT_SLOT_EXEC; /* completed later by daemon/keepalive.c, or never */
+		s->state = KT_SLOT_EXEC; /* completed later by daemon/core/keepalive.c, or never */
 	} else {
 		slot_complete(s, st);
 	}
@@ -1022,7 +1022,7 @@ void kt_queue_accept(struct kt_worker *w, int fd, const struct kt_port *port)
 	kt_dbg("%s: connection accepted on port %u (worker %u)", q->peer, port->portid, w->id);
 }
 
-/* ---- live changes (daemon/live.c) ------------------------------------- */
+/* ---- live changes (daemon/core/live.c) ------------------------------------- */
 
 unsigned kt_queue_ns_refs(struct kt_worker *w, const struct kt_ns *ns)
 {

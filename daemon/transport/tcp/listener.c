@@ -16,10 +16,10 @@
 #include <netinet/in.h>
 #include <event2/event.h>
 #include <systemd/sd-daemon.h>
-#include "daemon/listener.h"
+#include "daemon/transport/tcp/listener.h"
 #include "daemon/log.h"
-#include "daemon/queue.h"
-#include "daemon/worker.h"
+#include "daemon/transport/tcp/queue.h"
+#include "daemon/core/worker.h"
 #include "proto/model.h"
 
 struct listener {

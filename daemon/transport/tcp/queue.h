@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/uio.h>
-#include "daemon/backend.h"
+#include "daemon/backend/backend.h"
 #include "proto/cmd.h"
 #include "proto/pdu.h"
 
@@ -112,8 +112,8 @@ void kt_queue_close_all(struct kt_worker *w);
 /* Completes an AER this queue holds (admin worker only). */
 void kt_queue_complete_aer(struct kt_queue *q, uint16_t cid, uint32_t dw0);
 
-/* Live changes (daemon/live.c), from the main thread while the workers are
- * paused (daemon/pause.h): worker w's command slots in use (received,
+/* Live changes (daemon/core/live.c), from the main thread while the workers are
+ * paused (daemon/core/pause.h): worker w's command slots in use (received,
  * executing or being sent) whose command references namespace ns; its
  * queues accepted through port p (closing them when close is set). */
 struct kt_ns;

@@ -5,8 +5,8 @@
  * of a file, SIGHUP, a fine-grained JSON-RPC method such as ports.add) is a
  * new, validated struct kt_config. kt_live_apply works out the difference
  * between the running configuration and the new one and applies it to the
- * live target (daemon/target.c) with a stop-the-world pause of the workers
- * (daemon/pause.c); see live.c for the steps. Main thread only.
+ * live target (daemon/core/target.c) with a stop-the-world pause of the workers
+ * (daemon/core/pause.c); see live.c for the steps. Main thread only.
  */
 #ifndef KATO_DAEMON_LIVE_H
 #define KATO_DAEMON_LIVE_H

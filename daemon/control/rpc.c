@@ -5,7 +5,7 @@
  * nvmetcli JSON.
  *
  * The ports, subsystems and namespaces change live, but only on the main
- * thread (daemon/live.c), which is where these methods run, so they are
+ * thread (daemon/core/live.c), which is where these methods run, so they are
  * read without a lock; controllers come from kt_target_ctrls_snapshot.
  * config.save answers the running configuration (kt_live_running: the file
  * katod started with plus every live change since, keep-alive policy rules
@@ -20,17 +20,17 @@
 #include <unistd.h>
 #include <json-c/json.h>
 #include "config/config.h"
-#include "daemon/backend.h"
-#include "daemon/live.h"
+#include "daemon/backend/backend.h"
+#include "daemon/core/live.h"
 #include "daemon/log.h"
-#include "daemon/counters.h"
-#include "daemon/keepalive.h"
-#include "daemon/rpc.h"
-#include "daemon/rpc_edit.h"
-#include "daemon/rpc_keepalive.h"
-#include "daemon/rpc_params.h"
-#include "daemon/target.h"
-#include "daemon/worker.h"
+#include "daemon/core/counters.h"
+#include "daemon/core/keepalive.h"
+#include "daemon/control/rpc.h"
+#include "daemon/control/rpc_edit.h"
+#include "daemon/control/rpc_keepalive.h"
+#include "daemon/control/rpc_params.h"
+#include "daemon/core/target.h"
+#include "daemon/core/worker.h"
 #include "proto/model.h"
 
 static uint64_t started_ms;
@@ -486,7 +486,7 @@ static int m_config_save(struct json_object *params, struct json_object **result
 }
 
 /* Re-reads the configuration file (params.path, or the file katod was
- * started with) and applies the difference live (daemon/live.c). On an
+ * started with) and applies the difference live (daemon/core/live.c). On an
  * error nothing changed and the message names the JSON path or the object. */
 static int m_reload(struct json_object *params, struct json_object **result, char *msg, size_t msglen)
 {
@@ -523,7 +523,7 @@ static const struct {
 	{ "counters", m_counters },
 	{ "config.save", m_config_save },
 	{ "reload", m_reload },
-	/* changes: daemon/rpc_edit.c */
+	/* changes: daemon/control/rpc_edit.c */
 	{ "ports.add", kt_rpc_ports_add },
 	{ "ports.remove", kt_rpc_ports_remove },
 	{ "ports.set", kt_rpc_ports_set },
@@ -539,7 +539,7 @@ static const struct {
 	{ "namespaces.set", kt_rpc_namespaces_set },
 	{ "hosts.add", kt_rpc_hosts_add },
 	{ "hosts.remove", kt_rpc_hosts_remove },
-	/* keep-alive policy and trace: daemon/rpc_keepalive.c */
+	/* keep-alive policy and trace: daemon/control/rpc_keepalive.c */
 	{ "keepalive.policy.set", kt_rpc_ka_policy_set },
 	{ "keepalive.policy.get", kt_rpc_ka_policy_get },
 	{ "keepalive.policy.clear", kt_rpc_ka_policy_clear },

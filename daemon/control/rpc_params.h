@@ -1,11 +1,11 @@
 /*
  * rpc_params.h - reading and checking JSON-RPC params, and building
- * results, for the control socket's methods (daemon/rpc.c, rpc_edit.c,
+ * results, for the control socket's methods (daemon/control/rpc.c, rpc_edit.c,
  * rpc_keepalive.c, counters.c): one set of words for "unknown parameter",
  * "must be a string", "is out of range", so every method refuses alike.
  *
  * The readers return 0 (or 1 where they say so) on success, or a JSON-RPC
- * error code (KT_RPC_INVALID_PARAMS, daemon/rpc.h) with the reason in msg.
+ * error code (KT_RPC_INVALID_PARAMS, daemon/control/rpc.h) with the reason in msg.
  */
 #ifndef KATO_DAEMON_RPC_PARAMS_H
 #define KATO_DAEMON_RPC_PARAMS_H

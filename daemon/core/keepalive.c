@@ -20,12 +20,12 @@
 #include <unistd.h>
 #include <event2/event.h>
 #include "config/config.h"
-#include "daemon/counters.h"
-#include "daemon/keepalive.h"
+#include "daemon/core/counters.h"
+#include "daemon/core/keepalive.h"
 #include "daemon/log.h"
-#include "daemon/queue.h"
-#include "daemon/target.h"
-#include "daemon/worker.h"
+#include "daemon/transport/tcp/queue.h"
+#include "daemon/core/target.h"
+#include "daemon/core/worker.h"
 
 #define NOT_IN_HEAP SIZE_MAX
 #define MAX_WORKERS 1024

@@ -2,8 +2,8 @@
  * rpc_keepalive.c - the control socket's keep-alive methods (see
  * rpc_keepalive.h): JSON parameters in the configuration file's rule
  * vocabulary turned into proto/kapolicy.h scopes and policies and handed to
- * the engine's control API (daemon/keepalive.h), the trace file switched
- * live, and the trace subscription of the calling client (daemon/control.h).
+ * the engine's control API (daemon/core/keepalive.h), the trace file switched
+ * live, and the trace subscription of the calling client (daemon/control/control.h).
  * Refusals say what is wrong: an unknown key, a bad status, a fraction out
  * of range, no such rule (KT_RPC_NOT_FOUND).
  */
@@ -14,14 +14,14 @@
 #include <string.h>
 #include <json-c/json.h>
 #include "config/config.h"
-#include "daemon/control.h"
-#include "daemon/keepalive.h"
+#include "daemon/control/control.h"
+#include "daemon/core/keepalive.h"
 #include "daemon/log.h"
-#include "daemon/rpc.h"
-#include "daemon/rpc_keepalive.h"
-#include "daemon/rpc_params.h"
-#include "daemon/target.h"
-#include "daemon/worker.h"
+#include "daemon/control/rpc.h"
+#include "daemon/control/rpc_keepalive.h"
+#include "daemon/control/rpc_params.h"
+#include "daemon/core/target.h"
+#include "daemon/core/worker.h"
 #include "proto/kapolicy.h"
 
 /* A scope: flat ({"host": ...}, as a configuration rule) or nested

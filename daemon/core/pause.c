@@ -1,6 +1,6 @@
 /*
  * pause.c - parks every worker at a barrier so the main thread can change
- * the target model with nothing running (daemon/pause.h). The message a
+ * the target model with nothing running (daemon/core/pause.h). The message a
  * worker runs counts itself in and waits on a condition variable until the
  * epoch moves on; the main thread waits until all have counted in. A
  * worker thus stops between two handlers, never inside one.
@@ -9,8 +9,8 @@
 #include <pthread.h>
 #include <stdint.h>
 #include "daemon/log.h"
-#include "daemon/pause.h"
-#include "daemon/worker.h"
+#include "daemon/core/pause.h"
+#include "daemon/core/worker.h"
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;

@@ -6,7 +6,7 @@
  * agree on them; so do the per-namespace I/O counters, which every backend
  * carries the same way (per-worker blocks, summed on demand).
  */
-#include "daemon/backend.h"
+#include "daemon/backend/backend.h"
 
 #include <endian.h>
 #include <errno.h>
@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "daemon/worker.h"
+#include "daemon/core/worker.h"
 
 static int open_kind(const struct kt_cfg_ns *ns, struct kt_backend **out, char *err, size_t errlen)
 {

@@ -1,6 +1,6 @@
 /*
  * live.c - owns the running configuration and applies live changes to the
- * target (daemon/live.h): operators add, remove and change ports,
+ * target (daemon/core/live.h): operators add, remove and change ports,
  * subsystems, namespaces, hosts and allowed hosts while katod runs and
  * hosts are connected doing I/O.
  *
@@ -14,7 +14,7 @@
  *     here undoes what was prepared: nothing changed.
  *  2. Stops listening on removed ports (the main thread owns the listeners,
  *     so no accept can run meanwhile), then pauses every worker
- *     (daemon/pause.c): no worker is inside a handler or holds a lock, so
+ *     (daemon/core/pause.c): no worker is inside a handler or holds a lock, so
  *     the model is changed in place - arrays swapped, attributes copied,
  *     removed objects unlinked - with no lock on the data path. Still
  *     paused, the controllers of removed subsystems and ports are told to
@@ -46,15 +46,15 @@
 #include <unistd.h>
 #include <event2/event.h>
 #include "config/config.h"
-#include "daemon/backend.h"
-#include "daemon/keepalive.h"
-#include "daemon/listener.h"
-#include "daemon/live.h"
+#include "daemon/backend/backend.h"
+#include "daemon/core/keepalive.h"
+#include "daemon/transport/tcp/listener.h"
+#include "daemon/core/live.h"
 #include "daemon/log.h"
-#include "daemon/pause.h"
-#include "daemon/queue.h"
-#include "daemon/target.h"
-#include "daemon/worker.h"
+#include "daemon/core/pause.h"
+#include "daemon/transport/tcp/queue.h"
+#include "daemon/core/target.h"
+#include "daemon/core/worker.h"
 #include "proto/model.h"
 
 /* The graveyard is checked every 20 ms, backing off (doubling) to 500 ms
@@ -204,7 +204,7 @@ void kt_live_fini(void)
 }
 
 /* The keep-alive policy rules in force are the engine's table
- * (daemon/keepalive.c), which keepalive.policy.set/clear change without a
+ * (daemon/core/keepalive.c), which keepalive.policy.set/clear change without a
  * new configuration. The running configuration takes them from it whenever
  * it is read or replaced, so that rules set live are part of it like any
  * live change: config.save writes them (rpc.c), an edit (rpc_edit.c starts

@@ -5,7 +5,7 @@
  * per-subsystem and per-namespace report, and the writer of the I/O totals
  * every counters view shares. Expiries are rare, so a mutex keeps
  * them; the per-I/O counters are elsewhere (per namespace, lock-free:
- * daemon/backend.h, struct kt_ns_stats).
+ * daemon/backend/backend.h, struct kt_ns_stats).
  */
 #ifndef KATO_DAEMON_COUNTERS_H
 #define KATO_DAEMON_COUNTERS_H
@@ -23,7 +23,7 @@ uint64_t kt_counters_subsys_ka_expiries(const char *subnqn);
 uint64_t kt_counters_ctrl_ka_expiries(const char *subnqn, uint16_t cntlid, uint64_t since_ms);
 
 /* The one writer of the I/O totals shape (struct kt_ns_totals,
- * daemon/backend.h) that every counters view reports, per namespace,
+ * daemon/backend/backend.h) that every counters view reports, per namespace,
  * subsystem and controller: adds to o, in this order, "commands" (only when
  * `commands`: a controller's SMART counters have no such total),
  * "read_commands", "write_commands", "bytes_read", "bytes_written",

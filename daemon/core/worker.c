@@ -9,10 +9,10 @@
 #include <unistd.h>
 #include <event2/event.h>
 #include <event2/thread.h>
-#include "daemon/keepalive.h"
+#include "daemon/core/keepalive.h"
 #include "daemon/log.h"
-#include "daemon/uring.h"
-#include "daemon/worker.h"
+#include "daemon/backend/uring.h"
+#include "daemon/core/worker.h"
 
 struct kt_msg {
 	struct kt_msg *next;

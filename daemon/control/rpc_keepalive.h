@@ -2,7 +2,7 @@
  * rpc_keepalive.h - the control socket's keep-alive methods: the
  * misbehaviour policy's rules (set, get, clear, list), forced expiry, the
  * trace file switched live, and the trace streamed to a subscribed client
- * (daemon/control.h). rpc.c lists them in its table; controllers.list
+ * (daemon/control/control.h). rpc.c lists them in its table; controllers.list
  * shows each controller's effective policy through kt_rpc_ka_policy_of.
  * Signature and return values as rpc.h's kt_rpc_call.
  *

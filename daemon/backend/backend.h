@@ -2,7 +2,7 @@
  * backend.h - namespace storage behind one table of operations: `null`
  * (reads zeroes, discards writes), `ram` (memory), `file` (a regular file or
  * a block device through io_uring, or a thread pool where io_uring is not
- * available: daemon/uring.h). A backend never blocks the worker that
+ * available: daemon/backend/uring.h). A backend never blocks the worker that
  * calls it: it completes inline (null, ram) or later, on the same worker's
  * event loop (file).
  */
@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include "config/config.h"
 #include "proto/cmd.h"
-#include "daemon/uring.h" /* struct kt_uring: one per worker */
+#include "daemon/backend/uring.h" /* struct kt_uring: one per worker */
 
 /* Data buffers (bio->buf) are aligned to KT_BIO_ALIGN bytes and their
  * lengths are whole logical blocks: the daemon allocates them so, and the
@@ -104,7 +104,7 @@ void kt_backend_count(struct kt_backend *be, unsigned worker, uint8_t opcode, co
  * moment's snapshot). */
 void kt_backend_stats(const struct kt_backend *be, struct kt_ns_totals *out);
 
-/* ---- helpers shared by the backends (daemon/backend.c) ---------------- */
+/* ---- helpers shared by the backends (daemon/backend/backend.c) ---------------- */
 
 /* Checks bio against the backend's geometry: the byte range (or, for a
  * discard, every DSM range) inside the namespace and block-aligned. A

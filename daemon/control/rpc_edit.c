@@ -23,11 +23,11 @@
 #include <string.h>
 #include <json-c/json.h>
 #include "config/config.h"
-#include "daemon/live.h"
+#include "daemon/core/live.h"
 #include "daemon/log.h"
-#include "daemon/rpc.h"
-#include "daemon/rpc_edit.h"
-#include "daemon/rpc_params.h"
+#include "daemon/control/rpc.h"
+#include "daemon/control/rpc_edit.h"
+#include "daemon/control/rpc_params.h"
 
 /* ---- parameters ------------------------------------------------------- */
 

@@ -4,17 +4,17 @@
  * Written by the worker that expires a controller, read by the control
  * socket; never on the I/O path.
  */
-#include "daemon/counters.h"
+#include "daemon/core/counters.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <json-c/json.h>
 #include "config/config.h"
-#include "daemon/backend.h"
-#include "daemon/live.h"
-#include "daemon/rpc_params.h"
-#include "daemon/target.h"
+#include "daemon/backend/backend.h"
+#include "daemon/core/live.h"
+#include "daemon/control/rpc_params.h"
+#include "daemon/core/target.h"
 #include "proto/model.h"
 
 #define RECENT 256

@@ -10,7 +10,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include "config/config.h"
-#include "daemon/keepalive.h"
+#include "daemon/core/keepalive.h"
 #include "proto/ctrl.h"
 #include "proto/fabrics.h"
 
@@ -53,7 +53,7 @@ void kt_dctrl_queue_gone(struct kt_dctrl *dc, struct kt_queue *q);
 /* Closes the controller's I/O queues (reset), or all of them. */
 void kt_dctrl_close_queues(struct kt_dctrl *dc, bool include_admin, const char *why);
 /* Re-evaluates the keep-alive timer after a command that may have moved
- * the deadline (admin worker; daemon/keepalive.c). */
+ * the deadline (admin worker; daemon/core/keepalive.c). */
 void kt_dctrl_ka_update(struct kt_dctrl *dc);
 /* Calls fn on every controller under the target lock (fn must not take it;
  * it may take a controller's lock). */
@@ -98,7 +98,7 @@ const struct kt_cfg_daemon *kt_target_settings(void);
 void kt_target_set_settings(const struct kt_cfg_daemon *d);
 
 /* Building blocks of the model, for kt_target_build and live changes
- * (daemon/live.c). kt_target_ns_open opens the backend; `what` names the
+ * (daemon/core/live.c). kt_target_ns_open opens the backend; `what` names the
  * namespace in err; NULL with errno set on failure. */
 struct kt_ns *kt_target_ns_open(const struct kt_cfg_subsys *cs, const struct kt_cfg_ns *cn,
 				const char *what, char *err, size_t errlen);
@@ -109,7 +109,7 @@ void kt_target_port_fill(struct kt_port *p, const struct kt_cfg_port *cp);
 void kt_target_port_free(struct kt_port *p);
 void kt_target_sort_ns(struct kt_ns **ns, size_t n);
 
-/* Live changes: main thread, with the workers paused (daemon/pause.h). */
+/* Live changes: main thread, with the workers paused (daemon/core/pause.h). */
 void kt_target_ns_changed(const struct kt_subsys *s, const uint32_t *nsids, size_t n);
 void kt_target_disc_changed(void);
 unsigned kt_target_close_ctrls(const struct kt_subsys *s, const struct kt_port *p, const char *why);

@@ -1,11 +1,11 @@
 /*
- * backend_null.c - a namespace that stores nothing: reads return zeroes,
+ * null.c - a namespace that stores nothing: reads return zeroes,
  * writes, flushes, write zeroes and discards succeed, a compare matches
  * only zeroes. For benchmarks of the transport without storage, and for
  * hosts that need a large namespace and never look at the data. Every
  * operation completes inline.
  */
-#include "daemon/backend.h"
+#include "daemon/backend/backend.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /*
- * backend_file.c - a namespace on a regular file or a block device, through
- * the worker's ring (daemon/uring.h: io_uring, or its thread-pool fallback),
+ * file.c - a namespace on a regular file or a block device, through
+ * the worker's ring (daemon/backend/uring.h: io_uring, or its thread-pool fallback),
  * so the worker never blocks.
  *
  * Decisions:
@@ -30,7 +30,7 @@
  *   buffer off the promised alignment is bounced through that list rather
  *   than failed by O_DIRECT.
  */
-#include "daemon/backend.h"
+#include "daemon/backend/backend.h"
 
 #include <endian.h>
 #include <errno.h>

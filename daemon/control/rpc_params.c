@@ -3,13 +3,13 @@
  * (see rpc_params.h). Kept apart from the methods so that rpc.c,
  * rpc_edit.c and rpc_keepalive.c read and refuse parameters one way.
  */
-#include "daemon/rpc_params.h"
+#include "daemon/control/rpc_params.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <json-c/json.h>
-#include "daemon/rpc.h"
+#include "daemon/control/rpc.h"
 
 static bool listed(const char *const *v, const char *key)
 {

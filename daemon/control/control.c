@@ -3,7 +3,7 @@
  * clients on the main loop, cutting their byte stream into JSON-RPC 2.0
  * requests (single or batch), writing one response line per request, and
  * the keep-alive trace as notifications to the clients that subscribed.
- * What the methods do is daemon/rpc.c.
+ * What the methods do is daemon/control/rpc.c.
  */
 #include <errno.h>
 #include <grp.h>
@@ -18,10 +18,10 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <json-c/json.h>
-#include "daemon/control.h"
-#include "daemon/keepalive.h"
+#include "daemon/control/control.h"
+#include "daemon/core/keepalive.h"
 #include "daemon/log.h"
-#include "daemon/rpc.h"
+#include "daemon/control/rpc.h"
 
 struct client {
 	struct bufferevent *bev;

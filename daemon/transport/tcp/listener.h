@@ -14,7 +14,7 @@ struct kt_target;
 int kt_listeners_start(struct event_base *base, const struct kt_target *t, char *err, size_t errlen);
 void kt_listeners_stop(void);
 
-/* Live changes (main thread, daemon/live.c): starts listening for port p
+/* Live changes (main thread, daemon/core/live.c): starts listening for port p
  * (0, or a negative errno with the address in err), or stops every listener
  * of p (connections already accepted stay). */
 struct kt_port;

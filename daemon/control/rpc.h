@@ -1,8 +1,8 @@
 /*
  * rpc.h - the control socket's methods: what `katoctl` can ask a running
- * katod. Each method reads the live target (daemon/target.c) or the
+ * katod. Each method reads the live target (daemon/core/target.c) or the
  * configuration katod was started with, and answers a JSON value or a
- * JSON-RPC error. The transport (daemon/control.c) knows nothing of them.
+ * JSON-RPC error. The transport (daemon/control/control.c) knows nothing of them.
  */
 #ifndef KATO_DAEMON_RPC_H
 #define KATO_DAEMON_RPC_H
@@ -22,7 +22,7 @@ struct kt_config;
 #define KT_RPC_NOT_FOUND       (-32001)
 
 /* Marks katod's start (uptime). The methods read the running configuration
- * from kt_live_running() (daemon/live.h). */
+ * from kt_live_running() (daemon/core/live.h). */
 void kt_rpc_init(void);
 
 /* Runs `method` with `params` (NULL, an object or an array). Returns 0 with

@@ -9,7 +9,7 @@
  * io_uring_submit, or one lock of the pool's queue); an EV_READ|EV_PERSIST
  * event on the eventfd reaps completions and calls back.
  */
-#include "daemon/uring.h"
+#include "daemon/backend/uring.h"
 
 #include <errno.h>
 #include <event2/event.h>
