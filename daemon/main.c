@@ -28,7 +28,7 @@
 #include "daemon/core/live.h"
 #include "daemon/log.h"
 #include "daemon/notify.h"
-#include "daemon/transport/tcp/queue.h"
+#include "daemon/core/sq.h"
 #include "daemon/control/rpc.h"
 #include "daemon/core/target.h"
 #include "daemon/core/worker.h"
@@ -83,7 +83,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 
 static void close_worker_queues(struct kt_worker *w, void *arg)
 {
-	kt_queue_close_all(w);
+	kt_sq_close_all(w);
 }
 
 /* Stopping: how long in-flight I/O may take to finish. */
@@ -100,14 +100,14 @@ static void drain_worker(struct kt_worker *w, void *arg)
 	unsigned inflight = 0;
 	if (atomic_load(done)) /* an earlier round's message did it */
 		return;
-	for (struct kt_queue *q = w->queues; q; q = q->w_next)
-		inflight += q->inflight;
+	for (struct kt_sq *sq = w->sqs; sq; sq = sq->w_next)
+		inflight += sq->released ? 0 : sq->inflight;
 	if (inflight && !atomic_load(&drain_force))
 		return;
 	if (inflight)
 		kt_warn("worker %u: closing with %u command%s still in flight", w->id, inflight,
 			inflight == 1 ? "" : "s");
-	kt_queue_close_all(w);
+	kt_sq_close_all(w);
 	atomic_store(done, true);
 	atomic_fetch_sub(&drain_left, 1);
 }

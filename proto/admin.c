@@ -53,7 +53,9 @@ static bool discovery_allows(uint8_t opcode)
 	}
 }
 
-static uint16_t admin_dispatch(struct kt_admin_req *r)
+/* What every admin command must pass, before its data moves (kt_cmd_parse)
+ * and again when it runs (the controller may have been reset meanwhile). */
+static uint16_t admin_gate(struct kt_admin_req *r)
 {
 	uint8_t opc = r->cmd->sqe.opcode;
 
@@ -71,7 +73,16 @@ static uint16_t admin_dispatch(struct kt_admin_req *r)
 		r->err_loc = KT_SQE_OFF_FLAGS;
 		return NVME_SC_INVALID_FIELD | KT_SC_DNR;
 	}
+	return NVME_SC_SUCCESS;
+}
 
+static uint16_t admin_dispatch(struct kt_admin_req *r)
+{
+	uint8_t opc = r->cmd->sqe.opcode;
+	uint16_t st = admin_gate(r);
+
+	if (st)
+		return st;
 	switch (opc) {
 	case nvme_admin_identify:
 		return kt_admin_identify(r);
@@ -91,6 +102,16 @@ static uint16_t admin_dispatch(struct kt_admin_req *r)
 		r->err_loc = KT_SQE_OFF_OPCODE;
 		return NVME_SC_INVALID_OPCODE | KT_SC_DNR;
 	}
+}
+
+uint16_t kt_admin_check(struct kt_ctrl *ctrl, struct kt_cmd *cmd)
+{
+	struct kt_admin_req r = { .c = ctrl, .cmd = cmd, .err_loc = KT_NO_ERR_LOC };
+	uint16_t status = admin_gate(&r);
+
+	if (status)
+		kt_ctrl_log_error(ctrl, 0, cmd->sqe.cid, status, r.err_loc, 0, kt_nsid(cmd));
+	return status;
 }
 
 uint16_t kt_admin_exec(struct kt_ctrl *ctrl, struct kt_cmd *cmd, uint64_t now_ms)

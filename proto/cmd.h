@@ -25,6 +25,12 @@ struct kt_ns;
 /* NVMe status with the Do Not Retry bit (bit 14 of the status field). */
 #define KT_SC_DNR 0x4000u
 
+/* The one constructor of NVMe status values as handlers return them (no
+ * phase bit): status code type sct (NVME_SCT_*), status code sc (NVME_SC_*),
+ * Do Not Retry when dnr. A constant expression, so tables can use it. */
+#define KT_STATUS(sct, sc, dnr) \
+	((uint16_t)(((unsigned)(sct) << NVME_SCT_SHIFT) | (unsigned)(sc) | ((dnr) ? KT_SC_DNR : 0u)))
+
 enum kt_xfer_dir {
 	KT_DIR_NONE = 0,
 	KT_DIR_H2C = 1, /* host to controller: write-like */
@@ -85,6 +91,11 @@ uint16_t kt_io_parse(struct kt_ctrl *ctrl, struct kt_cmd *cmd);
 uint16_t kt_io_parse_data(struct kt_ctrl *ctrl, struct kt_cmd *cmd);
 
 /* ---- Admin commands (proto/admin.c) ---------------------------------- */
+
+/* The checks an admin command passes before any of its data moves:
+ * controller enabled and ready, the discovery controller's narrower set, no
+ * fused command. Returns a status; a refusal is recorded in the Error Log. */
+uint16_t kt_admin_check(struct kt_ctrl *ctrl, struct kt_cmd *cmd);
 
 /* Parses and executes one admin command on the controller at time now_ms
  * (monotonic milliseconds). Host data, if any, is already in cmd->data.

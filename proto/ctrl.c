@@ -191,6 +191,9 @@ static bool cc_valid_for_enable(const struct kt_ctrl *c, uint32_t cc)
  * Features keep their values, as in the Linux target: a host re-sets what
  * it relies on after a reset, and keep-alive keeps running for the
  * association, which a reset does not end. */
+/* A controller reset: outstanding AERs are aborted without a completion
+ * (NVMe Base, Asynchronous Event Request), so they are simply forgotten;
+ * pending and masked events go too. */
 static void ctrl_reset(struct kt_ctrl *c)
 {
 	c->csts &= ~(CSTS_RDY | CSTS_CFS | CSTS_SHST_MASK);
@@ -241,10 +244,11 @@ uint16_t kt_ctrl_prop_set(struct kt_ctrl *c, uint32_t offset, unsigned size, uin
 		 * honour Flush and FUA themselves), so it completes at once.
 		 * I/O queues go; RDY clears so that further admin commands get
 		 * Command Sequence Error until the host resets the controller,
-		 * as the spec requires after a shutdown. */
+		 * as the spec requires after a shutdown. Outstanding AERs stay
+		 * outstanding (proto/dispatch.c says why); a later reset drops
+		 * them. */
 		c->csts &= ~CSTS_RDY;
 		c->csts = (c->csts & ~CSTS_SHST_MASK) | CSTS_SHST_COMPLETE;
-		c->n_aer = 0;
 		c->n_aen_pending = 0;
 		*reset = true;
 	} else if (!CC_SHN(new) && CC_SHN(old)) {
@@ -529,4 +533,12 @@ void kt_ctrl_ns_changed(struct kt_ctrl *c, uint32_t nsid)
 	}
 raise:
 	kt_ctrl_aen_raise(c, NVME_AER_NOTICE, NVME_AER_NOTICE_NS_CHANGED, NVME_LOG_LID_CHANGED_NS);
+}
+
+bool kt_ctrl_aer_held(const struct kt_ctrl *c, uint16_t cid)
+{
+	for (unsigned i = 0; i < c->n_aer; i++)
+		if (c->aer_cids[i] == cid)
+			return true;
+	return false;
 }

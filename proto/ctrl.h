@@ -201,6 +201,10 @@ void kt_ctrl_set_local_addr(struct kt_ctrl *c, uint8_t adrfam, const char *tradd
 void kt_ctrl_aen_raise(struct kt_ctrl *c, uint8_t type, uint8_t info, uint8_t lid);
 bool kt_ctrl_aen_take(struct kt_ctrl *c, uint16_t *cid, uint32_t *dw0);
 
+/* Whether the controller holds an AER with command id cid (a reset drops
+ * them all, without a completion). */
+bool kt_ctrl_aer_held(const struct kt_ctrl *c, uint16_t cid);
+
 /* A Get Log Page of `lid` without RAE: unmasks the events that page clears. */
 void kt_ctrl_aen_clear(struct kt_ctrl *c, uint8_t lid);
 

@@ -23,7 +23,8 @@
 #include "daemon/core/counters.h"
 #include "daemon/core/keepalive.h"
 #include "daemon/log.h"
-#include "daemon/transport/tcp/queue.h"
+#include "daemon/core/sq.h"
+#include "daemon/transport/transport.h"
 #include "daemon/core/target.h"
 #include "daemon/core/worker.h"
 
@@ -433,8 +434,8 @@ static void ka_shut(struct kt_dctrl *dc, uint64_t now, uint64_t deadline, bool f
 	heap_remove(kaw_of(dc), dc);
 	dc->ka.expired = true;
 	kt_ctrl_ka_expire(c);
-	if (dc->admin && dc->admin->fd >= 0)
-		shutdown(dc->admin->fd, SHUT_WR); /* FIN now; queue.c closes it fully */
+	if (dc->admin && dc->admin->state != KT_SQ_CLOSED)
+		dc->admin->ops->shut(dc->admin); /* the host sees the end now; the close follows */
 	*d = (struct ka_done){ dc, now, deadline, last, mono_us() };
 	kt_dctrl_close_queues(dc, true, forced ? "keep-alive expiry forced"
 					: activity ? "activity timeout" : "keep-alive timeout");
@@ -594,9 +595,8 @@ void kt_keepalive_worker_fini(struct kt_worker *w)
 struct kt_ka_hold {
 	struct kt_ka_hold *next;
 	struct kt_dctrl *dc;
-	struct kt_slot *s;
+	struct kt_req *r;
 	uint16_t status;
-	kt_ka_complete_fn complete;
 	struct event *ev;           /* NULL: dropped, never completed */
 };
 
@@ -614,13 +614,12 @@ static void on_hold_due(evutil_socket_t fd, short what, void *arg)
 {
 	struct kt_ka_hold *h = arg;
 	unlink_hold(h);
-	h->complete(h->s, h->status);
+	kt_req_complete(h->r, h->status);
 	event_free(h->ev);
 	free(h);
 }
 
-static bool ka_policy_keep_alive(struct kt_dctrl *dc, struct kt_slot *s, uint16_t *status,
-				 kt_ka_complete_fn complete)
+static bool ka_policy_keep_alive(struct kt_dctrl *dc, struct kt_req *r, uint16_t *status)
 {
 	struct kt_ctrl *c = &dc->c;
 	uint16_t before = *status;
@@ -635,9 +634,8 @@ static bool ka_policy_keep_alive(struct kt_dctrl *dc, struct kt_slot *s, uint16_
 	if (!h)
 		return false;
 	h->dc = dc;
-	h->s = s;
+	h->r = r;
 	h->status = *status;
-	h->complete = complete;
 	if (a == KT_KAPOL_KA_DELAY) {
 		/* libevent times with the coarse clock, which may lag the real one
 		 * by up to one tick: add that tick so the completion is never early */
@@ -661,30 +659,28 @@ static bool ka_policy_keep_alive(struct kt_dctrl *dc, struct kt_slot *s, uint16_
 	dc->ka.holds = h;
 	if (tracing())
 		trace(c, "policy", "\"action\":\"%s\",\"cid\":%u,\"delay_ms\":%u,\"status\":%u",
-		      a == KT_KAPOL_KA_DROP ? "drop" : "delay", s->cmd.sqe.cid, delay, *status);
+		      a == KT_KAPOL_KA_DROP ? "drop" : "delay", r->cmd.sqe.cid, delay, *status);
 	return true;
 }
 
-bool kt_ka_after_admin(struct kt_dctrl *dc, struct kt_slot *s, uint16_t *status,
-		       kt_ka_complete_fn complete)
+bool kt_ka_after_admin(struct kt_dctrl *dc, struct kt_req *r, struct kt_cmd_result *res)
 {
-	const struct kt_sqe *sqe = &s->cmd.sqe;
 	struct kt_ctrl *c = &dc->c;
 	bool held = false;
 
-	if (sqe->opcode == nvme_admin_keep_alive) {
+	if (res->ka_cmd == KT_KA_KEEP_ALIVE) {
 		if (tracing())
 			trace(c, "keep_alive", "\"cid\":%u,\"status\":%u,\"rearm_ms\":%llu,\"kato_ms\":%u",
-			      sqe->cid, *status, (unsigned long long)c->ka_rearm_ms, c->kato_ms);
-		if (c->ka_pol && *status != KT_STATUS_DEFERRED)
-			held = ka_policy_keep_alive(dc, s, status, complete);
-	} else if (sqe->opcode == nvme_admin_set_features &&
-		   (le32toh(sqe->cdw10) & 0xffu) == NVME_FEAT_FID_KATO) {
+			      r->cmd.sqe.cid, res->status, (unsigned long long)c->ka_rearm_ms, c->kato_ms);
+		if (c->ka_pol)
+			held = ka_policy_keep_alive(dc, r, &res->status);
+	} else if (res->ka_cmd == KT_KA_SET_KATO) {
 		if (tracing())
 			trace(c, "set_kato", "\"requested_ms\":%u,\"kato_ms\":%u,\"status\":%u",
-			      le32toh(sqe->cdw11), c->kato_ms, *status);
+			      res->ka_requested_ms, c->kato_ms, res->status);
 	}
-	kt_dctrl_ka_update(dc);
+	if (res->ka_moved)
+		kt_dctrl_ka_update(dc);
 	return held;
 }
 

@@ -48,11 +48,11 @@
 #include "config/config.h"
 #include "daemon/backend/backend.h"
 #include "daemon/core/keepalive.h"
-#include "daemon/transport/tcp/listener.h"
+#include "daemon/transport/transport.h"
 #include "daemon/core/live.h"
 #include "daemon/log.h"
 #include "daemon/core/pause.h"
-#include "daemon/transport/tcp/queue.h"
+#include "daemon/core/sq.h"
 #include "daemon/core/target.h"
 #include "daemon/core/worker.h"
 #include "proto/model.h"
@@ -111,13 +111,13 @@ static bool grave_busy(const struct grave *g)
 	switch (g->kind) {
 	case GRAVE_NS:
 		for (unsigned i = 0; i < n; i++)
-			refs += kt_queue_ns_refs(kt_worker_get(i), g->obj);
+			refs += kt_sq_ns_refs(kt_worker_get(i), g->obj);
 		return refs > 0;
 	case GRAVE_SUBSYS:
 		return kt_target_subsys_in_use(g->obj);
 	case GRAVE_PORT:
 		for (unsigned i = 0; i < n; i++)
-			refs += kt_queue_port_refs(kt_worker_get(i), g->obj, false);
+			refs += kt_sq_port_refs(kt_worker_get(i), g->obj, false);
 		return refs > 0;
 	}
 	return false;
@@ -421,7 +421,7 @@ static void plan_free(struct plan *pl, bool rollback)
 		if (pl->trace_made)
 			unlink(pl->trace_made);
 		for (size_t i = 0; i < pl->new_ports.n; i++) {
-			kt_listener_remove(pl->new_ports.v[i]);
+			kt_transport_unlisten(pl->new_ports.v[i]);
 			kt_target_port_free(pl->new_ports.v[i]);
 		}
 		for (size_t i = 0; i < pl->opened.n; i++)
@@ -662,12 +662,12 @@ static int prepare(struct plan *pl, const struct kt_config *cur, const struct kt
 			kt_target_port_fill(p, cp);
 			p->subsys = arr;
 			p->n_subsys = na;
-			if ((rc = kt_listener_add(p, err, errlen)) < 0) {
+			if ((rc = kt_transport_listen(p, err, errlen)) < 0) {
 				kt_target_port_free(p);
 				return rc;
 			}
 			if ((rc = PUSH(pl->new_ports, p)) < 0) {
-				kt_listener_remove(p);
+				kt_transport_unlisten(p);
 				kt_target_port_free(p);
 				return rc;
 			}
@@ -755,7 +755,7 @@ static void commit(struct plan *pl, const struct kt_config *next, void **old, si
 		struct kt_port *p = pl->gone_ports.v[i];
 		kt_target_close_ctrls(NULL, p, "port removed");
 		for (unsigned w = 0; w < kt_workers_count(); w++)
-			kt_queue_port_refs(kt_worker_get(w), p, true);
+			kt_sq_port_refs(kt_worker_get(w), p, true);
 	}
 	for (size_t i = 0; i < pl->subs.n; i++)
 		if (pl->subs.v[i].changed.n)
@@ -831,7 +831,7 @@ int kt_live_apply(struct kt_config *next, char *err, size_t errlen)
 	}
 	/* no accept may hand a connection to a port being removed */
 	for (size_t i = 0; i < pl.gone_ports.n; i++)
-		kt_listener_remove(pl.gone_ports.v[i]);
+		kt_transport_unlisten(pl.gone_ports.v[i]);
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = kt_workers_pause();
@@ -839,7 +839,7 @@ int kt_live_apply(struct kt_config *next, char *err, size_t errlen)
 		/* cannot publish: put the listeners back as they were */
 		for (size_t i = 0; i < pl.gone_ports.n; i++) {
 			char e2[256];
-			if (kt_listener_add(pl.gone_ports.v[i], e2, sizeof(e2)) < 0)
+			if (kt_transport_listen(pl.gone_ports.v[i], e2, sizeof(e2)) < 0)
 				kt_err("live change: %s", e2);
 		}
 		for (size_t i = 0; i < ng; i++)

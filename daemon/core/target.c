@@ -13,18 +13,14 @@
  * arrays, so adding one never moves another; a removed one is freed only
  * when no command slot, queue or controller references it.
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <event2/event.h>
 #include "daemon/backend/backend.h"
 #include "daemon/log.h"
-#include "daemon/transport/tcp/queue.h"
+#include "daemon/core/sq.h"
 #include "daemon/core/target.h"
 #include "daemon/core/worker.h"
 
@@ -430,40 +426,14 @@ void kt_target_foreach_ctrl(void (*fn)(struct kt_dctrl *dc, void *arg), void *ar
 	pthread_mutex_unlock(&target_lock);
 }
 
-static void attach_locked(struct kt_dctrl *dc, struct kt_queue *q)
+static void attach_locked(struct kt_dctrl *dc, struct kt_sq *sq)
 {
-	q->ctrl_next = dc->queues;
-	dc->queues = q;
+	sq->ctrl_next = dc->queues;
+	dc->queues = sq;
 	dc->nr_queues++;
 }
 
-/* The admin connection's local address, for discovery log entries of ports
- * bound to a wildcard address (proto/discovery.c). IPv4-mapped IPv6
- * addresses (a dual-stack listener's IPv4 peers) are reported as IPv4. */
-static void set_local_addr(struct kt_ctrl *c, int fd)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-	char buf[INET6_ADDRSTRLEN];
-
-	if (fd < 0 || getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
-		return;
-	if (ss.ss_family == AF_INET) {
-		const struct sockaddr_in *in = (const struct sockaddr_in *)&ss;
-		if (inet_ntop(AF_INET, &in->sin_addr, buf, sizeof(buf)))
-			kt_ctrl_set_local_addr(c, NVMF_ADDR_FAMILY_IP4, buf);
-	} else if (ss.ss_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&ss;
-		if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
-			if (inet_ntop(AF_INET, &in6->sin6_addr.s6_addr[12], buf, sizeof(buf)))
-				kt_ctrl_set_local_addr(c, NVMF_ADDR_FAMILY_IP4, buf);
-		} else if (inet_ntop(AF_INET6, &in6->sin6_addr, buf, sizeof(buf))) {
-			kt_ctrl_set_local_addr(c, NVMF_ADDR_FAMILY_IP6, buf);
-		}
-	}
-}
-
-uint16_t kt_target_connect_admin(struct kt_queue *q, struct kt_cmd *cmd,
+uint16_t kt_target_connect_admin(struct kt_sq *q, struct kt_cmd *cmd,
 				 const struct kt_connect_args *a, struct kt_dctrl **out)
 {
 	struct kt_subsys *s;
@@ -497,7 +467,7 @@ uint16_t kt_target_connect_admin(struct kt_queue *q, struct kt_cmd *cmd,
 	}
 	uint64_t now = kt_now_ms();
 	kt_ctrl_init(&dc->c, &target, s, q->port, id, a->hostnqn, a->hostid, a->sqsize, a->kato_ms, now);
-	set_local_addr(&dc->c, q->fd);
+	kt_ctrl_set_local_addr(&dc->c, q->local_adrfam, q->local_traddr); /* wildcard ports' discovery entries */
 	dc->c.owner = dc;
 	pthread_mutex_init(&dc->lock, NULL);
 	dc->admin = q;
@@ -518,7 +488,7 @@ uint16_t kt_target_connect_admin(struct kt_queue *q, struct kt_cmd *cmd,
 	return 0;
 }
 
-uint16_t kt_target_connect_io(struct kt_queue *q, struct kt_cmd *cmd,
+uint16_t kt_target_connect_io(struct kt_sq *q, struct kt_cmd *cmd,
 			      const struct kt_connect_args *a, struct kt_dctrl **out)
 {
 	struct kt_subsys *s = kt_target_find_subsys(&target, a->subnqn);
@@ -534,7 +504,7 @@ uint16_t kt_target_connect_io(struct kt_queue *q, struct kt_cmd *cmd,
 	}
 	uint16_t st = kt_connect_check_io(dc ? &dc->c : NULL, a, cmd);
 	if (!st) {
-		for (struct kt_queue *o = dc->queues; o; o = o->ctrl_next) {
+		for (struct kt_sq *o = dc->queues; o; o = o->ctrl_next) {
 			if (o->qid == a->qid) {
 				st = (NVME_SCT_CMD_SPECIFIC << NVME_SCT_SHIFT) | NVME_SC_CONNECT_CTRL_BUSY;
 				break;
@@ -563,9 +533,9 @@ static void close_queues_locked(struct kt_dctrl *dc, bool include_admin, const c
 {
 	if (include_admin)
 		dc->dying = true;
-	for (struct kt_queue *q = dc->queues; q; q = q->ctrl_next)
+	for (struct kt_sq *q = dc->queues; q; q = q->ctrl_next)
 		if (include_admin || q != dc->admin)
-			kt_queue_close_async(q, why);
+			kt_sq_close_async(q, why);
 }
 
 void kt_dctrl_close_queues(struct kt_dctrl *dc, bool include_admin, const char *why)
@@ -575,12 +545,12 @@ void kt_dctrl_close_queues(struct kt_dctrl *dc, bool include_admin, const char *
 	pthread_mutex_unlock(&dc->lock);
 }
 
-void kt_dctrl_queue_gone(struct kt_dctrl *dc, struct kt_queue *q)
+void kt_dctrl_queue_gone(struct kt_dctrl *dc, struct kt_sq *q)
 {
 	bool last;
 	pthread_mutex_lock(&target_lock);
 	pthread_mutex_lock(&dc->lock);
-	for (struct kt_queue **pp = &dc->queues; *pp; pp = &(*pp)->ctrl_next) {
+	for (struct kt_sq **pp = &dc->queues; *pp; pp = &(*pp)->ctrl_next) {
 		if (*pp == q) {
 			*pp = q->ctrl_next;
 			dc->nr_queues--;
@@ -718,7 +688,7 @@ void kt_target_ns_changed(const struct kt_subsys *s, const uint32_t *nsids, size
 		if (!dc->dying && dc->admin) {
 			for (size_t i = 0; i < n; i++)
 				kt_ctrl_ns_changed(&dc->c, nsids[i]);
-			kt_queue_pump_aens_async(dc->admin);
+			kt_sq_pump_aens_async(dc->admin);
 		}
 		pthread_mutex_unlock(&dc->lock);
 	}
@@ -737,7 +707,7 @@ void kt_target_disc_changed(void)
 		if (!dc->dying && dc->admin) {
 			kt_ctrl_aen_raise(&dc->c, NVME_AER_NOTICE, NVME_AER_NOTICE_DISC_CHANGED,
 					  NVME_LOG_LID_DISCOVER);
-			kt_queue_pump_aens_async(dc->admin);
+			kt_sq_pump_aens_async(dc->admin);
 		}
 		pthread_mutex_unlock(&dc->lock);
 	}

@@ -15,16 +15,16 @@
 #include "proto/fabrics.h"
 
 struct event;
-struct kt_queue;
+struct kt_sq;
 struct kt_worker;
 
 /* A controller as the daemon holds it. */
 struct kt_dctrl {
 	struct kt_ctrl c;
 	pthread_mutex_t lock;       /* queues, nr_queues, admin, dying */
-	struct kt_queue *queues;    /* linked by kt_queue.ctrl_next */
+	struct kt_sq *queues;       /* linked by kt_sq.ctrl_next */
 	unsigned nr_queues;
-	struct kt_queue *admin;
+	struct kt_sq *admin;
 	struct kt_worker *admin_worker;
 	struct kt_ka ka;            /* keep-alive engine state (admin worker) */
 	bool dying;
@@ -37,19 +37,19 @@ int kt_target_build(const struct kt_config *cfg, char *err, size_t errlen);
 void kt_target_destroy(void);
 struct kt_target *kt_target_get(void);
 
-/* Admin-queue Connect from queue q: admits the host, allocates a controller
+/* Admin-queue Connect from queue sq: admits the host, allocates a controller
  * id, creates the controller with q as its admin queue and starts its
  * keep-alive timer. Returns a status (IPO/IATTR in cmd->cqe.dw0). */
-uint16_t kt_target_connect_admin(struct kt_queue *q, struct kt_cmd *cmd,
+uint16_t kt_target_connect_admin(struct kt_sq *sq, struct kt_cmd *cmd,
 				 const struct kt_connect_args *a, struct kt_dctrl **out);
-/* I/O-queue Connect: finds the controller and attaches q to it. */
-uint16_t kt_target_connect_io(struct kt_queue *q, struct kt_cmd *cmd,
+/* I/O-queue Connect: finds the controller and attaches sq to it. */
+uint16_t kt_target_connect_io(struct kt_sq *sq, struct kt_cmd *cmd,
 			      const struct kt_connect_args *a, struct kt_dctrl **out);
 
-/* Queue q (on its own worker) is gone: detach it. When it was the admin
+/* Queue sq (on its own worker) is gone: detach it. When it was the admin
  * queue every other queue is closed; the controller is freed with its last
  * queue. */
-void kt_dctrl_queue_gone(struct kt_dctrl *dc, struct kt_queue *q);
+void kt_dctrl_queue_gone(struct kt_dctrl *dc, struct kt_sq *sq);
 /* Closes the controller's I/O queues (reset), or all of them. */
 void kt_dctrl_close_queues(struct kt_dctrl *dc, bool include_admin, const char *why);
 /* Re-evaluates the keep-alive timer after a command that may have moved

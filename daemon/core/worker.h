@@ -1,6 +1,6 @@
 /*
  * worker.h - worker threads, each running its own libevent loop. A queue
- * (one TCP connection) lives on one worker for life; other threads reach a
+ * (one connection of a transport) lives on one worker for life; other threads reach a
  * worker only by posting it a message (memcached's hand-off: a locked list
  * and an eventfd that wakes the loop).
  */
@@ -16,7 +16,7 @@ struct event_base;
 struct event;
 struct kt_uring;
 struct kt_msg;
-struct kt_queue;
+struct kt_sq;
 
 struct kt_worker {
 	unsigned id;
@@ -28,7 +28,7 @@ struct kt_worker {
 	pthread_mutex_t msg_lock;
 	struct kt_msg *msg_head, *msg_tail;
 	unsigned nr_queues;           /* queues living here (worker thread only) */
-	struct kt_queue *queues;      /* their list, for shutdown */
+	struct kt_sq *sqs;            /* their list (daemon/core/sq.c) */
 	uint8_t *rxbuf;               /* receive buffer every queue here reads into */
 	uint32_t rxbuf_len;
 	/* Liveness for the systemd watchdog: a periodic event on this loop

@@ -278,21 +278,30 @@ static void test_cc_shutdown(void **state)
 	(void)state;
 
 	enable(&g_c, 10);
+	g_c.aer_cids[0] = 7;
+	g_c.aer_cids[1] = 9;
 	g_c.n_aer = 2;
-	/* Normal shutdown: SHST = 10b at once, I/O queues go, RDY clears. */
+	/* Normal shutdown: SHST = 10b at once, I/O queues go, RDY clears.
+	 * Outstanding AERs stay outstanding (as nvmet and SPDK keep them): a
+	 * completion now would reach a host that may have reused the ids. */
 	assert_int_equal(kt_ctrl_prop_set(&g_c, 0x14, 4, CC_ENABLE | 1u << 14, 11, &reset), 0);
 	assert_true(reset);
 	assert_int_equal(kt_ctrl_prop_get(&g_c, 0x1c, 4, &v), 0);
 	assert_int_equal(v, 0x8);
-	assert_int_equal(g_c.n_aer, 0);
+	assert_int_equal(g_c.n_aer, 2);
+	assert_true(kt_ctrl_aer_held(&g_c, 7));
+	assert_true(kt_ctrl_aer_held(&g_c, 9));
 	assert_false(kt_ctrl_ready(&g_c));
 	/* Writing the same SHN again changes nothing. */
 	assert_int_equal(kt_ctrl_prop_set(&g_c, 0x14, 4, CC_ENABLE | 1u << 14, 12, &reset), 0);
 	assert_false(reset);
-	/* Reset after shutdown: SHST and RDY clear, and it can start again. */
+	/* Reset after shutdown: SHST and RDY clear, and it can start again;
+	 * the AERs are aborted without a completion (NVMe Base). */
 	assert_int_equal(kt_ctrl_prop_set(&g_c, 0x14, 4, 0, 13, &reset), 0);
 	assert_true(reset);
 	assert_int_equal(g_c.csts, 0);
+	assert_int_equal(g_c.n_aer, 0);
+	assert_false(kt_ctrl_aer_held(&g_c, 7));
 	enable(&g_c, 14);
 
 	/* Abrupt shutdown (10b) too. */

@@ -18,7 +18,7 @@
 #include <systemd/sd-daemon.h>
 #include "daemon/transport/tcp/listener.h"
 #include "daemon/log.h"
-#include "daemon/transport/tcp/queue.h"
+#include "daemon/transport/tcp/tcp.h"
 #include "daemon/core/worker.h"
 #include "proto/model.h"
 
@@ -89,7 +89,7 @@ struct handoff {
 static void on_handoff(struct kt_worker *w, void *arg)
 {
 	struct handoff *h = arg;
-	kt_queue_accept(w, h->fd, h->port);
+	kt_tcp_accept(w, h->fd, h->port);
 	free(h);
 }
 

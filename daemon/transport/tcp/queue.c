@@ -1,36 +1,48 @@
 /*
- * queue.c - one NVMe/TCP connection as a state machine:
+ * queue.c - one NVMe/TCP connection: the transport's side of a queue. It
+ * turns the socket into PDUs (proto's kt_rx_feed) and PDUs into calls on
+ * the controller core (daemon/core/sq.h: kt_req_begin, kt_req_exec), and
+ * the core's requests (fetch host data, complete, close) into PDUs on the
+ * socket. It decides no NVMe semantics.
  *
- *   WAIT_ICREQ --ICReq--> WAIT_CONNECT --Connect--> LIVE --close--> CLOSED
+ * The session, one transition function (session_to) and a name per state:
+ *
+ *   WAIT_ICREQ --ICReq--> READY --close--> CLOSED
  *        any state --protocol error--> TERMINATING (C2HTermReq) --> CLOSED
+ *
+ * (Connect and everything after it are the core's: the session only
+ * carries capsules once READY.)
  *
  * Receive: one read per wake-up into the worker's receive buffer (shared
  * by its queues: nothing refers to it once a read is parsed), parsed by
  * proto's kt_rx_feed into PDUs; in-capsule and H2CData payloads are copied
  * once, from that buffer into the command's buffer, except the rest of a
  * large payload that a read left unfinished, which the next read places
- * directly (rx_read). Commands run through proto's handlers and the
- * backends; reads of RAM namespaces are sent from the namespace memory
- * (read_zero_copy). Transmit: finished slots are chained on a list and
- * written with one writev per loop turn (a deferred event collects
+ * directly (rx_read). Transmit: finished commands are chained on a list
+ * and written with one writev per loop turn (a deferred event collects
  * everything the turn produced; up to 1024 iovecs), header and data
  * together, with TCP_NODELAY.
  */
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <arpa/inet.h>
 #include <unistd.h>
 #include <event2/event.h>
-#include "daemon/log.h"
-#include "daemon/transport/tcp/queue.h"
+#include "daemon/core/keepalive.h"
+#include "daemon/core/sq.h"
 #include "daemon/core/target.h"
 #include "daemon/core/worker.h"
-#include "proto/fabrics.h"
+#include "daemon/log.h"
+#include "daemon/transport/tcp/listener.h"
+#include "daemon/transport/tcp/tcp.h"
+#include "proto/pdu.h"
 
 /* One writev takes every reply a loop turn produced (up to the kernel's
  * IOV_MAX iovecs, 3 per read): at 64, a QD128 turn of 4 KiB reads took six
@@ -39,181 +51,120 @@
  * ceiling (tests/bench/README.md). The array is 16 KiB of the worker's
  * stack. */
 #define TX_IOV_MAX 1024 /* Linux UIO_MAXIOV */
-#define NO_SLOT UINT16_MAX
-#define BOOT_TTAG 0xfffe
+#define CMD_IOV_MAX 4
 
-static void queue_close(struct kt_queue *q, const char *why);
-static void slot_exec(struct kt_slot *s);
-static void slot_complete(struct kt_slot *s, uint16_t status);
+enum session_state {
+	S_WAIT_ICREQ,
+	S_READY,                  /* ICResp sent: capsules flow */
+	S_TERMINATING,            /* sending a C2HTermReq, then closing */
+	S_CLOSED,
+};
+
+static const char *session_name(enum session_state s)
+{
+	switch (s) {
+	case S_WAIT_ICREQ: return "wait-icreq";
+	case S_READY: return "ready";
+	case S_TERMINATING: return "terminating";
+	case S_CLOSED: return "closed";
+	}
+	return "?";
+}
+
+/* Where a command is, as this transport sees it. */
+enum cmd_phase {
+	C_RX,                     /* its capsule (and in-capsule data) arriving */
+	C_DATA_IN,                /* its R2T is out: H2CData may arrive */
+	C_CORE,                   /* with the core: executing, or held */
+	C_TX,                     /* its reply (or R2T) queued for sending */
+};
+
+/* One command: the core's slot, then ours. */
+struct tcp_cmd {
+	struct kt_req req;
+	enum cmd_phase phase;
+	bool r2t;                 /* host data comes by R2T + H2CData */
+	bool tx_r2t;              /* what is queued is an R2T, not the completion */
+	uint32_t h2c_next;        /* next expected H2CData offset */
+	struct tcp_cmd *tx_next;
+	struct iovec iov[CMD_IOV_MAX];
+	unsigned iovcnt, iov_pos;
+	size_t iov_off;
+	uint8_t hdr[KT_PDU_TX_HDR_MAX]; /* C2HData or R2T header */
+	uint8_t rsp[32];          /* CapsuleResp (+ header digest) */
+	uint8_t ddgst[KT_DIGEST_LEN];
+};
+
+struct kt_queue {
+	struct kt_sq sq;          /* the core's side */
+	int fd;
+	enum session_state state;
+	struct event *rd_ev, *wr_ev, *tx_ev;
+	struct kt_tcp_params params;
+	struct kt_rx rx;
+	uint16_t rx_ttag;         /* command of the PDU being received */
+	uint8_t term_sink[KT_TERM_MAX_DATA]; /* an H2CTermReq's data: logged only */
+	struct tcp_cmd *tx_head, *tx_tail;
+	uint8_t ctl[KT_PDU_TX_HDR_MAX]; /* ICResp or C2HTermReq */
+	uint32_t ctl_len, ctl_off;
+	bool close_after_tx;
+	bool tx_scheduled;
+};
+
+static inline struct kt_queue *queue_of(struct kt_sq *sq)
+{
+	return (struct kt_queue *)((char *)sq - offsetof(struct kt_queue, sq));
+}
+
+static inline struct tcp_cmd *cmd_of(struct kt_req *r)
+{
+	return (struct tcp_cmd *)r;
+}
+
 static void tx_schedule(struct kt_queue *q);
 
-static inline uint16_t sc(uint16_t sct, uint16_t code) { return (uint16_t)((sct << NVME_SCT_SHIFT) | code); }
+/* ---- the session --------------------------------------------------------- */
 
-/* ---- lifetime ------------------------------------------------------- */
-
-static void queue_free(struct kt_queue *q)
+/* The one place the session changes state. */
+static void session_to(struct kt_queue *q, enum session_state to)
 {
-	for (unsigned i = 0; i < q->nslots; i++)
-		free(q->slots[i].buf);
-	free(q->slots);
-	free(q->boot.buf);
-	event_free(q->rd_ev);
-	event_free(q->wr_ev);
-	event_free(q->tx_ev);
-	struct kt_worker *w = q->worker;
-	if (q->w_prev)
-		q->w_prev->w_next = q->w_next;
-	else
-		w->queues = q->w_next;
-	if (q->w_next)
-		q->w_next->w_prev = q->w_prev;
-	w->nr_queues--;
-	free(q);
-}
-
-static void queue_put(struct kt_queue *q)
-{
-	if (atomic_fetch_sub(&q->refs, 1) == 1)
-		queue_free(q);
-}
-
-/* The last reference held while open goes when nothing is in flight. */
-static void queue_maybe_release(struct kt_queue *q)
-{
-	if (q->state == KT_Q_CLOSED && q->inflight == 0 && q->fd >= 0) {
-		close(q->fd);
-		q->fd = -1;
-		queue_put(q);
+	kt_dbg("%s: queue %u: %s -> %s", q->sq.peer, q->sq.qid, session_name(q->state), session_name(to));
+	q->state = to;
+	switch (to) {
+	case S_WAIT_ICREQ:
+	case S_READY:
+		break;
+	case S_TERMINATING:
+		q->close_after_tx = true;
+		event_del(q->rd_ev);
+		tx_schedule(q);
+		break;
+	case S_CLOSED:
+		event_del(q->rd_ev);
+		event_del(q->wr_ev);
+		event_del(q->tx_ev);
+		shutdown(q->fd, SHUT_RDWR);
+		break;
 	}
 }
 
 static void queue_close(struct kt_queue *q, const char *why)
 {
-	if (q->state == KT_Q_CLOSED)
+	if (q->state == S_CLOSED)
 		return;
-	q->state = KT_Q_CLOSED;
-	event_del(q->rd_ev);
-	event_del(q->wr_ev);
-	event_del(q->tx_ev);
-	shutdown(q->fd, SHUT_RDWR);
-	if (q->dc) {
-		struct kt_dctrl *dc = q->dc;
-		kt_log_ctrl(KT_LOG_INFO, &dc->c, "queue %u on %s closed: %s", q->qid, q->peer, why);
-		q->dc = NULL;
-		kt_dctrl_queue_gone(dc, q);
-	} else {
-		kt_dbg("%s: connection closed: %s", q->peer, why);
-	}
-	queue_maybe_release(q);
-}
-
-struct close_msg {
-	struct kt_queue *q;
-	const char *why;
-};
-
-static void on_close_msg(struct kt_worker *w, void *arg)
-{
-	struct close_msg *m = arg;
-	queue_close(m->q, m->why);
-	queue_put(m->q);
-	free(m);
-}
-
-void kt_queue_close_async(struct kt_queue *q, const char *why)
-{
-	struct close_msg *m = malloc(sizeof(*m));
-	if (!m)
-		return;
-	atomic_fetch_add(&q->refs, 1);
-	m->q = q;
-	m->why = why;
-	if (kt_worker_post(q->worker, on_close_msg, m) < 0) {
-		atomic_fetch_sub(&q->refs, 1);
-		free(m);
-	}
+	session_to(q, S_CLOSED);
+	kt_sq_closed(&q->sq, why);
 }
 
 /* Sends a C2HTermReq for a fatal transport error, then closes. */
 static void queue_terminate(struct kt_queue *q, const struct kt_pdu_err *err)
 {
-	kt_warn("%s: queue %u: fatal transport error FES 0x%x FEI %u, terminating", q->peer, q->qid,
+	kt_warn("%s: queue %u: fatal transport error FES 0x%x FEI %u, terminating", q->sq.peer, q->sq.qid,
 		err->fes, err->fei);
 	size_t bad = q->rx.hdr_got < KT_TERM_MAX_DATA ? q->rx.hdr_got : KT_TERM_MAX_DATA;
 	q->ctl_len = (uint32_t)kt_pdu_build_c2h_term(q->ctl, err, q->rx.hdr, bad);
 	q->ctl_off = 0;
-	q->state = KT_Q_TERMINATING;
-	q->close_after_tx = true;
-	event_del(q->rd_ev);
-	tx_schedule(q);
-}
-
-/* ---- slots and buffers ---------------------------------------------- */
-
-static struct kt_slot *slot_by_ttag(struct kt_queue *q, uint16_t ttag)
-{
-	if (ttag == BOOT_TTAG)
-		return &q->boot;
-	return ttag < q->nslots ? &q->slots[ttag] : NULL;
-}
-
-static struct kt_slot *slot_get(struct kt_queue *q)
-{
-	if (q->state == KT_Q_WAIT_CONNECT)
-		return q->boot.state == KT_SLOT_FREE ? &q->boot : NULL;
-	if (q->free_head == NO_SLOT)
-		return NULL;
-	struct kt_slot *s = &q->slots[q->free_head];
-	q->free_head = s->next_free;
-	return s;
-}
-
-static void slot_put(struct kt_slot *s)
-{
-	struct kt_queue *q = s->q;
-	s->state = KT_SLOT_FREE;
-	if (s != &q->boot) {
-		s->next_free = q->free_head;
-		q->free_head = s->ttag;
-	}
-}
-
-/* Makes the slot's buffer hold at least len bytes (4096-aligned, kept for
- * later commands: after warm-up nothing is allocated per I/O). */
-static int slot_buf(struct kt_slot *s, uint32_t len)
-{
-	if (len <= s->buf_cap)
-		return 0;
-	uint32_t cap = (len + 4095u) & ~4095u;
-	void *p;
-	if (posix_memalign(&p, 4096, cap))
-		return -ENOMEM;
-	free(s->buf);
-	s->buf = p;
-	s->buf_cap = cap;
-	return 0;
-}
-
-static void slot_init(struct kt_queue *q, struct kt_slot *s, uint16_t ttag)
-{
-	s->q = q;
-	s->ttag = ttag;
-	s->state = KT_SLOT_FREE;
-}
-
-static int queue_alloc_slots(struct kt_queue *q, uint16_t n)
-{
-	q->slots = calloc(n, sizeof(*q->slots));
-	if (!q->slots)
-		return -ENOMEM;
-	q->nslots = n;
-	q->free_head = NO_SLOT;
-	for (int i = n - 1; i >= 0; i--) {
-		slot_init(q, &q->slots[i], (uint16_t)i);
-		q->slots[i].next_free = q->free_head;
-		q->free_head = (uint16_t)i;
-	}
-	return 0;
+	session_to(q, S_TERMINATING);
 }
 
 /* ---- transmit ------------------------------------------------------- */
@@ -222,65 +173,65 @@ static void on_tx(evutil_socket_t fd, short what, void *arg);
 
 static void tx_schedule(struct kt_queue *q)
 {
-	if (!q->tx_scheduled && q->state != KT_Q_CLOSED) {
+	if (!q->tx_scheduled && q->state != S_CLOSED) {
 		q->tx_scheduled = true;
 		event_active(q->tx_ev, EV_WRITE, 0);
 	}
 }
 
-static void tx_push(struct kt_slot *s)
+static void tx_push(struct kt_queue *q, struct tcp_cmd *c)
 {
-	struct kt_queue *q = s->q;
-	s->iov_pos = 0;
-	s->iov_off = 0;
-	s->tx_next = NULL;
+	c->iov_pos = 0;
+	c->iov_off = 0;
+	c->tx_next = NULL;
+	c->phase = C_TX;
 	if (q->tx_tail)
-		q->tx_tail->tx_next = s;
+		q->tx_tail->tx_next = c;
 	else
-		q->tx_head = s;
-	q->tx_tail = s;
+		q->tx_head = c;
+	q->tx_tail = c;
 	tx_schedule(q);
 }
 
-/* A slot's bytes are all on the wire. */
-static void tx_done(struct kt_slot *s)
+/* A command's bytes are all on the wire. */
+static void tx_done(struct tcp_cmd *c)
 {
-	if (s->tx_r2t) {
-		s->tx_r2t = false;
-		s->state = KT_SLOT_DATA_IN; /* H2CData PDUs may already have arrived */
+	if (c->tx_r2t) {
+		c->tx_r2t = false;
+		c->phase = C_DATA_IN; /* H2CData PDUs may already have arrived */
 		return;
 	}
-	slot_put(s);
+	kt_req_put(&c->req);
 }
 
-/* The socket took `left` bytes: advance past them, finishing the slots
+/* The socket took `left` bytes: advance past them, finishing the commands
  * whose bytes are all out. */
 static void tx_advance(struct kt_queue *q, size_t left)
 {
 	if (q->ctl_off < q->ctl_len) {
-		size_t c = q->ctl_len - q->ctl_off;
-		c = c < left ? c : left;
-		q->ctl_off += (uint32_t)c;
-		left -= c;
+		size_t n = q->ctl_len - q->ctl_off;
+		n = n < left ? n : left;
+		q->ctl_off += (uint32_t)n;
+		left -= n;
 	}
 	while (left && q->tx_head) {
-		struct kt_slot *s = q->tx_head;
-		while (left && s->iov_pos < s->iovcnt) {
-			size_t rem = s->iov[s->iov_pos].iov_len - s->iov_off;
+		struct tcp_cmd *c = q->tx_head;
+		while (left && c->iov_pos < c->iovcnt) {
+			size_t rem = c->iov[c->iov_pos].iov_len - c->iov_off;
 			if (left >= rem) {
 				left -= rem;
-				s->iov_pos++;
-				s->iov_off = 0;
+				c->iov_pos++;
+				c->iov_off = 0;
 			} else {
-				s->iov_off += left;
+				c->iov_off += left;
 				left = 0;
 			}
 		}
-		if (s->iov_pos == s->iovcnt) {
-			q->tx_head = s->tx_next;
+		if (c->iov_pos == c->iovcnt) {
+			q->tx_head = c->tx_next;
 			if (!q->tx_head)
 				q->tx_tail = NULL;
-			tx_done(s);
+			tx_done(c);
 		}
 	}
 }
@@ -297,12 +248,12 @@ static void tx_flush(struct kt_queue *q)
 			want += iov[n].iov_len;
 			n++;
 		}
-		if (q->state != KT_Q_TERMINATING) {
-			for (struct kt_slot *s = q->tx_head; s && n < TX_IOV_MAX; s = s->tx_next) {
-				for (unsigned i = s->iov_pos; i < s->iovcnt && n < TX_IOV_MAX; i++) {
-					size_t off = i == s->iov_pos ? s->iov_off : 0;
-					iov[n].iov_base = (uint8_t *)s->iov[i].iov_base + off;
-					iov[n].iov_len = s->iov[i].iov_len - off;
+		if (q->state != S_TERMINATING) {
+			for (struct tcp_cmd *c = q->tx_head; c && n < TX_IOV_MAX; c = c->tx_next) {
+				for (unsigned i = c->iov_pos; i < c->iovcnt && n < TX_IOV_MAX; i++) {
+					size_t off = i == c->iov_pos ? c->iov_off : 0;
+					iov[n].iov_base = (uint8_t *)c->iov[i].iov_base + off;
+					iov[n].iov_len = c->iov[i].iov_len - off;
 					want += iov[n].iov_len;
 					n++;
 				}
@@ -327,459 +278,137 @@ static void tx_flush(struct kt_queue *q)
 	}
 	event_del(q->wr_ev);
 	if (q->close_after_tx)
-		queue_close(q, q->state == KT_Q_TERMINATING ? "transport error" : "disconnect");
+		queue_close(q, q->state == S_TERMINATING ? "transport error" : "disconnect");
 	return;
 socket_full:
-	event_add(q->wr_ev, NULL); /* zero-copy reads wait in namespace memory: read_zero_copy */
+	event_add(q->wr_ev, NULL); /* zero-copy reads wait in namespace memory (daemon/core/sq.c) */
 }
 
 static void on_tx(evutil_socket_t fd, short what, void *arg)
 {
 	struct kt_queue *q = arg;
 	q->tx_scheduled = false;
-	if (q->state == KT_Q_CLOSED)
+	if (q->state == S_CLOSED)
 		return;
 	tx_flush(q);
 }
 
-static void slot_send_r2t(struct kt_slot *s)
+/* ---- the core's requests (struct kt_transport_ops) ----------------------- */
+
+/* Host data for a command: an R2T for all of it (MAXR2T is 1: one at a
+ * time per command; the data may come in several H2CData PDUs). */
+static void tcp_fetch(struct kt_req *r)
 {
-	struct kt_queue *q = s->q;
-	size_t n = kt_pdu_build_r2t(&q->params, s->hdr, s->cmd.sqe.cid, s->ttag, 0, s->cmd.data_len);
-	s->iov[0] = (struct iovec){ s->hdr, n };
-	s->iovcnt = 1;
-	s->tx_r2t = true;
-	s->r2t = true;
-	s->h2c_next = 0;
-	s->state = KT_SLOT_TX;
-	tx_push(s);
+	struct kt_queue *q = queue_of(r->sq);
+	struct tcp_cmd *c = cmd_of(r);
+	size_t n = kt_pdu_build_r2t(&q->params, c->hdr, r->cmd.sqe.cid, r->idx, 0, r->cmd.data_len);
+	c->iov[0] = (struct iovec){ c->hdr, n };
+	c->iovcnt = 1;
+	c->tx_r2t = true;
+	c->r2t = true;
+	c->h2c_next = 0;
+	tx_push(q, c);
 }
 
-/* An I/O command failed: its Error Log entry goes to the admin worker,
- * which owns the log, riding on a reference to the admin queue (checked
- * alive when it arrives). At most KT_ERR_INFLIGHT_MAX per controller are on
- * their way; beyond that, or when the hand-over fails, the error is counted
- * as lost (proto/ctrl.c keeps the Error Count truthful). */
-struct io_err_msg {
-	struct kt_queue *admin;
-	struct kt_err_rec rec;
-};
-
-static void on_io_error_msg(struct kt_worker *w, void *arg)
+/* The data (C2HData, with the SUCCESS flag instead of a CapsuleResp when
+ * the host disabled SQ flow control) and the completion. */
+static void tcp_complete(struct kt_req *r)
 {
-	struct io_err_msg *m = arg;
-	struct kt_queue *q = m->admin;
-	(void)w;
-	if (q->state == KT_Q_LIVE && q->dc)
-		kt_ctrl_log_error_rec(&q->dc->c, &m->rec); /* errors raise no AEN: they
-							    belong to a command */
-	free(m);
-	queue_put(q);
-}
-
-static void queue_io_error(struct kt_queue *q, const struct kt_cmd *cmd, uint16_t status)
-{
-	struct kt_dctrl *dc = q->dc;
-	if (!kt_ctrl_err_reserve(&dc->c))
-		return;
-	struct io_err_msg *m = malloc(sizeof(*m));
-	bool posted = false;
-	if (m) {
-		kt_ctrl_io_error_rec(cmd, q->qid, status, &m->rec);
-		pthread_mutex_lock(&dc->lock);
-		if (!dc->dying && dc->admin) {
-			m->admin = dc->admin;
-			atomic_fetch_add(&m->admin->refs, 1);
-			posted = kt_worker_post(dc->admin_worker, on_io_error_msg, m) == 0;
-			if (!posted)
-				atomic_fetch_sub(&m->admin->refs, 1);
-		}
-		pthread_mutex_unlock(&dc->lock);
-	}
-	if (!posted) {
-		free(m);
-		kt_ctrl_err_unreserve(&dc->c);
-	}
-}
-
-static void slot_complete(struct kt_slot *s, uint16_t status)
-{
-	struct kt_queue *q = s->q;
-	struct kt_cmd *cmd = &s->cmd;
-	if (q->qid && cmd->io.ns && cmd->sqe.opcode != KT_OPC_FABRICS) /* per-namespace counters */
-		kt_backend_count(cmd->io.ns->backend, q->worker->id, cmd->sqe.opcode, &cmd->io, status);
-	if (q->state == KT_Q_CLOSED || q->state == KT_Q_TERMINATING) {
-		slot_put(s);
+	struct kt_queue *q = queue_of(r->sq);
+	struct tcp_cmd *c = cmd_of(r);
+	struct kt_cmd *cmd = &r->cmd;
+	if (q->state == S_CLOSED || q->state == S_TERMINATING) {
+		kt_req_put(r);
 		return;
 	}
-	if (status && q->qid && q->dc) /* the Error Log (admin errors are logged by proto/admin.c) */
-		queue_io_error(q, cmd, status);
-	cmd->cqe.cid = cmd->sqe.cid;
-	cmd->cqe.status = htole16(kt_status_wire(status));
-	cmd->cqe.sq_id = htole16(q->qid);
-	cmd->cqe.sq_head = htole16(q->sqhd_disabled ? 0xffff : q->sqhd);
-	s->iovcnt = 0;
-	bool with_data = status == 0 && kt_sqe_dir(&cmd->sqe) == KT_DIR_C2H && cmd->xfer_len > 0;
-	bool success_flag = with_data && q->sqhd_disabled;
+	c->iovcnt = 0;
+	bool with_data = cmd->xfer_len > 0;
+	bool success_flag = with_data && r->sq->sqhd_disabled;
 	if (with_data) {
-		size_t n = kt_pdu_build_c2h_data(&q->params, s->hdr, cmd->sqe.cid, 0, cmd->xfer_len, true,
+		size_t n = kt_pdu_build_c2h_data(&q->params, c->hdr, cmd->sqe.cid, 0, cmd->xfer_len, true,
 						 success_flag);
-		s->iov[s->iovcnt++] = (struct iovec){ s->hdr, n };
-		s->iov[s->iovcnt++] = (struct iovec){ cmd->data, cmd->xfer_len };
+		c->iov[c->iovcnt++] = (struct iovec){ c->hdr, n };
+		c->iov[c->iovcnt++] = (struct iovec){ cmd->data, cmd->xfer_len };
 		if (q->params.ddgst) {
 			uint32_t crc = htole32(kt_crc32c(cmd->data, cmd->xfer_len));
-			memcpy(s->ddgst, &crc, sizeof(crc));
-			s->iov[s->iovcnt++] = (struct iovec){ s->ddgst, KT_DIGEST_LEN };
+			memcpy(c->ddgst, &crc, sizeof(crc));
+			c->iov[c->iovcnt++] = (struct iovec){ c->ddgst, KT_DIGEST_LEN };
 		}
 	}
 	if (!success_flag) {
-		size_t n = kt_pdu_build_rsp(&q->params, s->rsp, &cmd->cqe);
-		s->iov[s->iovcnt++] = (struct iovec){ s->rsp, n };
+		size_t n = kt_pdu_build_rsp(&q->params, c->rsp, &cmd->cqe);
+		c->iov[c->iovcnt++] = (struct iovec){ c->rsp, n };
 	}
-	s->state = KT_SLOT_TX;
-	tx_push(s);
+	tx_push(q, c);
 }
 
-void kt_queue_complete_aer(struct kt_queue *q, uint16_t cid, uint32_t dw0)
+static void tcp_close(struct kt_sq *sq, const char *why)
 {
-	for (unsigned i = 0; i < q->nslots; i++) {
-		struct kt_slot *s = &q->slots[i];
-		if (s->held && s->cmd.sqe.cid == cid) {
-			s->held = false;
-			s->cmd.cqe.dw0 = htole32(dw0);
-			slot_complete(s, 0);
-			return;
-		}
-	}
+	queue_close(queue_of(sq), why);
 }
 
-/* ---- command execution --------------------------------------------- */
-
-/* SMART (NVM Command Set): Host Read Commands and Data Units Read count
- * Compare as well as Read. */
-static void count_io(struct kt_ctrl *c, const struct kt_io *io)
+static void tcp_close_after_reply(struct kt_sq *sq)
 {
-	if (io->op == KT_IO_READ || io->op == KT_IO_COMPARE) {
-		atomic_fetch_add_explicit(&c->host_reads, 1, memory_order_relaxed);
-		atomic_fetch_add_explicit(&c->bytes_read, io->length, memory_order_relaxed);
-	} else if (io->op == KT_IO_WRITE || io->op == KT_IO_WRITE_ZEROES) {
-		atomic_fetch_add_explicit(&c->host_writes, 1, memory_order_relaxed);
-		if (io->op == KT_IO_WRITE)
-			atomic_fetch_add_explicit(&c->bytes_written, io->length, memory_order_relaxed);
-	}
+	queue_of(sq)->close_after_tx = true;
 }
 
-static void bio_done(struct kt_bio *bio, uint16_t status)
+/* A keep-alive expiry: FIN now; the close follows on this worker. */
+static void tcp_shut(struct kt_sq *sq)
 {
-	struct kt_slot *s = (struct kt_slot *)((char *)bio - offsetof(struct kt_slot, bio));
-	struct kt_queue *q = s->q;
-	q->inflight--;
-	if (status == 0) {
-		if (s->cmd.io.op == KT_IO_READ)
-			s->cmd.xfer_len = (uint32_t)s->cmd.io.length;
-		if (q->dc)
-			count_io(&q->dc->c, &s->cmd.io);
-	}
-	slot_complete(s, status);
-	queue_maybe_release(q);
+	struct kt_queue *q = queue_of(sq);
+	if (q->fd >= 0)
+		shutdown(q->fd, SHUT_WR);
 }
 
-/* A read from a namespace held in memory (backend->mem: ram) is sent from
- * that memory, without a copy, even when the socket is full and the reply
- * waits for later loop turns. Why that is safe:
- *  - The memory stays mapped: the slot stays in use (KT_SLOT_TX, with
- *    cmd.io.ns set) until tx_done has seen its last byte go, and removing
- *    a namespace waits for such slots (kt_queue_ns_refs, daemon/core/live.c). A
- *    closed queue sends nothing more.
- *  - The host sees the data it asked for, as of some moment before the
- *    read completed: the kernel copies the bytes when writev takes them,
- *    and the completion (CapsuleResp, or the SUCCESS flag on the C2HData)
- *    follows the data in the same stream, so no write the host issues
- *    after seeing the read complete can show in it. A write the host
- *    issues while the read is still outstanding races it, here as on any
- *    controller: NVMe orders no overlapping commands in flight, and such a
- *    read may return some of the new data. (Before, a reply that waited
- *    was copied into the slot to avoid that; the copy cost a 128 KiB
- *    memcpy per read whenever the socket filled, most of the time on a
- *    real network.)
- * With data digests the copy is kept: the digest is computed when the
- * reply is queued and must match the bytes sent. */
-static bool read_zero_copy(struct kt_slot *s)
+/* In-capsule data the queue accepts from now on: the binding's fixed size
+ * on the admin queue, the port's on I/O queues (IOCCSZ - 64). */
+static void tcp_connected(struct kt_sq *sq)
 {
-	struct kt_queue *q = s->q;
-	struct kt_cmd *cmd = &s->cmd;
-	struct kt_backend *be = cmd->io.ns->backend;
-	if (cmd->io.op != KT_IO_READ || !be->mem || q->params.ddgst)
-		return false;
-	s->bio.io = &cmd->io;
-	uint16_t st = kt_backend_check(be, &s->bio);
-	if (st == 0) {
-		cmd->data = be->mem + cmd->io.offset;
-		cmd->xfer_len = (uint32_t)cmd->io.length;
-		if (q->dc)
-			count_io(&q->dc->c, &cmd->io);
-	}
-	slot_complete(s, st);
-	return true;
+	struct kt_queue *q = queue_of(sq);
+	q->params.max_icd = sq->qid == 0 ? KT_ADMIN_ICD_BYTES : sq->port->inline_data_size;
+	/* a RAM read is sent from namespace memory unless a digest must match it */
+	sq->zero_copy_ok = !q->params.ddgst;
 }
 
-static void io_submit(struct kt_slot *s)
+static void tcp_free(struct kt_sq *sq)
 {
-	struct kt_queue *q = s->q;
-	struct kt_cmd *cmd = &s->cmd;
-	uint16_t st = kt_io_parse_data(&q->dc->c, cmd);
-	if (st) {
-		slot_complete(s, st);
-		return;
-	}
-	if (cmd->io.op == KT_IO_NOP) {
-		slot_complete(s, 0);
-		return;
-	}
-	if (read_zero_copy(s))
-		return;
-	struct kt_bio *bio = &s->bio;
-	bio->io = &cmd->io;
-	bio->buf = cmd->data;
-	bio->ring = q->worker->ring;
-	bio->done = bio_done;
-	q->inflight++;
-	cmd->io.ns->backend->ops->submit(cmd->io.ns->backend, bio);
-}
-
-static void exec_io(struct kt_slot *s)
-{
-	struct kt_queue *q = s->q;
-	uint16_t st = kt_io_parse(&q->dc->c, &s->cmd);
-	if (st) {
-		slot_complete(s, st);
-		return;
-	}
-	if (kt_sqe_dir(&s->cmd.sqe) == KT_DIR_H2C && s->cmd.data_len && !s->r2t && !s->cmd.data) {
-		slot_send_r2t(s);
-		return;
-	}
-	io_submit(s);
-}
-
-static void pump_aens(struct kt_queue *q)
-{
-	uint16_t cid;
-	uint32_t dw0;
-	while (kt_ctrl_aen_take(&q->dc->c, &cid, &dw0))
-		kt_queue_complete_aer(q, cid, dw0);
-}
-
-static void exec_admin(struct kt_slot *s)
-{
-	struct kt_queue *q = s->q;
-	struct kt_dctrl *dc = q->dc;
-	uint16_t st = kt_admin_exec(&dc->c, &s->cmd, q->now_ms);
-	/* keep-alive: timer, trace, and a policy that holds Keep Alive completions */
-	bool ka_held = kt_ka_after_admin(dc, s, &st, slot_complete);
-	if (st == KT_STATUS_DEFERRED) {
-		s->held = true;
-		s->state = KT_SLOT_EXEC;
-	} else if (ka_held) {
-		s->state = KT_SLOT_EXEC; /* completed later by daemon/core/keepalive.c, or never */
-	} else {
-		slot_complete(s, st);
-	}
-	pump_aens(q);
-}
-
-static uint16_t exec_connect(struct kt_slot *s)
-{
-	struct kt_queue *q = s->q;
-	struct kt_cmd *cmd = &s->cmd;
-	struct kt_connect_args a;
-	if (q->state != KT_Q_WAIT_CONNECT)
-		return sc(NVME_SCT_GENERIC, NVME_SC_CMD_SEQ_ERROR);
-	uint16_t st = kt_connect_parse(kt_target_get(), cmd, &a);
-	if (st)
-		return st;
-	struct kt_dctrl *dc = NULL;
-	if (a.qid == 0)
-		st = kt_target_connect_admin(q, cmd, &a, &dc);
-	else
-		st = kt_target_connect_io(q, cmd, &a, &dc);
-	if (st)
-		return st;
-	q->dc = dc;
-	q->qid = a.qid;
-	q->sqsize = a.sqsize;
-	q->sqhd_disabled = (a.cattr & 0x04) != 0; /* CATTR bit 2: disable SQ flow control */
-	q->params.max_icd = a.qid == 0 ? KT_ADMIN_ICD_BYTES : dc->c.ioccsz_bytes - 64;
-	if (queue_alloc_slots(q, (uint16_t)(a.sqsize + 1u)) < 0) {
-		kt_dctrl_queue_gone(dc, q);
-		q->dc = NULL;
-		return NVME_SC_INTERNAL;
-	}
-	q->state = KT_Q_LIVE;
-	cmd->cqe.dw0 = htole32(dc->c.cntlid);
-	return 0;
-}
-
-static void exec_fabrics(struct kt_slot *s)
-{
-	struct kt_queue *q = s->q;
-	struct kt_cmd *cmd = &s->cmd;
-	uint8_t fctype = ((const uint8_t *)&cmd->sqe)[4];
-	uint16_t st;
-	switch (fctype) {
-	case nvme_fabrics_type_connect:
-		st = exec_connect(s);
-		break;
-	case nvme_fabrics_type_property_get:
-	case nvme_fabrics_type_property_set:
-		if (q->state != KT_Q_LIVE) {
-			st = sc(NVME_SCT_GENERIC, NVME_SC_CMD_SEQ_ERROR);
-		} else if (q->qid != 0) {
-			st = sc(NVME_SCT_GENERIC, NVME_SC_INVALID_OPCODE) | KT_SC_DNR;
-		} else {
-			bool reset = false;
-			st = kt_fabrics_prop_exec(&q->dc->c, cmd, q->now_ms, &reset);
-			if (reset) {
-				kt_dctrl_close_queues(q->dc, false, "controller reset");
-				for (unsigned i = 0; i < q->nslots; i++) {
-					if (q->slots[i].held) { /* a reset aborts held AERs */
-						q->slots[i].held = false;
-						slot_complete(&q->slots[i], NVME_SC_ABORT_QUEUE);
-					}
-				}
-			}
-			kt_dctrl_ka_update(q->dc);
-		}
-		break;
-	case nvme_fabrics_type_disconnect:
-		st = q->state == KT_Q_LIVE ? 0 : sc(NVME_SCT_GENERIC, NVME_SC_CMD_SEQ_ERROR);
-		if (!st)
-			q->close_after_tx = true;
-		break;
-	default:
-		st = sc(NVME_SCT_GENERIC, NVME_SC_INVALID_OPCODE) | KT_SC_DNR;
-		break;
-	}
-	slot_complete(s, st);
-}
-
-/* All of a command's host data is in (or it has none): run it. */
-static void slot_exec(struct kt_slot *s)
-{
-	struct kt_queue *q = s->q;
-	s->state = KT_SLOT_EXEC;
-	if (s->status) {
-		if (!q->qid && q->dc) /* refused admin capsule: logged here, on the admin worker
-					 (I/O queues log in slot_complete) */
-			kt_ctrl_log_error(&q->dc->c, 0, s->cmd.sqe.cid, s->status, 0xffff, 0,
-					  le32toh(s->cmd.sqe.nsid));
-		slot_complete(s, s->status);
-		return;
-	}
-	bool is_io = s->cmd.sqe.opcode != KT_OPC_FABRICS && q->qid != 0;
-	if (!is_io && kt_sqe_dir(&s->cmd.sqe) == KT_DIR_H2C && s->cmd.data_len && !s->cmd.data) {
-		/* fabrics and admin handlers run once, with their data in */
-		slot_send_r2t(s);
-		return;
-	}
-	if (s->cmd.sqe.opcode == KT_OPC_FABRICS) {
-		exec_fabrics(s);
-		return;
-	}
-	if (q->state != KT_Q_LIVE) {
-		slot_complete(s, sc(NVME_SCT_GENERIC, NVME_SC_CMD_SEQ_ERROR));
-		return;
-	}
-	if (q->qid == 0) {
-		exec_admin(s);
-	} else if (s->r2t) {
-		io_submit(s); /* parsed before the R2T went out */
-	} else {
-		exec_io(s);
-	}
+	struct kt_queue *q = queue_of(sq);
+	if (q->rd_ev)
+		event_free(q->rd_ev);
+	if (q->wr_ev)
+		event_free(q->wr_ev);
+	if (q->tx_ev)
+		event_free(q->tx_ev);
+	if (q->fd >= 0)
+		close(q->fd);
+	free(q);
 }
 
 /* ---- receive -------------------------------------------------------- */
 
-/* A capsule's header is in: take a slot, check the SGL, choose where the
- * in-capsule data (if any) goes. Refusals that are command errors (not
- * transport errors) are remembered in s->status and answered once the
- * capsule's data has been consumed. */
+/* A capsule's header is in: a slot, the core's parse, and where the
+ * in-capsule data (if any) goes. A refused command (not a transport error)
+ * is answered once its data has been consumed. */
 static int on_capsule(struct kt_queue *q, const struct kt_cmd_pdu *pdu, uint32_t icd_len, uint8_t **dst,
 		      struct kt_pdu_err *err)
 {
-	struct kt_slot *s = slot_get(q);
-	if (!s) {
-		kt_warn("%s: queue %u: host exceeded the queue depth (%u entries)", q->peer, q->qid,
-			q->sqsize + 1u);
+	struct kt_req *r = kt_sq_req_get(&q->sq);
+	if (!r) {
+		kt_warn("%s: queue %u: host exceeded the queue depth (%u entries)", q->sq.peer, q->sq.qid,
+			q->sq.sqsize + 1u);
 		*err = (struct kt_pdu_err){ KT_FES_PDU_SEQUENCE, 0 };
 		return -EPROTO;
 	}
-	struct kt_cmd *cmd = &s->cmd;
-	memcpy(&cmd->sqe, &pdu->sqe, sizeof(cmd->sqe));
-	memset(&cmd->cqe, 0, sizeof(cmd->cqe));
-	memset(&cmd->io, 0, sizeof(cmd->io));
-	cmd->data = NULL;
-	cmd->data_len = 0;
-	cmd->xfer_len = 0;
-	s->status = 0;
-	s->r2t = false;
-	s->held = false;
-	s->tx_r2t = false;
-	s->state = KT_SLOT_DATA_IN;
-	if (!q->sqhd_disabled && q->state == KT_Q_LIVE)
-		q->sqhd = (uint16_t)((q->sqhd + 1u) % (q->sqsize + 1u));
-	if (q->dc)
-		atomic_store_explicit(&q->dc->c.last_traffic_ms, q->now_ms, memory_order_relaxed);
-
-	const struct kt_sgl_desc *sgl = &cmd->sqe.dptr;
-	uint32_t len = le32toh(sgl->length);
-	unsigned dir = kt_sqe_dir(&cmd->sqe);
-	uint32_t limit = kt_mdts_bytes(kt_target_get());
-
-	if (icd_len) {
-		/* the data lands in the slot's buffer either way */
-		if (slot_buf(s, icd_len) < 0) {
-			*err = (struct kt_pdu_err){ KT_FES_R2T_LIMIT, 0 };
-			return -EPROTO;
-		}
-		*dst = s->buf;
+	struct tcp_cmd *c = cmd_of(r);
+	c->phase = C_RX;
+	c->r2t = false;
+	c->tx_r2t = false;
+	if (kt_req_begin(r, &pdu->sqe, icd_len, dst) < 0) {
+		kt_req_put(r);
+		*err = (struct kt_pdu_err){ KT_FES_R2T_LIMIT, 0 };
+		return -EPROTO;
 	}
-	if (dir == 3) {
-		s->status = sc(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD) | KT_SC_DNR;
-	} else if (dir == KT_DIR_NONE || len == 0) {
-		if (icd_len)
-			s->status = sc(NVME_SCT_GENERIC, NVME_SC_SGL_INVALID_DATA) | KT_SC_DNR;
-	} else if ((cmd->sqe.flags & KT_SQE_FLAGS_PSDT_MASK) == 0) {
-		s->status = sc(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD) | KT_SC_DNR; /* PRPs: not on fabrics */
-	} else if (sgl->type == KT_SGL_INCAPSULE) {
-		uint64_t off = le64toh(sgl->addr);
-		if (dir != KT_DIR_H2C)
-			s->status = sc(NVME_SCT_GENERIC, NVME_SC_SGL_INVALID_TYPE) | KT_SC_DNR;
-		else if (off > icd_len || len > icd_len - off)
-			s->status = sc(NVME_SCT_GENERIC, off > icd_len ? NVME_SC_SGL_INVALID_OFFSET
-								      : NVME_SC_SGL_INVALID_DATA) | KT_SC_DNR;
-		else {
-			cmd->data = s->buf + off;
-			cmd->data_len = len;
-		}
-	} else if (sgl->type == KT_SGL_TRANSPORT) {
-		if (icd_len)
-			s->status = sc(NVME_SCT_GENERIC, NVME_SC_SGL_INVALID_DATA) | KT_SC_DNR;
-		else if (len > limit)
-			s->status = sc(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD) | KT_SC_DNR;
-		else if (slot_buf(s, len) < 0)
-			s->status = NVME_SC_INTERNAL;
-		else {
-			cmd->data_len = len;
-			/* C2H: the handler fills the buffer; H2C: data by R2T later */
-			if (dir == KT_DIR_C2H)
-				cmd->data = s->buf;
-		}
-	} else {
-		s->status = sc(NVME_SCT_GENERIC, NVME_SC_SGL_INVALID_TYPE) | KT_SC_DNR;
-	}
-	q->rx_ttag = s->ttag; /* found again in rx_pdu */
+	q->rx_ttag = r->idx; /* found again in rx_pdu */
 	return 0;
 }
 
@@ -787,14 +416,15 @@ static int on_h2c_data(struct kt_queue *q, const struct kt_data_pdu *pdu, uint32
 		       struct kt_pdu_err *err)
 {
 	uint16_t ttag = pdu->ttag;
-	struct kt_slot *s = slot_by_ttag(q, le16toh(ttag));
+	struct kt_req *r = kt_sq_req_at(&q->sq, le16toh(ttag));
+	struct tcp_cmd *c = r ? cmd_of(r) : NULL;
 	uint32_t off = le32toh(pdu->offset), len = le32toh(pdu->length);
-	/* data only after our R2T is on the wire (tx_done makes it DATA_IN) */
-	if (!s || !s->r2t || s->tx_r2t || s->state != KT_SLOT_DATA_IN) {
+	/* data only after our R2T is on the wire (tx_done makes it C_DATA_IN) */
+	if (!c || !r->busy || !c->r2t || c->tx_r2t || c->phase != C_DATA_IN) {
 		*err = (struct kt_pdu_err){ KT_FES_INVALID_HEADER, offsetof(struct kt_data_pdu, ttag) };
 		return -EPROTO;
 	}
-	if (pdu->cccid != s->cmd.sqe.cid) {
+	if (pdu->cccid != r->cmd.sqe.cid) {
 		*err = (struct kt_pdu_err){ KT_FES_INVALID_HEADER, offsetof(struct kt_data_pdu, cccid) };
 		return -EPROTO;
 	}
@@ -802,17 +432,17 @@ static int on_h2c_data(struct kt_queue *q, const struct kt_data_pdu *pdu, uint32
 		*err = (struct kt_pdu_err){ KT_FES_INVALID_HEADER, offsetof(struct kt_data_pdu, length) };
 		return -EPROTO;
 	}
-	if (off != s->h2c_next || len > s->cmd.data_len - off) {
+	if (off != c->h2c_next || len > r->cmd.data_len - off) {
 		*err = (struct kt_pdu_err){ KT_FES_DATA_OUT_OF_RANGE, 0 };
 		return -EPROTO;
 	}
 	bool last = (pdu->hdr.flags & KT_PDU_F_DATA_LAST) != 0;
-	if (last != (off + len == s->cmd.data_len)) {
+	if (last != (off + len == r->cmd.data_len)) {
 		*err = (struct kt_pdu_err){ KT_FES_INVALID_HEADER, offsetof(struct kt_pdu_hdr, flags) };
 		return -EPROTO;
 	}
-	*dst = s->buf + off;
-	q->rx_ttag = s->ttag;
+	*dst = r->buf + off;
+	q->rx_ttag = r->idx;
 	return 0;
 }
 
@@ -840,6 +470,15 @@ static int rx_header(void *ctx, const void *hdr, uint32_t data_len, uint8_t **ds
 	}
 }
 
+/* Hands a command whose host data is in to the core. */
+static void to_core(struct kt_req *r, bool ddgst_ok)
+{
+	cmd_of(r)->phase = C_CORE;
+	if (!ddgst_ok)
+		kt_req_fail(r, KT_STATUS(NVME_SCT_GENERIC, NVME_SC_TRAN_TPORT_ERROR, false));
+	kt_req_exec(r);
+}
+
 static int rx_pdu(void *ctx, const void *hdr, bool ddgst_ok, struct kt_pdu_err *err)
 {
 	struct kt_queue *q = ctx;
@@ -853,33 +492,28 @@ static int rx_pdu(void *ctx, const void *hdr, bool ddgst_ok, struct kt_pdu_err *
 		memcpy(q->ctl, &rsp, sizeof(rsp));
 		q->ctl_len = sizeof(rsp);
 		q->ctl_off = 0;
-		q->state = KT_Q_WAIT_CONNECT;
+		session_to(q, S_READY);
 		tx_schedule(q);
 		return 0;
 	}
-	case KT_PDU_CMD: {
-		struct kt_slot *s = slot_by_ttag(q, q->rx_ttag);
-		if (!ddgst_ok)
-			s->status = sc(NVME_SCT_GENERIC, NVME_SC_TRAN_TPORT_ERROR);
-		slot_exec(s);
+	case KT_PDU_CMD:
+		to_core(kt_sq_req_at(&q->sq, q->rx_ttag), ddgst_ok);
 		return 0;
-	}
 	case KT_PDU_H2C_DATA: {
-		struct kt_slot *s = slot_by_ttag(q, q->rx_ttag);
+		struct kt_req *r = kt_sq_req_at(&q->sq, q->rx_ttag);
 		const struct kt_data_pdu *d = hdr;
-		s->h2c_next += le32toh(d->length);
+		struct tcp_cmd *c = cmd_of(r);
+		c->h2c_next += le32toh(d->length);
 		if (!ddgst_ok)
-			s->status = sc(NVME_SCT_GENERIC, NVME_SC_TRAN_TPORT_ERROR);
-		if (s->h2c_next == s->cmd.data_len) {
-			s->cmd.data = s->buf;
-			slot_exec(s);
-		}
+			kt_req_fail(r, KT_STATUS(NVME_SCT_GENERIC, NVME_SC_TRAN_TPORT_ERROR, false));
+		if (c->h2c_next == r->cmd.data_len)
+			to_core(r, true);
 		return 0;
 	}
 	case KT_PDU_H2C_TERM: {
 		const struct kt_term_pdu *t = hdr;
-		kt_warn("%s: queue %u: host terminated the connection (H2CTermReq FES 0x%x)", q->peer, q->qid,
-			le16toh(t->fes));
+		kt_warn("%s: queue %u: host terminated the connection (H2CTermReq FES 0x%x)", q->sq.peer,
+			q->sq.qid, le16toh(t->fes));
 		queue_close(q, "H2CTermReq");
 		return -ECONNRESET; /* stop parsing: the queue is gone */
 	}
@@ -902,7 +536,7 @@ static const struct kt_rx_ops rx_ops = { .header = rx_header, .pdu = rx_pdu };
 
 static ssize_t rx_read(struct kt_queue *q, size_t *direct)
 {
-	struct kt_worker *w = q->worker;
+	struct kt_worker *w = q->sq.worker;
 	size_t remaining = 0;
 	uint8_t *dst = kt_rx_data_dst(&q->rx, &remaining);
 	*direct = 0;
@@ -921,9 +555,9 @@ static ssize_t rx_read(struct kt_queue *q, size_t *direct)
 static void on_read(evutil_socket_t fd, short what, void *arg)
 {
 	struct kt_queue *q = arg;
-	atomic_fetch_add(&q->refs, 1); /* a callback may close the queue */
-	q->now_ms = kt_now_ms();
-	for (int rounds = 0; rounds < 4 && q->state != KT_Q_CLOSED && q->state != KT_Q_TERMINATING; rounds++) {
+	kt_sq_get(&q->sq); /* a callback may close the queue */
+	q->sq.now_ms = kt_now_ms();
+	for (int rounds = 0; rounds < 4 && q->state != S_CLOSED && q->state != S_TERMINATING; rounds++) {
 		size_t direct;
 		ssize_t n = rx_read(q, &direct);
 		if (n == 0) {
@@ -937,7 +571,7 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 		}
 		struct kt_pdu_err err = { 0, 0 };
 		size_t buffered = (size_t)n - direct;
-		if (buffered && kt_rx_feed(&q->rx, &rx_ops, q, q->worker->rxbuf, buffered, &err) < 0) {
+		if (buffered && kt_rx_feed(&q->rx, &rx_ops, q, q->sq.worker->rxbuf, buffered, &err) < 0) {
 			/* FES 0: nothing to answer (a malformed H2CTermReq, or the
 			 * queue already closed in a callback): just close */
 			if (err.fes)
@@ -946,24 +580,39 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 				queue_close(q, "transport closed by host");
 			break;
 		}
-		if (buffered < q->worker->rxbuf_len)
+		if (buffered < q->sq.worker->rxbuf_len)
 			break;
 	}
-	queue_put(q);
+	kt_sq_put(&q->sq);
 }
 
-void kt_queue_close_all(struct kt_worker *w)
+/* ---- accept ------------------------------------------------------------- */
+
+/* "addr:port" of the peer, and the local address the host reached (for
+ * discovery log entries of ports bound to a wildcard address; IPv4-mapped
+ * IPv6 addresses, a dual-stack listener's IPv4 peers, count as IPv4). */
+static void addr_text(const struct sockaddr_storage *ss, char *addr, size_t len, unsigned *port,
+		      uint8_t *adrfam)
 {
-	for (struct kt_queue *q = w->queues, *next; q; q = next) {
-		next = q->w_next;
-		atomic_fetch_add(&q->refs, 1);
-		queue_close(q, "katod stopping");
-		next = q->w_next; /* q may only be freed by the put below */
-		queue_put(q);
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
+		inet_ntop(AF_INET, &a->sin_addr, addr, (socklen_t)len);
+		*port = ntohs(a->sin_port);
+		*adrfam = NVMF_ADDR_FAMILY_IP4;
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
+		if (IN6_IS_ADDR_V4MAPPED(&a->sin6_addr)) {
+			inet_ntop(AF_INET, &a->sin6_addr.s6_addr[12], addr, (socklen_t)len);
+			*adrfam = NVMF_ADDR_FAMILY_IP4;
+		} else {
+			inet_ntop(AF_INET6, &a->sin6_addr, addr, (socklen_t)len);
+			*adrfam = NVMF_ADDR_FAMILY_IP6;
+		}
+		*port = ntohs(a->sin6_port);
 	}
 }
 
-void kt_queue_accept(struct kt_worker *w, int fd, const struct kt_port *port)
+void kt_tcp_accept(struct kt_worker *w, int fd, const struct kt_port *port)
 {
 	struct kt_queue *q = calloc(1, sizeof(*q));
 	if (!q) {
@@ -975,89 +624,60 @@ void kt_queue_accept(struct kt_worker *w, int fd, const struct kt_port *port)
 	kt_ka_tcp_keepalive(fd); /* reaps vanished hosts where no KATO timer runs */
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
-	char addr[INET6_ADDRSTRLEN] = "?";
+	char addr[INET6_ADDRSTRLEN] = "?", peer[64];
 	unsigned pnum = 0;
-	if (getpeername(fd, (struct sockaddr *)&ss, &sl) == 0) {
-		if (ss.ss_family == AF_INET) {
-			struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-			inet_ntop(AF_INET, &a->sin_addr, addr, sizeof(addr));
-			pnum = ntohs(a->sin_port);
-		} else if (ss.ss_family == AF_INET6) {
-			struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-			inet_ntop(AF_INET6, &a->sin6_addr, addr, sizeof(addr));
-			pnum = ntohs(a->sin6_port);
-		}
-	}
-	snprintf(q->peer, sizeof(q->peer), "%s:%u", addr, pnum);
-	q->worker = w;
+	uint8_t fam = 0;
+	if (getpeername(fd, (struct sockaddr *)&ss, &sl) == 0)
+		addr_text(&ss, addr, sizeof(addr), &pnum, &fam);
+	snprintf(peer, sizeof(peer), "%s:%u", addr, pnum);
 	q->fd = fd;
-	q->port = port;
-	q->state = KT_Q_WAIT_ICREQ;
-	atomic_init(&q->refs, 1);
+	q->state = S_WAIT_ICREQ;
+	if (kt_sq_init(&q->sq, &kt_tcp_ops, w, port, peer) < 0) {
+		kt_err("%s: out of memory accepting a connection", peer);
+		close(fd);
+		free(q);
+		return;
+	}
+	char local[INET6_ADDRSTRLEN] = "";
+	unsigned lport;
+	sl = sizeof(ss);
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0) {
+		addr_text(&ss, local, sizeof(local), &lport, &fam);
+		q->sq.local_adrfam = fam;
+		snprintf(q->sq.local_traddr, sizeof(q->sq.local_traddr), "%s", local);
+	}
 	const struct kt_target *t = kt_target_get();
 	q->params.maxh2cdata = t->maxh2cdata;
 	q->params.cpda = 0;
 	/* until Connect says which queue this is: the larger in-capsule size */
 	q->params.max_icd = port->inline_data_size > KT_ADMIN_ICD_BYTES ? port->inline_data_size
 									 : KT_ADMIN_ICD_BYTES;
+	q->sq.zero_copy_ok = false;
 	kt_rx_init(&q->rx, &q->params);
-	slot_init(q, &q->boot, BOOT_TTAG);
 	q->rd_ev = event_new(w->base, fd, EV_READ | EV_PERSIST, on_read, q);
 	q->wr_ev = event_new(w->base, fd, EV_WRITE, on_tx, q);
 	q->tx_ev = event_new(w->base, -1, 0, on_tx, q);
-	w->nr_queues++;
-	q->w_next = w->queues;
-	if (w->queues)
-		w->queues->w_prev = q;
-	w->queues = q;
 	if (!q->rd_ev || !q->wr_ev || !q->tx_ev) {
-		kt_err("%s: out of memory accepting a connection", q->peer);
-		q->state = KT_Q_CLOSED;
-		close(fd);
-		q->fd = -1;
-		queue_put(q);
+		kt_err("%s: out of memory accepting a connection", peer);
+		q->state = S_CLOSED;
+		kt_sq_closed(&q->sq, "out of memory");
 		return;
 	}
 	event_add(q->rd_ev, NULL);
-	kt_dbg("%s: connection accepted on port %u (worker %u)", q->peer, port->portid, w->id);
+	kt_dbg("%s: connection accepted on port %u (worker %u)", peer, port->portid, w->id);
 }
 
-/* ---- live changes (daemon/core/live.c) ------------------------------------- */
-
-unsigned kt_queue_ns_refs(struct kt_worker *w, const struct kt_ns *ns)
-{
-	unsigned n = 0;
-	for (struct kt_queue *q = w->queues; q; q = q->w_next)
-		for (unsigned i = 0; i < q->nslots; i++)
-			if (q->slots[i].state != KT_SLOT_FREE && q->slots[i].cmd.io.ns == ns)
-				n++;
-	return n;
-}
-
-unsigned kt_queue_port_refs(struct kt_worker *w, const struct kt_port *p, bool close)
-{
-	unsigned n = 0;
-	for (struct kt_queue *q = w->queues; q; q = q->w_next) {
-		if (q->port != p)
-			continue;
-		n++;
-		if (close && q->state != KT_Q_CLOSED)
-			kt_queue_close_async(q, "port removed");
-	}
-	return n;
-}
-
-static void on_pump_msg(struct kt_worker *w, void *arg)
-{
-	struct kt_queue *q = arg;
-	if (q->state == KT_Q_LIVE && q->dc)
-		pump_aens(q);
-	queue_put(q);
-}
-
-void kt_queue_pump_aens_async(struct kt_queue *q)
-{
-	atomic_fetch_add(&q->refs, 1);
-	if (kt_worker_post(q->worker, on_pump_msg, q) < 0)
-		atomic_fetch_sub(&q->refs, 1);
-}
+const struct kt_transport_ops kt_tcp_ops = {
+	.name = "tcp",
+	.req_size = sizeof(struct tcp_cmd),
+	.caps = { .sgl_incapsule = true, .sgl_transport = true },
+	.fetch = tcp_fetch,
+	.complete = tcp_complete,
+	.close = tcp_close,
+	.close_after_reply = tcp_close_after_reply,
+	.connected = tcp_connected,
+	.shut = tcp_shut,
+	.free = tcp_free,
+	.listen = kt_listener_add,
+	.unlisten = kt_listener_remove,
+};
