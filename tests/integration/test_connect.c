@@ -486,6 +486,58 @@ static void shutdown_completes(void **state)
 	hn_pass(&K);
 }
 
+/* Disconnect deletes I/O queues only: on the admin queue it is refused
+ * with Invalid Queue Type (NVMe over Fabrics), and the controller lives on. */
+static void disconnect_on_admin_refused(void **state)
+{
+	struct kh_host *a = admin_up();
+	struct nvme_id_ctrl id;
+	int st;
+
+	(void)state;
+	st = kh_disconnect(a);
+
+	assert_int_equal(KH_SC(st), KH_STATUS(NVME_SCT_CMD_SPECIFIC, NVME_SC_DISCONNECT_INVALID_QTYPE));
+	assert_true(st & 0x4000); /* Do Not Retry */
+	HN_ASSERT_OK(kh_identify_ctrl(a, &id));
+	kh_close(a);
+	hn_pass(&K);
+}
+
+/* An Asynchronous Event Request outstanding at shutdown stays outstanding
+ * (no completion for a command id the host may already have reused, as
+ * nvmet and SPDK do), and a reset afterwards aborts it without a completion
+ * (NVMe Base); the controller then takes new AERs as usual. */
+static void aer_outstanding_across_shutdown_and_reset(void **state)
+{
+	struct kh_host *a = admin_up();
+	struct nvme_id_ctrl id;
+	struct kt_sqe sqe;
+	struct kh_done d;
+	int cid;
+
+	(void)state;
+	memset(&sqe, 0, sizeof(sqe));
+	sqe.opcode = nvme_admin_async_event;
+	cid = kh_submit(a, &sqe, NULL, 0, KH_NONE, 0, NULL);
+	assert_true(cid >= 0);
+	HN_ASSERT_OK(kh_shutdown(a));
+	kh_set_timeout(a, 300);
+	assert_int_equal(kh_poll(a, &d), -ETIMEDOUT);
+	kh_set_timeout(a, KH_DEFAULT_TIMEOUT_MS);
+	HN_ASSERT_OK(kh_disable(a));
+	kh_set_timeout(a, 300);
+	assert_int_equal(kh_poll(a, &d), -ETIMEDOUT);
+	kh_set_timeout(a, KH_DEFAULT_TIMEOUT_MS);
+	HN_ASSERT_OK(kh_enable(a));
+	memset(&sqe, 0, sizeof(sqe));
+	sqe.opcode = nvme_admin_async_event;
+	assert_true(kh_submit(a, &sqe, NULL, 0, KH_NONE, 0, NULL) >= 0);
+	HN_ASSERT_OK(kh_identify_ctrl(a, &id)); /* answered; the AER is not */
+	kh_close(a);
+	hn_pass(&K);
+}
+
 #define T(f) HN_TEST(f)
 
 int main(void)
@@ -504,6 +556,8 @@ int main(void)
 		T(admin_close_ends_io_queues),
 		T(cntlid_range),
 		T(shutdown_completes),
+		T(disconnect_on_admin_refused),
+		T(aer_outstanding_across_shutdown_and_reset),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, hn_group_teardown);
