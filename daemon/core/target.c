@@ -89,7 +89,7 @@ static void fill_identity(struct kt_subsys *s, const struct kt_cfg_subsys *cs)
  * ("subsystems[0].namespaces[1].device" at start-up, "subsystem NQN
  * namespace N" for a live change). */
 struct kt_ns *kt_target_ns_open(const struct kt_cfg_subsys *cs, const struct kt_cfg_ns *cn,
-				const char *what, char *err, size_t errlen)
+				unsigned workers, const char *what, char *err, size_t errlen)
 {
 	char why[256];
 	struct kt_ns *ns = calloc(1, sizeof(*ns));
@@ -97,7 +97,7 @@ struct kt_ns *kt_target_ns_open(const struct kt_cfg_subsys *cs, const struct kt_
 		snprintf(err, errlen, "%s: out of memory", what);
 		return NULL;
 	}
-	int rc = kt_backend_open(cn, &ns->backend, why, sizeof(why));
+	int rc = kt_backend_open(cn, workers, &ns->backend, why, sizeof(why));
 	if (rc < 0) {
 		snprintf(err, errlen, "%s: %s", what, why);
 		free(ns);
@@ -209,7 +209,7 @@ void kt_target_set_settings(const struct kt_cfg_daemon *d)
 	settings.n_ka_rules = 0;
 }
 
-int kt_target_build(const struct kt_config *cfg, char *err, size_t errlen)
+int kt_target_build(const struct kt_config *cfg, unsigned workers, char *err, size_t errlen)
 {
 	kt_target_set_settings(&cfg->daemon);
 	int krc = kt_keepalive_configure(&cfg->daemon, err, errlen); /* copies what it keeps */
@@ -247,7 +247,7 @@ int kt_target_build(const struct kt_config *cfg, char *err, size_t errlen)
 		for (size_t n = 0; n < cs->n_ns; n++) {
 			char path[96];
 			snprintf(path, sizeof(path), "subsystems[%zu].namespaces[%zu].device", i, n);
-			struct kt_ns *ns = kt_target_ns_open(cs, &cs->ns[n], path, err, errlen);
+			struct kt_ns *ns = kt_target_ns_open(cs, &cs->ns[n], workers, path, err, errlen);
 			if (!ns)
 				return -errno;
 			s->ns[s->n_ns++] = ns;
