@@ -256,17 +256,18 @@ int main(int argc, char **argv)
 			kt_warn("cannot raise the open-file limit: %s", strerror(errno));
 	}
 
-	rc = kt_target_build(cfg, err, sizeof(err));
+	unsigned nw = workers > 0 ? (unsigned)workers : cfg->daemon.workers;
+	if (nw == 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		nw = n > 0 ? (unsigned)n : 1;
+	}
+	/* before the workers start: each namespace's I/O counters learn how many will count */
+	rc = kt_target_build(cfg, nw, err, sizeof(err));
 	if (rc < 0) {
 		fprintf(stderr, "katod: %s\n", err[0] ? err : strerror(-rc));
 		kt_target_destroy();
 		kt_config_free(cfg);
 		return rc == -EINVAL ? EXIT_CONFIG : EXIT_IOERR;
-	}
-	unsigned nw = workers > 0 ? (unsigned)workers : cfg->daemon.workers;
-	if (nw == 0) {
-		long n = sysconf(_SC_NPROCESSORS_ONLN);
-		nw = n > 0 ? (unsigned)n : 1;
 	}
 	/* -s wins over katod.control_socket; only the default may be missing
 	 * (katod run by hand without /run/katod), an explicit one may not */

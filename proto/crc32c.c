@@ -1,7 +1,7 @@
 /*
  * crc32c.c - CRC32C (Castagnoli), the checksum NVMe/TCP header and data
  * digests use. A thin wrapper over isa-l's crc32_iscsi so the rest of the
- * code sees one running-value convention (see proto/pdu.h):
+ * code sees one running-value convention (see proto/crc32c.h):
  *
  *   crc = KT_CRC32C_INIT; crc = kt_crc32c_update(crc, ...)...; kt_crc32c_final(crc)
  *
@@ -13,7 +13,7 @@
 #include <limits.h>
 #include <isa-l/crc.h>
 
-#include "proto/pdu.h"
+#include "proto/crc32c.h"
 
 uint32_t kt_crc32c_update(uint32_t crc, const void *buf, size_t len)
 {

@@ -54,7 +54,8 @@ struct kt_subsys {
 	size_t n_ns;
 	struct kt_ns **ns;            /* sorted by nsid, ascending, unique */
 	void *ctrl_ids;               /* the daemon's: which controller ids are taken
-					 (daemon/core/target.c); proto never reads it */
+					 (daemon/core/cntlid.c, kept by target.c);
+					 proto never reads it */
 };
 
 struct kt_port {

@@ -41,6 +41,7 @@
 #include <string.h>
 
 #include "proto/pdu.h"
+#include "proto/crc32c.h"
 
 #define KT_CH_LEN ((uint32_t)sizeof(struct kt_pdu_hdr))
 #define KT_PDA_MAX 31

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "proto/crc32c.h" /* the digests: users of the codec compute them too */
 #include "proto/wire.h"
 
 /* What the connection negotiated (filled from ICReq and our settings). */
@@ -30,14 +31,6 @@ struct kt_pdu_err {
 	uint16_t fes;          /* enum kt_fes */
 	uint32_t fei;          /* byte offset of the bad field, when FES says so */
 };
-
-/* CRC32C as NVMe/TCP digests use it (init ~0, final xor ~0). kt_crc32c_update
- * continues a running value: start with KT_CRC32C_INIT, finish with
- * kt_crc32c_final. */
-#define KT_CRC32C_INIT 0xffffffffu
-uint32_t kt_crc32c_update(uint32_t crc, const void *buf, size_t len);
-static inline uint32_t kt_crc32c_final(uint32_t crc) { return ~crc; }
-uint32_t kt_crc32c(const void *buf, size_t len);
 
 /* ---- Connection initialisation -------------------------------------- */
 

@@ -1,10 +1,11 @@
 /*
- * backend.c - the one door to namespace storage: kt_backend_open picks the
- * backend a namespace description names, kt_backend_close closes it; and
- * the few rules every backend shares (range checks, errno to NVMe status,
- * size and block size validation) live here so that null, ram and file
- * agree on them; so do the per-namespace I/O counters, which every backend
- * carries the same way (per-worker blocks, summed on demand).
+ * backend.c - what every backend shares: the few rules (range checks, errno
+ * to NVMe status, size and block size validation) live here so that null,
+ * ram and file agree on them; so do the per-namespace I/O counters, which
+ * every backend carries the same way (per-worker blocks, summed on demand).
+ * It calls no backend and nothing above it: choosing and opening a backend
+ * is daemon/backend/open.c, and how many workers count on a namespace comes
+ * in at kt_backend_open.
  */
 #include "daemon/backend/backend.h"
 
@@ -14,50 +15,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "daemon/core/worker.h"
 
-static int open_kind(const struct kt_cfg_ns *ns, struct kt_backend **out, char *err, size_t errlen)
+int kt_backend_stats_init(struct kt_backend *be, unsigned workers)
 {
-	switch (ns->backend) {
-	case KT_BACKEND_NULL:
-		return kt_backend_null_open(ns, out, err, errlen);
-	case KT_BACKEND_RAM:
-		return kt_backend_ram_open(ns, out, err, errlen);
-	case KT_BACKEND_FILE:
-		return kt_backend_file_open(ns, out, err, errlen);
-	}
-	if (err)
-		snprintf(err, errlen, "unknown backend type %d", (int)ns->backend);
-	return -EINVAL;
-}
-
-int kt_backend_open(const struct kt_cfg_ns *ns, struct kt_backend **out, char *err, size_t errlen)
-{
-	if (err && errlen)
-		err[0] = '\0';
-	*out = NULL;
-	int r = open_kind(ns, out, err, errlen);
-	if (r < 0)
-		return r;
-	(*out)->stats = aligned_alloc(64, KT_NS_STATS_SLOTS * sizeof(struct kt_ns_stats));
-	if (!(*out)->stats) {
-		kt_backend_close(*out);
-		*out = NULL;
-		if (err)
-			snprintf(err, errlen, "out of memory for the namespace's counters");
+	be->stats = aligned_alloc(64, KT_NS_STATS_SLOTS * sizeof(struct kt_ns_stats));
+	if (!be->stats)
 		return -ENOMEM;
-	}
-	memset((*out)->stats, 0, KT_NS_STATS_SLOTS * sizeof(struct kt_ns_stats));
+	memset(be->stats, 0, KT_NS_STATS_SLOTS * sizeof(struct kt_ns_stats));
+	be->stats_shared = workers > KT_NS_STATS_SLOTS;
 	return 0;
 }
 
-void kt_backend_close(struct kt_backend *be)
+void kt_backend_stats_fini(struct kt_backend *be)
 {
-	if (be) {
-		free(be->stats);
-		be->stats = NULL;
-		be->ops->close(be);
-	}
+	free(be->stats);
+	be->stats = NULL;
 }
 
 /* One writer per block: a relaxed load and store, no locked instruction.
@@ -76,7 +48,7 @@ void kt_backend_count(struct kt_backend *be, unsigned worker, uint8_t opcode, co
 	if (!be || !be->stats)
 		return;
 	struct kt_ns_stats *st = &be->stats[worker % KT_NS_STATS_SLOTS];
-	bool shared = kt_workers_count() > KT_NS_STATS_SLOTS;
+	bool shared = be->stats_shared;
 	bump(&st->commands, 1, shared);
 	if (opcode == nvme_cmd_read) {
 		bump(&st->read_commands, 1, shared);
@@ -105,11 +77,6 @@ void kt_backend_stats(const struct kt_backend *be, struct kt_ns_totals *out)
 		out->bytes_written += atomic_load_explicit(&st->bytes_written, memory_order_relaxed);
 		out->errors += atomic_load_explicit(&st->errors, memory_order_relaxed);
 	}
-}
-
-int kt_backend_sync(struct kt_backend *be)
-{
-	return be && be->ops->sync ? be->ops->sync(be) : 0;
 }
 
 int kt_backend_geometry(const struct kt_cfg_ns *ns, uint64_t size, uint32_t *block_size,

@@ -44,8 +44,9 @@ struct kt_bio {
 /* Per-namespace I/O counters: one cache-line block per worker (worker id
  * modulo KT_NS_STATS_SLOTS), each written only by its worker with relaxed
  * loads and stores (no lock, no shared line on the data path), summed by
- * the control socket (kt_backend_stats). With more workers than slots two
- * share a block and count with atomic adds instead. */
+ * the control socket (kt_backend_stats). With more workers than slots (the
+ * number of workers is handed in at kt_backend_open) two share a block and
+ * count with atomic adds instead. */
 #define KT_NS_STATS_SLOTS 64
 struct kt_ns_stats {
 	_Alignas(64) _Atomic uint64_t commands;
@@ -62,6 +63,7 @@ struct kt_ns_totals {
 struct kt_backend {
 	const struct kt_backend_ops *ops;
 	struct kt_ns_stats *stats; /* KT_NS_STATS_SLOTS blocks, set by kt_backend_open */
+	bool stats_shared;         /* more workers than blocks: count with atomic adds */
 	uint64_t size;           /* bytes */
 	uint32_t block_size;     /* logical block size */
 	bool vwc;                /* has a volatile cache: Flush/FUA do work */
@@ -80,19 +82,32 @@ struct kt_backend_ops {
 	int (*sync)(struct kt_backend *be);
 };
 
-/* Opens the backend a namespace description names. Returns 0 or a negative
- * errno, with a reason in err (e.g. "open /dev/x: Permission denied"). */
-int kt_backend_open(const struct kt_cfg_ns *ns, struct kt_backend **out, char *err, size_t errlen);
+/* ---- opening and closing (daemon/backend/open.c) ------------------------ */
+
+/* Opens the backend a namespace description names, with I/O counters for
+ * `workers` workers (the caller's number of workers, each counting with its
+ * id: kt_backend_count). Returns 0 or a negative errno, with a reason in err
+ * (e.g. "open /dev/x: Permission denied"). */
+int kt_backend_open(const struct kt_cfg_ns *ns, unsigned workers, struct kt_backend **out,
+		    char *err, size_t errlen);
 void kt_backend_close(struct kt_backend *be);
 /* Flushes what the backend holds to stable storage (ops->sync; 0 for the
  * backends with nothing to flush). */
 int kt_backend_sync(struct kt_backend *be);
 
-/* The constructors kt_backend_open dispatches to, by ns->backend. */
+/* The constructors kt_backend_open dispatches to, by ns->backend
+ * (daemon/backend/null.c, ram.c, file.c). */
 int kt_backend_null_open(const struct kt_cfg_ns *ns, struct kt_backend **out, char *err, size_t errlen);
 int kt_backend_ram_open(const struct kt_cfg_ns *ns, struct kt_backend **out, char *err, size_t errlen);
 int kt_backend_file_open(const struct kt_cfg_ns *ns, struct kt_backend **out, char *err, size_t errlen);
 
+/* ---- the I/O counters (daemon/backend/backend.c) --------------------------- */
+
+/* Gives be zeroed counter blocks for `workers` workers (kt_backend_open).
+ * 0 or -ENOMEM. */
+int kt_backend_stats_init(struct kt_backend *be, unsigned workers);
+/* Frees be's counter blocks (kt_backend_close). */
+void kt_backend_stats_fini(struct kt_backend *be);
 /* Counts one completed I/O command (NVMe opcode `opcode`; io as parsed)
  * of worker `worker` (its id) on be: commands, reads or writes (by
  * opcode: a command refused before parsing finished counts too), bytes
@@ -104,7 +119,7 @@ void kt_backend_count(struct kt_backend *be, unsigned worker, uint8_t opcode, co
  * moment's snapshot). */
 void kt_backend_stats(const struct kt_backend *be, struct kt_ns_totals *out);
 
-/* ---- helpers shared by the backends (daemon/backend/backend.c) ---------------- */
+/* ---- rules every backend shares (daemon/backend/backend.c) ----------------- */
 
 /* Checks bio against the backend's geometry: the byte range (or, for a
  * discard, every DSM range) inside the namespace and block-aligned. A

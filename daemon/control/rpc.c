@@ -26,6 +26,7 @@
 #include "daemon/core/counters.h"
 #include "daemon/core/keepalive.h"
 #include "daemon/control/rpc.h"
+#include "daemon/control/rpc_counters.h"
 #include "daemon/control/rpc_edit.h"
 #include "daemon/control/rpc_keepalive.h"
 #include "daemon/control/rpc_params.h"

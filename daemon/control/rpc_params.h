@@ -1,7 +1,7 @@
 /*
  * rpc_params.h - reading and checking JSON-RPC params, and building
  * results, for the control socket's methods (daemon/control/rpc.c, rpc_edit.c,
- * rpc_keepalive.c, counters.c): one set of words for "unknown parameter",
+ * rpc_keepalive.c, rpc_counters.c): one set of words for "unknown parameter",
  * "must be a string", "is out of range", so every method refuses alike.
  *
  * The readers return 0 (or 1 where they say so) on success, or a JSON-RPC

@@ -455,7 +455,7 @@ static struct kt_ns *open_ns(struct plan *pl, const struct kt_cfg_subsys *cs, co
 {
 	char what[KT_NQN_MAX + 64];
 	snprintf(what, sizeof(what), "subsystem %s namespace %u", cs->nqn, cn->nsid);
-	struct kt_ns *ns = kt_target_ns_open(cs, cn, what, err, errlen);
+	struct kt_ns *ns = kt_target_ns_open(cs, cn, kt_workers_count(), what, err, errlen);
 	if (!ns) {
 		*rc = errno ? -errno : -EIO;
 		return NULL;

@@ -20,6 +20,7 @@
 #include <string.h>
 #include "daemon/backend/backend.h"
 #include "daemon/log.h"
+#include "daemon/core/cntlid.h"
 #include "daemon/core/sq.h"
 #include "daemon/core/target.h"
 #include "daemon/core/worker.h"
@@ -85,7 +86,7 @@ static void fill_identity(struct kt_subsys *s, const struct kt_cfg_subsys *cs)
  * ("subsystems[0].namespaces[1].device" at start-up, "subsystem NQN
  * namespace N" for a live change). */
 struct kt_ns *kt_target_ns_open(const struct kt_cfg_subsys *cs, const struct kt_cfg_ns *cn,
-				const char *what, char *err, size_t errlen)
+				unsigned workers, const char *what, char *err, size_t errlen)
 {
 	char why[256];
 	struct kt_ns *ns = calloc(1, sizeof(*ns));
@@ -93,7 +94,7 @@ struct kt_ns *kt_target_ns_open(const struct kt_cfg_subsys *cs, const struct kt_
 		snprintf(err, errlen, "%s: out of memory", what);
 		return NULL;
 	}
-	int rc = kt_backend_open(cn, &ns->backend, why, sizeof(why));
+	int rc = kt_backend_open(cn, workers, &ns->backend, why, sizeof(why));
 	if (rc < 0) {
 		snprintf(err, errlen, "%s: %s", what, why);
 		free(ns);
@@ -205,7 +206,7 @@ void kt_target_set_settings(const struct kt_cfg_daemon *d)
 	settings.n_ka_rules = 0;
 }
 
-int kt_target_build(const struct kt_config *cfg, char *err, size_t errlen)
+int kt_target_build(const struct kt_config *cfg, unsigned workers, char *err, size_t errlen)
 {
 	kt_target_set_settings(&cfg->daemon);
 	int krc = kt_keepalive_configure(&cfg->daemon, err, errlen); /* copies what it keeps */
@@ -243,7 +244,7 @@ int kt_target_build(const struct kt_config *cfg, char *err, size_t errlen)
 		for (size_t n = 0; n < cs->n_ns; n++) {
 			char path[96];
 			snprintf(path, sizeof(path), "subsystems[%zu].namespaces[%zu].device", i, n);
-			struct kt_ns *ns = kt_target_ns_open(cs, &cs->ns[n], path, err, errlen);
+			struct kt_ns *ns = kt_target_ns_open(cs, &cs->ns[n], workers, path, err, errlen);
 			if (!ns)
 				return -errno;
 			s->ns[s->n_ns++] = ns;
@@ -298,120 +299,64 @@ void kt_target_destroy(void)
 
 /*
  * Which ids a subsystem's controllers hold, and which controller holds a
- * given one, in O(1): Connect used to walk every controller for every
- * candidate id, so connecting N controllers cost O(N^2).
+ * given one, in O(1): a map per subsystem (daemon/core/cntlid.c: a bitmap
+ * and a two-level table, and why).
  *
  * Per subsystem object - the one dc->c.subsys points to: daemon/core/live.c
  * changes a kept subsystem in place (its cntlid range too) and keeps a
- * removed one until its last controller is gone - an idmap holds a bitmap
- * of all 65,536 ids (8 KiB; finding a free id looks at 64 ids a word) and
- * a two-level table cntlid -> controller: 256 pages of 256 pointers, a page
- * allocated when an id in it is first used (2 KiB). Chosen over a hash of
- * (subsystem, id): no hashing, no tombstones, no rehash, every operation a
- * couple of array indexings, and bounded memory. Ids outside the current
- * range (after a live change of cntlid_min/max) are held like any other.
+ * removed one until its last controller is gone. A subsystem's map hangs
+ * off s->ctrl_ids. It exists exactly while the subsystem has a controller:
+ * made at the first admin Connect, freed with the last controller; so
+ * kt_target_subsys_in_use is "has a map".
  *
- * A subsystem's map hangs off s->ctrl_ids. It exists exactly while the
- * subsystem has a controller: made at the first admin Connect, freed with
- * the last controller; so kt_target_subsys_in_use is "has a map".
- *
- * All of it under target_lock.
+ * All of it under target_lock, the cursor too: one for every subsystem.
  */
-#define IDMAP_IDS 65536u
-#define IDMAP_PAGE 256u
+static uint16_t last_cntlid; /* the last id given (kt_cntlid_alloc) */
 
-struct idmap {
-	unsigned count;                                 /* controllers holding an id */
-	uint64_t used[IDMAP_IDS / 64];
-	struct kt_dctrl **page[IDMAP_IDS / IDMAP_PAGE]; /* NULL: no id of that page used yet */
-};
-
-static struct idmap *idmap_find(const struct kt_subsys *s)
+static struct kt_cntlid_map *idmap_find(const struct kt_subsys *s)
 {
 	return s->ctrl_ids;
 }
 
 /* s's map, made if it has none. NULL: no memory. */
-static struct idmap *idmap_get(struct kt_subsys *s)
+static struct kt_cntlid_map *idmap_get(struct kt_subsys *s)
 {
 	if (!s->ctrl_ids)
-		s->ctrl_ids = calloc(1, sizeof(struct idmap));
+		s->ctrl_ids = kt_cntlid_map_new();
 	return s->ctrl_ids;
 }
 
 /* Frees s's map (it has no controller any more). */
 static void idmap_drop(struct kt_subsys *s)
 {
-	struct idmap *m = s->ctrl_ids;
-	for (size_t p = 0; p < IDMAP_IDS / IDMAP_PAGE; p++)
-		free(m->page[p]);
-	free(m);
+	kt_cntlid_map_free(s->ctrl_ids);
 	s->ctrl_ids = NULL;
 }
 
 static struct kt_dctrl *find_ctrl_locked(const struct kt_subsys *s, uint16_t cntlid)
 {
-	const struct idmap *m = idmap_find(s);
-	struct kt_dctrl *const *pg = m ? m->page[cntlid / IDMAP_PAGE] : NULL;
-	return pg ? pg[cntlid % IDMAP_PAGE] : NULL;
+	return kt_cntlid_find(idmap_find(s), cntlid);
 }
 
 /* Records that dc holds id. 0 or -ENOMEM. */
-static int idmap_set(struct idmap *m, uint16_t id, struct kt_dctrl *dc)
+static int idmap_set(struct kt_cntlid_map *m, uint16_t id, struct kt_dctrl *dc)
 {
-	struct kt_dctrl **pg = m->page[id / IDMAP_PAGE];
-	if (!pg && !(pg = m->page[id / IDMAP_PAGE] = calloc(IDMAP_PAGE, sizeof(*pg))))
-		return -ENOMEM;
-	pg[id % IDMAP_PAGE] = dc;
-	m->used[id / 64] |= 1ull << (id % 64);
-	m->count++;
-	return 0;
+	return kt_cntlid_set(m, id, dc);
 }
 
 /* dc's id is free again; its subsystem's map goes with its last one. */
 static void idmap_release_locked(struct kt_dctrl *dc)
 {
-	struct idmap *m = idmap_find(dc->c.subsys);
-	uint16_t id = dc->c.cntlid;
-	struct kt_dctrl **pg = m ? m->page[id / IDMAP_PAGE] : NULL;
-	if (!pg || pg[id % IDMAP_PAGE] != dc)
-		return; /* never recorded */
-	pg[id % IDMAP_PAGE] = NULL;
-	m->used[id / 64] &= ~(1ull << (id % 64));
-	if (--m->count == 0)
-		idmap_drop(dc->c.subsys);
+	struct kt_cntlid_map *m = idmap_find(dc->c.subsys);
+	kt_cntlid_release(&m, dc->c.cntlid, dc);
+	dc->c.subsys->ctrl_ids = m;
 }
 
-/* The first id in [lo, hi] not in use, or 0 (never a controller id). */
-static unsigned first_free(const struct idmap *m, unsigned lo, unsigned hi)
+/* The next free id in s's range [cntlid_min, cntlid_max], or 0 when all are
+ * taken (kt_cntlid_alloc: ids are not reused at once). */
+static uint16_t alloc_cntlid_locked(const struct kt_cntlid_map *m, const struct kt_subsys *s)
 {
-	for (unsigned i = lo; i <= hi; i = (i / 64 + 1) * 64) {
-		uint64_t avail = ~m->used[i / 64] & (~0ull << (i % 64));
-		if (avail) {
-			unsigned id = i / 64 * 64 + (unsigned)__builtin_ctzll(avail);
-			return id <= hi ? id : 0;
-		}
-	}
-	return 0;
-}
-
-/* The next free id in [min, max] after the last one given (from min when
- * the last one is outside this subsystem's range), or 0 when all are taken.
- * Ids are not reused at once, so a host's old controller and its new one
- * differ in logs and traces. One cursor is shared by every subsystem. */
-static uint16_t alloc_cntlid_locked(const struct idmap *m, const struct kt_subsys *s)
-{
-	static uint16_t last;
-	unsigned min = s->cntlid_min, max = s->cntlid_max;
-	if (!min || min > max)
-		return 0;
-	unsigned from = last >= min && last < max ? last + 1u : min;
-	unsigned id = first_free(m, from, max);
-	if (!id && from > min)
-		id = first_free(m, min, from - 1);
-	if (id)
-		last = (uint16_t)id;
-	return (uint16_t)id;
+	return kt_cntlid_alloc(m, s->cntlid_min, s->cntlid_max, &last_cntlid);
 }
 
 /* ---- controllers ---------------------------------------------------- */
@@ -447,11 +392,11 @@ uint16_t kt_target_connect_admin(struct kt_sq *q, struct kt_cmd *cmd,
 	if (!dc)
 		return NVME_SC_INTERNAL;
 	pthread_mutex_lock(&target_lock);
-	struct idmap *m = idmap_get(s);
+	struct kt_cntlid_map *m = idmap_get(s);
 	uint16_t id = m ? alloc_cntlid_locked(m, s) : 0;
 	bool nomem = !m || (id && idmap_set(m, id, dc) < 0);
 	if (!id || nomem) {
-		if (m && !m->count)
+		if (m && !kt_cntlid_count(m))
 			idmap_drop(s);
 		pthread_mutex_unlock(&target_lock);
 		free(dc);

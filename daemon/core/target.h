@@ -32,8 +32,9 @@ struct kt_dctrl {
 };
 
 /* Builds the live target from a validated configuration: opens every
- * namespace's backend. Returns 0, or a negative errno with a reason. */
-int kt_target_build(const struct kt_config *cfg, char *err, size_t errlen);
+ * namespace's backend, with I/O counters for `workers` workers (the number
+ * katod will start). Returns 0, or a negative errno with a reason. */
+int kt_target_build(const struct kt_config *cfg, unsigned workers, char *err, size_t errlen);
 void kt_target_destroy(void);
 struct kt_target *kt_target_get(void);
 
@@ -98,10 +99,11 @@ const struct kt_cfg_daemon *kt_target_settings(void);
 void kt_target_set_settings(const struct kt_cfg_daemon *d);
 
 /* Building blocks of the model, for kt_target_build and live changes
- * (daemon/core/live.c). kt_target_ns_open opens the backend; `what` names the
- * namespace in err; NULL with errno set on failure. */
+ * (daemon/core/live.c). kt_target_ns_open opens the backend, counting I/O of
+ * `workers` workers; `what` names the namespace in err; NULL with errno set
+ * on failure. */
 struct kt_ns *kt_target_ns_open(const struct kt_cfg_subsys *cs, const struct kt_cfg_ns *cn,
-				const char *what, char *err, size_t errlen);
+				unsigned workers, const char *what, char *err, size_t errlen);
 void kt_target_ns_close(struct kt_ns *ns);
 int kt_target_subsys_fill(struct kt_subsys *s, const struct kt_cfg_subsys *cs);
 void kt_target_subsys_free(struct kt_subsys *s); /* not its namespaces */

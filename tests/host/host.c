@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "proto/crc32c.h"
 #include "proto/pdu.h"
 #include "tests/host/host_priv.h"
 

@@ -481,7 +481,7 @@ static void test_ops(void **state)
 	} else {
 		ns.size = 4 << 20;
 	}
-	ret = kt_backend_open(&ns, &be, err, sizeof(err));
+	ret = kt_backend_open(&ns, 1, &be, err, sizeof(err));
 	/* Detach now: the kernel lets go of the device when the backend
 	 * closes it, even if an assertion below ends the test early. */
 	if (dev[0])
@@ -551,18 +551,18 @@ static void test_blockdev_rules(void **state)
 	}
 	ns.path = dev;
 	ns.block_size = 512;
-	ret1 = kt_backend_open(&ns, &be, err, sizeof(err));
+	ret1 = kt_backend_open(&ns, 1, &be, err, sizeof(err));
 	ns.block_size = 0;
-	ret2 = kt_backend_open(&ns, &be, err, sizeof(err));
+	ret2 = kt_backend_open(&ns, 1, &be, err, sizeof(err));
 	if (ret2 == 0) {
 		bs2 = be->block_size;
 		size2 = be->size;
 		kt_backend_close(be);
 	}
 	ns.size = 4 << 20;
-	ret3 = kt_backend_open(&ns, &be, err, sizeof(err));
+	ret3 = kt_backend_open(&ns, 1, &be, err, sizeof(err));
 	ns.size = 1 << 20;
-	ret4 = kt_backend_open(&ns, &be, err, sizeof(err));
+	ret4 = kt_backend_open(&ns, 1, &be, err, sizeof(err));
 	if (ret4 == 0) {
 		size4 = be->size;
 		kt_backend_close(be);
@@ -647,7 +647,7 @@ static void test_many(void **state)
 		make_file(path, 0);
 		ns.path = path; /* extended to 1 MiB by the given size */
 	}
-	if (kt_backend_open(&ns, &be, err, sizeof(err)))
+	if (kt_backend_open(&ns, 1, &be, err, sizeof(err)))
 		fail_msg("open: %s", err);
 	many_inflight(&w, be);
 	kt_backend_close(be);
@@ -666,7 +666,7 @@ static void test_open_errors(void **state)
 	/* missing file: not created */
 	snprintf(path, sizeof(path), "%s/missing.img", g_dir);
 	ns.path = path;
-	assert_int_equal(kt_backend_open(&ns, &be, err, sizeof(err)), -ENOENT);
+	assert_int_equal(kt_backend_open(&ns, 1, &be, err, sizeof(err)), -ENOENT);
 	assert_null(be);
 	assert_non_null(strstr(err, path));
 	assert_non_null(strstr(err, "No such file"));
@@ -674,26 +674,26 @@ static void test_open_errors(void **state)
 
 	/* no path */
 	ns.path = NULL;
-	assert_int_equal(kt_backend_open(&ns, &be, err, sizeof(err)), -EINVAL);
+	assert_int_equal(kt_backend_open(&ns, 1, &be, err, sizeof(err)), -EINVAL);
 
 	/* a directory */
 	ns.path = g_dir;
-	assert_true(kt_backend_open(&ns, &be, err, sizeof(err)) < 0);
+	assert_true(kt_backend_open(&ns, 1, &be, err, sizeof(err)) < 0);
 
 	/* an empty file and no size */
 	snprintf(path, sizeof(path), "%s/empty.img", g_dir);
 	make_file(path, 0);
 	ns.path = path;
-	assert_int_equal(kt_backend_open(&ns, &be, err, sizeof(err)), -EINVAL);
+	assert_int_equal(kt_backend_open(&ns, 1, &be, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "give a size"));
 
 	/* block size must be 512 or 4096; a size must be whole blocks */
 	ns.size = 1 << 20;
 	ns.block_size = 1024;
-	assert_int_equal(kt_backend_open(&ns, &be, err, sizeof(err)), -EINVAL);
+	assert_int_equal(kt_backend_open(&ns, 1, &be, err, sizeof(err)), -EINVAL);
 	ns.block_size = 4096;
 	ns.size = (1 << 20) + 512;
-	assert_int_equal(kt_backend_open(&ns, &be, err, sizeof(err)), -EINVAL);
+	assert_int_equal(kt_backend_open(&ns, 1, &be, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "multiple"));
 
 	/* ram and null need a size */
@@ -701,14 +701,14 @@ static void test_open_errors(void **state)
 	ns.size = 0;
 	ns.block_size = 0;
 	ns.backend = KT_BACKEND_RAM;
-	assert_int_equal(kt_backend_open(&ns, &be, err, sizeof(err)), -EINVAL);
+	assert_int_equal(kt_backend_open(&ns, 1, &be, err, sizeof(err)), -EINVAL);
 	ns.backend = KT_BACKEND_NULL;
-	assert_int_equal(kt_backend_open(&ns, &be, err, sizeof(err)), -EINVAL);
+	assert_int_equal(kt_backend_open(&ns, 1, &be, err, sizeof(err)), -EINVAL);
 	ns.size = 1000;
-	assert_int_equal(kt_backend_open(&ns, &be, err, sizeof(err)), -EINVAL);
+	assert_int_equal(kt_backend_open(&ns, 1, &be, err, sizeof(err)), -EINVAL);
 	ns.backend = (enum kt_cfg_backend)77;
 	ns.size = 4096;
-	assert_int_equal(kt_backend_open(&ns, &be, err, sizeof(err)), -EINVAL);
+	assert_int_equal(kt_backend_open(&ns, 1, &be, err, sizeof(err)), -EINVAL);
 	kt_backend_close(NULL);
 }
 
@@ -737,7 +737,7 @@ static void test_readonly_file(void **state)
 			skip();
 	}
 	ns.path = path;
-	ret = kt_backend_open(&ns, &be, err, sizeof(err));
+	ret = kt_backend_open(&ns, 1, &be, err, sizeof(err));
 	if (immutable) {
 		fd = open(path, O_RDONLY);
 		flags &= ~FS_IMMUTABLE_FL;
@@ -762,7 +762,7 @@ static void test_file_sizes(void **state)
 	make_file(path, 8192);
 	ns.path = path;
 	ns.size = 1 << 20;
-	assert_int_equal(kt_backend_open(&ns, &be, err, sizeof(err)), 0);
+	assert_int_equal(kt_backend_open(&ns, 1, &be, err, sizeof(err)), 0);
 	assert_int_equal(be->size, 1 << 20);
 	assert_int_equal(be->block_size, 512);
 	kt_backend_close(be);
@@ -771,7 +771,7 @@ static void test_file_sizes(void **state)
 
 	/* larger than the size: the namespace is the first `size` bytes */
 	ns.size = 64 * 1024;
-	assert_int_equal(kt_backend_open(&ns, &be, err, sizeof(err)), 0);
+	assert_int_equal(kt_backend_open(&ns, 1, &be, err, sizeof(err)), 0);
 	assert_int_equal(be->size, 64 * 1024);
 	kt_backend_close(be);
 	assert_int_equal(stat(path, &st), 0);
@@ -781,12 +781,12 @@ static void test_file_sizes(void **state)
 	make_file(path, 3 * 4096 + 1000);
 	ns.size = 0;
 	ns.block_size = 4096;
-	assert_int_equal(kt_backend_open(&ns, &be, err, sizeof(err)), 0);
+	assert_int_equal(kt_backend_open(&ns, 1, &be, err, sizeof(err)), 0);
 	assert_int_equal(be->size, 3 * 4096);
 	assert_int_equal(be->block_size, 4096);
 	kt_backend_close(be);
 	ns.block_size = 0;
-	assert_int_equal(kt_backend_open(&ns, &be, err, sizeof(err)), 0);
+	assert_int_equal(kt_backend_open(&ns, 1, &be, err, sizeof(err)), 0);
 	assert_int_equal(be->size, 3 * 4096 + 512);
 	kt_backend_close(be);
 	unlink(path);
@@ -807,7 +807,7 @@ static void test_short_file(void **state)
 	snprintf(path, sizeof(path), "%s/short-%s.img", g_dir, p->name);
 	make_file(path, 1 << 20);
 	ns.path = path;
-	assert_int_equal(kt_backend_open(&ns, &be, err, sizeof(err)), 0);
+	assert_int_equal(kt_backend_open(&ns, 1, &be, err, sizeof(err)), 0);
 	assert_int_equal(truncate(path, 4096), 0);
 	assert_int_equal(run(&w, be, KT_IO_READ, 0, 8192, false, buf), READ_ERROR);
 	assert_int_equal(run(&w, be, KT_IO_COMPARE, 0, 8192, false, buf), READ_ERROR);
@@ -833,7 +833,7 @@ static void test_file_without_ring(void **state)
 	snprintf(path, sizeof(path), "%s/noring.img", g_dir);
 	make_file(path, 0);
 	ns.path = path;
-	assert_int_equal(kt_backend_open(&ns, &be, err, sizeof(err)), 0);
+	assert_int_equal(kt_backend_open(&ns, 1, &be, err, sizeof(err)), 0);
 	assert_int_equal(run(&w, be, KT_IO_READ, 0, 4096, false, buf), NVME_SC_INTERNAL | KT_SC_DNR);
 	kt_backend_close(be);
 	worker_fini(&w);
@@ -854,6 +854,44 @@ static void test_errno_status(void **state)
 	assert_int_equal(KT_SC_COMPARE_FAILED, COMPARE_FAILED);
 }
 
+/* The per-namespace I/O counters: per-worker blocks summed exactly; with
+ * more workers than blocks (as kt_backend_open was told) two workers share
+ * a block and still lose nothing. */
+static void test_counts(void **state)
+{
+	struct kt_cfg_ns ns = { .backend = KT_BACKEND_NULL, .size = 1 << 20 };
+	struct kt_io rd = { .op = KT_IO_READ, .length = 4096 };
+	struct kt_io wr = { .op = KT_IO_WRITE, .length = 8192 };
+	struct kt_ns_totals t;
+	char err[256];
+	struct kt_backend *be;
+
+	(void)state;
+	kt_backend_count(NULL, 0, nvme_cmd_read, &rd, 0); /* no backend: nothing to count */
+	kt_backend_stats(NULL, &t);
+	assert_int_equal(t.commands, 0);
+
+	for (unsigned workers = 2; workers <= KT_NS_STATS_SLOTS + 2; workers += KT_NS_STATS_SLOTS) {
+		assert_int_equal(kt_backend_open(&ns, workers, &be, err, sizeof(err)), 0);
+		assert_int_equal(be->stats_shared, workers > KT_NS_STATS_SLOTS);
+		for (unsigned w = 0; w < workers; w++) {
+			kt_backend_count(be, w, nvme_cmd_read, &rd, 0);
+			kt_backend_count(be, w, nvme_cmd_write, &wr, 0);
+			kt_backend_count(be, w, nvme_cmd_write_zeroes, &wr, 0); /* a write, no bytes */
+			kt_backend_count(be, w, nvme_cmd_read, &rd, NVME_SC_LBA_RANGE | KT_SC_DNR);
+			kt_backend_count(be, w, nvme_cmd_flush, NULL, 0);
+		}
+		kt_backend_stats(be, &t);
+		assert_int_equal(t.commands, 5 * workers);
+		assert_int_equal(t.read_commands, 2 * workers);
+		assert_int_equal(t.write_commands, 2 * workers);
+		assert_int_equal(t.bytes_read, 4096ull * workers);
+		assert_int_equal(t.bytes_written, 8192ull * workers);
+		assert_int_equal(t.errors, workers);
+		kt_backend_close(be);
+	}
+}
+
 /* ram: untouched memory costs nothing, and zeroing whole pages returns
  * them to the kernel. */
 static void test_ram_pages(void **state)
@@ -868,7 +906,7 @@ static void test_ram_pages(void **state)
 
 	(void)state;
 	worker_init(&w, RING_NONE, 0);
-	assert_int_equal(kt_backend_open(&ns, &be, err, sizeof(err)), 0);
+	assert_int_equal(kt_backend_open(&ns, 1, &be, err, sizeof(err)), 0);
 	assert_int_equal(be->size, 1ull << 30);
 	pattern(buf, 4 * 4096, 5);
 	assert_int_equal(run(&w, be, KT_IO_WRITE, (1ull << 30) - 4 * 4096, 4 * 4096, false, buf), 0);
@@ -894,7 +932,7 @@ static void test_ram_pages(void **state)
 	/* partial pages with 512-byte blocks */
 	ns.block_size = 512;
 	ns.size = 64 * 1024;
-	assert_int_equal(kt_backend_open(&ns, &be, err, sizeof(err)), 0);
+	assert_int_equal(kt_backend_open(&ns, 1, &be, err, sizeof(err)), 0);
 	memset(be->mem, 0xee, 64 * 1024);
 	assert_int_equal(run(&w, be, KT_IO_WRITE_ZEROES, 3584, 4096 + 1024, false, NULL), 0);
 	for (size_t i = 0; i < 64 * 1024; i++)
@@ -1118,6 +1156,7 @@ int main(void)
 		T(test_short_file, threads),
 		cmocka_unit_test(test_file_without_ring),
 		cmocka_unit_test(test_errno_status),
+		cmocka_unit_test(test_counts),
 		cmocka_unit_test(test_ram_pages),
 		cmocka_unit_test(test_uring_env_fallback),
 		T(test_uring_free_inflight, uring),

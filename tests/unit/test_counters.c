@@ -1,10 +1,10 @@
 /*
- * test_counters.c - the counters the control socket reports
- * (daemon/core/counters.c): the one writer of the I/O totals shape, which the
+ * test_counters.c - the counters the control socket reports: the one
+ * writer of the I/O totals shape (daemon/control/rpc_counters.c), which the
  * per-namespace, per-subsystem and per-controller views of `counters` all
  * go through (its names and their order are what katoctl's tables and the
  * control tests read), and the keep-alive expiry counts per subsystem and
- * per controller.
+ * per controller (daemon/core/counters.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +15,7 @@
 #include <json-c/json.h>
 
 #include "daemon/backend/backend.h"
+#include "daemon/control/rpc_counters.h"
 #include "daemon/core/counters.h"
 
 /* What the writer adds to an empty object, as plain JSON text. */

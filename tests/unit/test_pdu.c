@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto/crc32c.h"
 #include "proto/pdu.h"
 
 /* ---- reference CRC32C (bitwise, reflected polynomial 0x82F63B78) -------- */
