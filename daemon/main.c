@@ -25,6 +25,7 @@
 #include "daemon/backend/backend.h"
 #include "daemon/control/control.h"
 #include "daemon/transport/tcp/listener.h"
+#include "daemon/core/keepalive.h"
 #include "daemon/core/live.h"
 #include "daemon/log.h"
 #include "daemon/notify.h"
@@ -80,6 +81,12 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	kt_info("signal %d: stopping", (int)sig);
 	event_base_loopbreak(arg);
 }
+
+/* Each worker's keep-alive timer joins its loop (daemon/core/keepalive.h). */
+static const struct kt_worker_hooks worker_hooks = {
+	.init = kt_keepalive_worker_init,
+	.fini = kt_keepalive_worker_fini,
+};
 
 static void close_worker_queues(struct kt_worker *w, void *arg)
 {
@@ -278,7 +285,7 @@ int main(int argc, char **argv)
 	kt_rpc_init();
 
 	struct event_base *base = event_base_new();
-	if (!base || kt_workers_start(nw) < 0) {
+	if (!base || kt_workers_start(nw, &worker_hooks) < 0) {
 		fprintf(stderr, "katod: cannot start workers: %s\n", strerror(errno));
 		return EXIT_OSERR;
 	}

@@ -5,7 +5,7 @@
  * recording of every failure. Identify, Get Log Page and Get/Set Features
  * have a file each.
  */
-#include "proto/admin_priv.h"
+#include "proto/admin_req.h"
 
 /* Asynchronous Event Request: held until an event pairs with it
  * (kt_ctrl_aen_take). Beyond AERL+1 held, the spec's limit status. */

@@ -5,7 +5,7 @@
  * number of queues, write atomicity, asynchronous event configuration, the
  * keep-alive timer and the host identifier. Nothing is saveable.
  */
-#include "proto/admin_priv.h"
+#include "proto/admin_req.h"
 
 #define FID(cdw10) ((uint8_t)(cdw10))
 #define SEL(cdw10) (((cdw10) >> 8) & 0x7u)

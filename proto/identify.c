@@ -4,7 +4,7 @@
  * structures an I/O or a discovery controller reports, the active
  * namespace lists and the namespace identification descriptors.
  */
-#include "proto/admin_priv.h"
+#include "proto/admin_req.h"
 
 #define CNS(cdw10) ((cdw10) & 0xffu)
 #define CSI(cdw11) (((cdw11) >> 24) & 0xffu)

@@ -5,7 +5,7 @@
  * firmware slot, changed namespace list, commands supported and effects)
  * and the discovery log, which proto/discovery.c builds.
  */
-#include "proto/admin_priv.h"
+#include "proto/admin_req.h"
 #include "proto/fabrics.h"
 
 #define LOG_PAGE_MAX 4096u

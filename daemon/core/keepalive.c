@@ -597,6 +597,7 @@ struct kt_ka_hold {
 	struct kt_dctrl *dc;
 	struct kt_req *r;
 	uint16_t status;
+	kt_ka_complete_fn complete;
 	struct event *ev;           /* NULL: dropped, never completed */
 };
 
@@ -614,12 +615,13 @@ static void on_hold_due(evutil_socket_t fd, short what, void *arg)
 {
 	struct kt_ka_hold *h = arg;
 	unlink_hold(h);
-	kt_req_complete(h->r, h->status);
+	h->complete(h->r, h->status);
 	event_free(h->ev);
 	free(h);
 }
 
-static bool ka_policy_keep_alive(struct kt_dctrl *dc, struct kt_req *r, uint16_t *status)
+static bool ka_policy_keep_alive(struct kt_dctrl *dc, struct kt_req *r, uint16_t *status,
+				 kt_ka_complete_fn complete)
 {
 	struct kt_ctrl *c = &dc->c;
 	uint16_t before = *status;
@@ -636,6 +638,7 @@ static bool ka_policy_keep_alive(struct kt_dctrl *dc, struct kt_req *r, uint16_t
 	h->dc = dc;
 	h->r = r;
 	h->status = *status;
+	h->complete = complete;
 	if (a == KT_KAPOL_KA_DELAY) {
 		/* libevent times with the coarse clock, which may lag the real one
 		 * by up to one tick: add that tick so the completion is never early */
@@ -663,7 +666,8 @@ static bool ka_policy_keep_alive(struct kt_dctrl *dc, struct kt_req *r, uint16_t
 	return true;
 }
 
-bool kt_ka_after_admin(struct kt_dctrl *dc, struct kt_req *r, struct kt_cmd_result *res)
+bool kt_ka_after_admin(struct kt_dctrl *dc, struct kt_req *r, struct kt_cmd_result *res,
+		       kt_ka_complete_fn complete)
 {
 	struct kt_ctrl *c = &dc->c;
 	bool held = false;
@@ -673,7 +677,7 @@ bool kt_ka_after_admin(struct kt_dctrl *dc, struct kt_req *r, struct kt_cmd_resu
 			trace(c, "keep_alive", "\"cid\":%u,\"status\":%u,\"rearm_ms\":%llu,\"kato_ms\":%u",
 			      r->cmd.sqe.cid, res->status, (unsigned long long)c->ka_rearm_ms, c->kato_ms);
 		if (c->ka_pol)
-			held = ka_policy_keep_alive(dc, r, &res->status);
+			held = ka_policy_keep_alive(dc, r, &res->status, complete);
 	} else if (res->ka_cmd == KT_KA_SET_KATO) {
 		if (tracing())
 			trace(c, "set_kato", "\"requested_ms\":%u,\"kato_ms\":%u,\"status\":%u",

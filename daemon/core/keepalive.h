@@ -75,13 +75,15 @@ void kt_ka_detach(struct kt_dctrl *dc);
  * traces "teardown". */
 void kt_ka_teardown_done(struct kt_dctrl *dc);
 
+typedef void (*kt_ka_complete_fn)(struct kt_req *r, uint16_t status);
 /* After an admin or fabrics command ran on the admin queue whose result
  * touches keep-alive (proto's res->ka_cmd, res->ka_moved): traces Keep
  * Alive and Set Features KATO, re-evaluates the timer, and applies the
  * policy to a Keep Alive's completion. Returns true when the policy holds
- * r (it completes it later with kt_req_complete, or never); res->status
- * may be replaced. */
-bool kt_ka_after_admin(struct kt_dctrl *dc, struct kt_req *r, struct kt_cmd_result *res);
+ * r (it completes it later through `complete`, or never); res->status may
+ * be replaced. */
+bool kt_ka_after_admin(struct kt_dctrl *dc, struct kt_req *r, struct kt_cmd_result *res,
+		       kt_ka_complete_fn complete);
 
 /* ---- the control API (any thread; the control socket calls these) ----- */
 

@@ -1,7 +1,9 @@
 /*
- * sq.c - submission queues and command slots (daemon/core/sq.h): every
- * command of every transport goes through kt_req_begin (parse) and
- * kt_req_exec (execute), and leaves through req_complete.
+ * sq.c - submission queues and command slots (daemon/core/sq.h): their
+ * lifetime and references, closing them from any thread, the slots and
+ * their buffers, and the way out of every command (kt_req_complete: the
+ * CQE, counters, the Error Log hand-over) and of every held AER. How a
+ * command runs is daemon/core/exec.c.
  *
  * Slots are allocated once at Connect (SQSIZE + 1 of them, each
  * ops->req_size bytes with the transport's state after the core's); a
@@ -13,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "daemon/core/keepalive.h"
 #include "daemon/core/sq.h"
 #include "daemon/core/target.h"
 #include "daemon/core/worker.h"
@@ -21,8 +22,6 @@
 #include "daemon/transport/transport.h"
 
 #define NO_SLOT UINT16_MAX
-
-static void req_complete(struct kt_req *r, uint16_t status);
 
 /* ---- lifetime ------------------------------------------------------- */
 
@@ -91,28 +90,12 @@ void kt_sq_put(struct kt_sq *sq)
 
 /* The reference held while open goes when the queue is closed and no
  * command is with a backend (a bio's completion still needs its slot). */
-static void sq_maybe_release(struct kt_sq *sq)
+void kt_sq_release_if_idle(struct kt_sq *sq)
 {
 	if (sq->state == KT_SQ_CLOSED && sq->inflight == 0 && !sq->released) {
 		sq->released = true;
 		kt_sq_put(sq);
 	}
-}
-
-void kt_sq_closed(struct kt_sq *sq, const char *why)
-{
-	if (sq->state == KT_SQ_CLOSED)
-		return;
-	sq->state = KT_SQ_CLOSED;
-	if (sq->dc) {
-		struct kt_dctrl *dc = sq->dc;
-		kt_log_ctrl(KT_LOG_INFO, &dc->c, "queue %u on %s closed: %s", sq->qid, sq->peer, why);
-		sq->dc = NULL;
-		kt_dctrl_queue_gone(dc, sq);
-	} else {
-		kt_dbg("%s: connection closed: %s", sq->peer, why);
-	}
-	sq_maybe_release(sq);
 }
 
 struct close_msg {
@@ -190,7 +173,7 @@ void kt_req_put(struct kt_req *r)
 
 /* Makes the slot's buffer hold at least len bytes (4096-aligned, kept for
  * later commands). */
-static int req_buf(struct kt_req *r, uint32_t len)
+int kt_req_buf(struct kt_req *r, uint32_t len)
 {
 	if (len <= r->buf_cap)
 		return 0;
@@ -204,7 +187,7 @@ static int req_buf(struct kt_req *r, uint32_t len)
 	return 0;
 }
 
-static int sq_alloc_reqs(struct kt_sq *sq, uint16_t n)
+int kt_sq_alloc_reqs(struct kt_sq *sq, uint16_t n)
 {
 	sq->reqs = calloc(n, sq->ops->req_size);
 	if (!sq->reqs)
@@ -218,55 +201,6 @@ static int sq_alloc_reqs(struct kt_sq *sq, uint16_t n)
 		sq->free_head = (uint16_t)i;
 	}
 	return 0;
-}
-
-/* ---- parse ------------------------------------------------------------ */
-
-static void qview(const struct kt_sq *sq, struct kt_qview *v)
-{
-	v->target = kt_target_get();
-	v->ctrl = sq->state == KT_SQ_LIVE && sq->dc ? &sq->dc->c : NULL;
-	v->qid = sq->qid;
-	v->max_len = kt_mdts_bytes(v->target);
-}
-
-int kt_req_begin(struct kt_req *r, const struct kt_sqe *sqe, uint32_t icd_len, uint8_t **icd)
-{
-	struct kt_sq *sq = r->sq;
-	struct kt_cmd *cmd = &r->cmd;
-	struct kt_qview v;
-
-	memcpy(&cmd->sqe, sqe, sizeof(cmd->sqe));
-	r->busy = true;
-	r->held = false;
-	r->fetched = false;
-	if (sq->state == KT_SQ_LIVE && !sq->sqhd_disabled)
-		sq->sqhd = (uint16_t)((sq->sqhd + 1u) % (sq->sqsize + 1u));
-	qview(sq, &v);
-	r->status = kt_cmd_parse(&v, &sq->ops->caps, cmd, icd_len, sq->now_ms, &r->plan);
-	if (icd_len) {
-		/* the data lands in the slot's buffer, refused or not */
-		if (req_buf(r, icd_len) < 0)
-			return -ENOMEM;
-		*icd = r->buf;
-	}
-	if (r->status)
-		return 0;
-	if (r->plan.xfer.src == KT_XFER_INCAPSULE) {
-		cmd->data = r->buf + r->plan.xfer.off;
-	} else if (r->plan.xfer.src == KT_XFER_TRANSPORT) {
-		if (req_buf(r, cmd->data_len) < 0)
-			r->status = NVME_SC_INTERNAL;
-		else if (r->plan.xfer.dir == KT_DIR_C2H)
-			cmd->data = r->buf; /* the handler fills it */
-	}
-	return 0;
-}
-
-void kt_req_fail(struct kt_req *r, uint16_t status)
-{
-	if (!r->status)
-		r->status = status;
 }
 
 /* ---- completion ------------------------------------------------------- */
@@ -321,7 +255,7 @@ static void sq_io_error(struct kt_sq *sq, const struct kt_cmd *cmd, uint16_t sta
 /* Fills the CQE and hands r to the transport to send (or lets it go when
  * the queue is closed). Data goes back only with success on a
  * controller-to-host command: xfer_len says how much. */
-static void req_complete(struct kt_req *r, uint16_t status)
+void kt_req_complete(struct kt_req *r, uint16_t status)
 {
 	struct kt_sq *sq = r->sq;
 	struct kt_cmd *cmd = &r->cmd;
@@ -342,11 +276,6 @@ static void req_complete(struct kt_req *r, uint16_t status)
 	sq->ops->complete(r);
 }
 
-void kt_req_complete(struct kt_req *r, uint16_t status)
-{
-	req_complete(r, status);
-}
-
 void kt_sq_complete_aer(struct kt_sq *sq, uint16_t cid, uint32_t dw0)
 {
 	for (unsigned i = 0; i < sq->nreqs; i++) {
@@ -354,13 +283,13 @@ void kt_sq_complete_aer(struct kt_sq *sq, uint16_t cid, uint32_t dw0)
 		if (r->held && r->cmd.sqe.cid == cid) {
 			r->held = false;
 			r->cmd.cqe.dw0 = htole32(dw0);
-			req_complete(r, 0);
+			kt_req_complete(r, 0);
 			return;
 		}
 	}
 }
 
-static void pump_aens(struct kt_sq *sq)
+void kt_sq_pump_aens(struct kt_sq *sq)
 {
 	uint16_t cid;
 	uint32_t dw0;
@@ -370,7 +299,7 @@ static void pump_aens(struct kt_sq *sq)
 
 /* After a controller reset: AERs the controller no longer holds were
  * aborted without a completion (proto/dispatch.c): their slots go. */
-static void drop_stale_aers(struct kt_sq *sq)
+void kt_sq_drop_stale_aers(struct kt_sq *sq)
 {
 	for (unsigned i = 0; i < sq->nreqs; i++) {
 		struct kt_req *r = slot(sq, i);
@@ -381,172 +310,22 @@ static void drop_stale_aers(struct kt_sq *sq)
 	}
 }
 
-/* ---- execution ------------------------------------------------------- */
+/* ---- a controller's queues ----------------------------------------- */
 
-/* SMART (NVM Command Set): Host Read Commands and Data Units Read count
- * Compare as well as Read. */
-static void count_io(struct kt_ctrl *c, const struct kt_io *io)
+void kt_dctrl_close_queues_locked(struct kt_dctrl *dc, bool include_admin, const char *why)
 {
-	if (io->op == KT_IO_READ || io->op == KT_IO_COMPARE) {
-		atomic_fetch_add_explicit(&c->host_reads, 1, memory_order_relaxed);
-		atomic_fetch_add_explicit(&c->bytes_read, io->length, memory_order_relaxed);
-	} else if (io->op == KT_IO_WRITE || io->op == KT_IO_WRITE_ZEROES) {
-		atomic_fetch_add_explicit(&c->host_writes, 1, memory_order_relaxed);
-		if (io->op == KT_IO_WRITE)
-			atomic_fetch_add_explicit(&c->bytes_written, io->length, memory_order_relaxed);
-	}
+	if (include_admin)
+		dc->dying = true;
+	for (struct kt_sq *q = dc->queues; q; q = q->ctrl_next)
+		if (include_admin || q != dc->admin)
+			kt_sq_close_async(q, why);
 }
 
-static void bio_done(struct kt_bio *bio, uint16_t status)
+void kt_dctrl_close_queues(struct kt_dctrl *dc, bool include_admin, const char *why)
 {
-	struct kt_req *r = (struct kt_req *)((char *)bio - offsetof(struct kt_req, bio));
-	struct kt_sq *sq = r->sq;
-	sq->inflight--;
-	if (status == 0) {
-		if (r->cmd.io.op == KT_IO_READ)
-			r->cmd.xfer_len = (uint32_t)r->cmd.io.length;
-		if (sq->dc)
-			count_io(&sq->dc->c, &r->cmd.io);
-	}
-	req_complete(r, status);
-	sq_maybe_release(sq);
-}
-
-/* A read from a namespace held in memory (backend->mem: ram) is sent from
- * that memory, without a copy, even when the transport cannot send it at
- * once and the reply waits for later loop turns. Why that is safe:
- *  - The memory stays mapped: the slot stays busy (with cmd.io.ns set)
- *    until the transport has sent its last byte (kt_req_put), and removing
- *    a namespace waits for such slots (kt_sq_ns_refs, daemon/core/live.c).
- *    A closed queue sends nothing more.
- *  - The host sees the data it asked for, as of some moment before the
- *    read completed: the transport hands the bytes to the kernel (which
- *    copies them) before the completion, which follows the data in the
- *    same stream, so no write the host issues after seeing the read
- *    complete can show in it. A write the host issues while the read is
- *    still outstanding races it, here as on any controller: NVMe orders no
- *    overlapping commands in flight, and such a read may return some of
- *    the new data. (Before, a reply that waited was copied into the slot to
- *    avoid that; the copy cost a 128 KiB memcpy per read whenever the
- *    socket filled, most of the time on a real network.)
- * The transport says when it may (sq->zero_copy_ok): NVMe/TCP with data
- * digests keeps the copy, since the digest computed when the reply is
- * queued must match the bytes sent. */
-static bool read_zero_copy(struct kt_req *r)
-{
-	struct kt_sq *sq = r->sq;
-	struct kt_cmd *cmd = &r->cmd;
-	struct kt_backend *be = cmd->io.ns->backend;
-	if (cmd->io.op != KT_IO_READ || !be->mem || !sq->zero_copy_ok)
-		return false;
-	r->bio.io = &cmd->io;
-	uint16_t st = kt_backend_check(be, &r->bio);
-	if (st == 0) {
-		cmd->data = be->mem + cmd->io.offset;
-		cmd->xfer_len = (uint32_t)cmd->io.length;
-		if (sq->dc)
-			count_io(&sq->dc->c, &cmd->io);
-	}
-	req_complete(r, st);
-	return true;
-}
-
-static void io_submit(struct kt_req *r)
-{
-	struct kt_sq *sq = r->sq;
-	struct kt_cmd *cmd = &r->cmd;
-	if (read_zero_copy(r))
-		return;
-	struct kt_bio *bio = &r->bio;
-	bio->io = &cmd->io;
-	bio->buf = cmd->data;
-	bio->ring = sq->worker->ring;
-	bio->done = bio_done;
-	sq->inflight++;
-	cmd->io.ns->backend->ops->submit(cmd->io.ns->backend, bio);
-}
-
-/* Connect admitted by proto: attach the queue to a controller (a new one
- * on the admin queue) and give it its slots. */
-static uint16_t sq_connect(struct kt_req *r, const struct kt_connect_args *a)
-{
-	struct kt_sq *sq = r->sq;
-	struct kt_cmd *cmd = &r->cmd;
-	struct kt_dctrl *dc = NULL;
-	uint16_t st = a->qid == 0 ? kt_target_connect_admin(sq, cmd, a, &dc)
-				  : kt_target_connect_io(sq, cmd, a, &dc);
-	if (st)
-		return st;
-	sq->dc = dc;
-	sq->qid = a->qid;
-	sq->sqsize = a->sqsize;
-	sq->sqhd_disabled = (a->cattr & 0x04) != 0; /* CATTR bit 2: disable SQ flow control */
-	if (sq_alloc_reqs(sq, (uint16_t)(a->sqsize + 1u)) < 0) {
-		kt_dctrl_queue_gone(dc, sq);
-		sq->dc = NULL;
-		return NVME_SC_INTERNAL;
-	}
-	sq->state = KT_SQ_LIVE;
-	if (sq->ops->connected)
-		sq->ops->connected(sq);
-	cmd->cqe.dw0 = htole32(dc->c.cntlid);
-	return 0;
-}
-
-void kt_req_exec(struct kt_req *r)
-{
-	struct kt_sq *sq = r->sq;
-	struct kt_cmd *cmd = &r->cmd;
-	struct kt_cmd_result res;
-	struct kt_qview v;
-
-	if (r->status) {
-		req_complete(r, r->status);
-		return;
-	}
-	if (r->plan.xfer.dir == KT_DIR_H2C && cmd->data_len && !cmd->data) {
-		if (r->fetched) { /* the transport said it was all in */
-			cmd->data = r->buf;
-		} else {
-			r->fetched = true;
-			sq->ops->fetch(r);
-			return;
-		}
-	}
-	qview(sq, &v);
-	if (r->plan.route != KT_ROUTE_FABRICS && !v.ctrl) {
-		/* parsed before a reset or close took the controller away */
-		req_complete(r, KT_STATUS(NVME_SCT_GENERIC, NVME_SC_CMD_SEQ_ERROR, false));
-		return;
-	}
-	kt_cmd_exec(&v, &r->plan, cmd, sq->now_ms, &res);
-	switch (res.next) {
-	case KT_NEXT_CONNECT:
-		res.status = sq_connect(r, &res.connect);
-		break;
-	case KT_NEXT_BACKEND:
-		io_submit(r);
-		return;
-	case KT_NEXT_HOLD:
-		r->held = true;
-		break;
-	case KT_NEXT_COMPLETE:
-		break;
-	}
-	if (res.reset) {
-		kt_dctrl_close_queues(sq->dc, false, "controller reset");
-		drop_stale_aers(sq);
-	}
-	bool ka_held = false;
-	if (v.ctrl && v.qid == 0 && (res.ka_moved || res.ka_cmd != KT_KA_NONE))
-		ka_held = kt_ka_after_admin(sq->dc, r, &res); /* timer, trace, and a policy
-								 that holds Keep Alive completions */
-	if (res.close_queue)
-		sq->ops->close_after_reply(sq);
-	if (res.next != KT_NEXT_HOLD && !ka_held)
-		req_complete(r, res.status);
-	if (v.ctrl && v.qid == 0)
-		pump_aens(sq);
+	pthread_mutex_lock(&dc->lock);
+	kt_dctrl_close_queues_locked(dc, include_admin, why);
+	pthread_mutex_unlock(&dc->lock);
 }
 
 /* ---- live changes and events ----------------------------------------- */
@@ -578,7 +357,7 @@ static void on_pump_msg(struct kt_worker *w, void *arg)
 {
 	struct kt_sq *sq = arg;
 	if (sq->state == KT_SQ_LIVE && sq->dc)
-		pump_aens(sq);
+		kt_sq_pump_aens(sq);
 	kt_sq_put(sq);
 }
 

@@ -1,11 +1,10 @@
 /*
  * sq.h - submission queues and their command slots, the controller core's
- * side of every queue whatever its transport: a command is parsed and
- * executed through proto's dispatcher (proto/dispatch.h), handed to a
- * namespace backend, completed with its CQE, its errors forwarded to the
- * controller's Error Log, its SMART and namespace counters counted, AERs
- * held and paired with events. What a transport must do (fetch host data,
- * send data and a completion, close) goes through its table of operations
+ * side of every queue whatever its transport: lifetime, slots and
+ * buffers, closing, and the way out of a command (its CQE, counters, the
+ * Error Log hand-over) and of held AERs. How a command runs is
+ * daemon/core/exec.h. What a transport must do (fetch host data, send data
+ * and a completion, close) goes through its table of operations
  * (daemon/transport/transport.h).
  *
  * Threads: a queue lives on one worker for life; everything here runs on
@@ -96,24 +95,9 @@ struct kt_req *kt_sq_req_get(struct kt_sq *sq);
 /* The slot with index idx (a transfer tag), or NULL. */
 struct kt_req *kt_sq_req_at(struct kt_sq *sq, uint16_t idx);
 
-/* A new command's SQE has arrived in slot r (from kt_sq_req_get): copies
- * and parses it (proto's kt_cmd_parse); icd_len bytes of in-capsule data
- * follow, which the transport places at *icd (set when icd_len is not 0).
- * Returns 0, or -ENOMEM when there is no buffer for the in-capsule data (a
- * transport error). A refused command is answered by kt_req_exec. */
-int kt_req_begin(struct kt_req *r, const struct kt_sqe *sqe, uint32_t icd_len, uint8_t **icd);
-/* Answers r with status instead of running it (e.g. a data digest error),
- * at kt_req_exec. */
-void kt_req_fail(struct kt_req *r, uint16_t status);
-/* All of r's host data so far is in: run it (or ask for more, or answer a
- * refusal). */
-void kt_req_exec(struct kt_req *r);
 /* The transport is done with r (its reply is out, or the queue closed). */
 void kt_req_put(struct kt_req *r);
 
-/* The transport closed the queue (ops->close): detach it from its
- * controller; its memory goes once nothing is in flight. */
-void kt_sq_closed(struct kt_sq *sq, const char *why);
 /* References (for the transport's callbacks that may close the queue). */
 void kt_sq_get(struct kt_sq *sq);
 void kt_sq_put(struct kt_sq *sq);
@@ -129,8 +113,27 @@ void kt_sq_complete_aer(struct kt_sq *sq, uint16_t cid, uint32_t dw0);
 /* Completes held AERs with the controller's pending events, on sq's worker
  * (any thread; sq is kept alive until then). */
 void kt_sq_pump_aens_async(struct kt_sq *sq);
-/* Completes r with status (the keep-alive engine's held Keep Alives). */
+/* Completes r with status: fills its CQE, counts it, hands an I/O error to
+ * the controller's Error Log, and gives r to the transport to send (or
+ * lets it go when the queue is closed). Data goes back only with success on
+ * a controller-to-host command. */
 void kt_req_complete(struct kt_req *r, uint16_t status);
+/* Completes held AERs with the controller's pending events (admin worker). */
+void kt_sq_pump_aens(struct kt_sq *sq);
+/* Lets go of held AERs the controller no longer holds (after a reset). */
+void kt_sq_drop_stale_aers(struct kt_sq *sq);
+/* Makes r's buffer hold len bytes (4096-aligned, kept): 0 or -ENOMEM. */
+int kt_req_buf(struct kt_req *r, uint32_t len);
+/* The queue's SQSIZE + 1 slots, at Connect: 0 or -ENOMEM. */
+int kt_sq_alloc_reqs(struct kt_sq *sq, uint16_t n);
+/* Drops the reference held while open once sq is closed and nothing is
+ * with a backend. */
+void kt_sq_release_if_idle(struct kt_sq *sq);
+/* Closes a controller's queues on their workers (any thread): the I/O
+ * queues (a reset), or all of them (the controller ends); _locked with
+ * dc->lock held. */
+void kt_dctrl_close_queues(struct kt_dctrl *dc, bool include_admin, const char *why);
+void kt_dctrl_close_queues_locked(struct kt_dctrl *dc, bool include_admin, const char *why);
 
 /* Live changes (daemon/core/live.c), from the main thread while the
  * workers are paused (daemon/core/pause.h): worker w's command slots in use

@@ -474,22 +474,6 @@ uint16_t kt_target_connect_io(struct kt_sq *q, struct kt_cmd *cmd,
 	return st;
 }
 
-static void close_queues_locked(struct kt_dctrl *dc, bool include_admin, const char *why)
-{
-	if (include_admin)
-		dc->dying = true;
-	for (struct kt_sq *q = dc->queues; q; q = q->ctrl_next)
-		if (include_admin || q != dc->admin)
-			kt_sq_close_async(q, why);
-}
-
-void kt_dctrl_close_queues(struct kt_dctrl *dc, bool include_admin, const char *why)
-{
-	pthread_mutex_lock(&dc->lock);
-	close_queues_locked(dc, include_admin, why);
-	pthread_mutex_unlock(&dc->lock);
-}
-
 void kt_dctrl_queue_gone(struct kt_dctrl *dc, struct kt_sq *q)
 {
 	bool last;
@@ -511,7 +495,7 @@ void kt_dctrl_queue_gone(struct kt_dctrl *dc, struct kt_sq *q)
 		 * here, then the other queues are told to close. */
 		dc->admin = NULL;
 		kt_ka_detach(dc);
-		close_queues_locked(dc, true, "admin queue gone");
+		kt_dctrl_close_queues_locked(dc, true, "admin queue gone");
 	}
 	if (last) {
 		/* O(1): 10,000 controllers expiring together must not each scan the list */

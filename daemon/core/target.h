@@ -51,8 +51,6 @@ uint16_t kt_target_connect_io(struct kt_sq *sq, struct kt_cmd *cmd,
  * queue every other queue is closed; the controller is freed with its last
  * queue. */
 void kt_dctrl_queue_gone(struct kt_dctrl *dc, struct kt_sq *sq);
-/* Closes the controller's I/O queues (reset), or all of them. */
-void kt_dctrl_close_queues(struct kt_dctrl *dc, bool include_admin, const char *why);
 /* Re-evaluates the keep-alive timer after a command that may have moved
  * the deadline (admin worker; daemon/core/keepalive.c). */
 void kt_dctrl_ka_update(struct kt_dctrl *dc);

@@ -9,7 +9,6 @@
 #include <unistd.h>
 #include <event2/event.h>
 #include <event2/thread.h>
-#include "daemon/core/keepalive.h"
 #include "daemon/log.h"
 #include "daemon/backend/uring.h"
 #include "daemon/core/worker.h"
@@ -22,6 +21,7 @@ struct kt_msg {
 
 static struct kt_worker *workers;
 static unsigned nr_workers;
+static struct kt_worker_hooks hooks;
 static __thread struct kt_worker *self;
 
 uint64_t kt_now_ms(void)
@@ -86,8 +86,10 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-int kt_workers_start(unsigned n)
+int kt_workers_start(unsigned n, const struct kt_worker_hooks *h)
 {
+	if (h)
+		hooks = *h;
 	static bool threads_ready;
 	if (!threads_ready) {
 		if (evthread_use_pthreads() < 0)
@@ -116,7 +118,7 @@ int kt_workers_start(unsigned n)
 			return -ENOMEM;
 		w->msg_ev = event_new(w->base, w->efd, EV_READ | EV_PERSIST, on_messages, w);
 		event_add(w->msg_ev, NULL);
-		if (kt_keepalive_worker_init(w) < 0) /* its timerfd joins this loop */
+		if (hooks.init && hooks.init(w) < 0) /* e.g. the keep-alive timerfd joins this loop */
 			return -ENOMEM;
 		atomic_init(&w->heartbeat_ms, kt_now_ms());
 		w->hb_ev = event_new(w->base, -1, EV_PERSIST, on_heartbeat, w);
@@ -150,7 +152,8 @@ void kt_workers_stop(void)
 		pthread_join(w->thread, NULL);
 		if (w->ring)
 			kt_uring_free(w->ring);
-		kt_keepalive_worker_fini(w);
+		if (hooks.fini)
+			hooks.fini(w);
 		event_free(w->msg_ev);
 		event_free(w->hb_ev);
 		close(w->efd);

@@ -44,8 +44,18 @@ struct kt_worker {
 
 typedef void (*kt_msg_fn)(struct kt_worker *w, void *arg);
 
-/* Starts n workers (n >= 1). Returns 0 or a negative errno. */
-int kt_workers_start(unsigned n);
+/* What other modules attach to each worker: init runs with the worker's
+ * event base before its thread starts (0 or a negative errno), fini after
+ * the thread is joined, before the base is freed. Handed in by main.c, so
+ * the workers call nothing above them. */
+struct kt_worker_hooks {
+	int (*init)(struct kt_worker *w);
+	void (*fini)(struct kt_worker *w);
+};
+
+/* Starts n workers (n >= 1) with hooks (may be NULL). Returns 0 or a
+ * negative errno. */
+int kt_workers_start(unsigned n, const struct kt_worker_hooks *hooks);
 /* Asks every worker loop to finish and joins the threads. */
 void kt_workers_stop(void);
 unsigned kt_workers_count(void);

@@ -35,7 +35,7 @@ static void wait_ran(unsigned n)
 static void test_pause_stops_handlers(void **state)
 {
 	(void)state;
-	assert_int_equal(kt_workers_start(3), 0);
+	assert_int_equal(kt_workers_start(3, NULL), 0);
 	for (int round = 0; round < 50; round++) {
 		atomic_store(&ran, 0);
 		for (unsigned i = 0; i < 3; i++)

@@ -35,6 +35,7 @@
 #include <arpa/inet.h>
 #include <unistd.h>
 #include <event2/event.h>
+#include "daemon/core/exec.h"
 #include "daemon/core/keepalive.h"
 #include "daemon/core/sq.h"
 #include "daemon/core/target.h"

@@ -1,10 +1,10 @@
 /*
- * admin_priv.h - what the admin command handlers (admin.c, identify.c,
+ * admin_req.h - what the admin command handlers (admin.c, identify.c,
  * logpage.c, features.c) share and nobody else needs: the request they work
  * on, small SQE accessors and the data-return rule.
  */
-#ifndef KATO_PROTO_ADMIN_PRIV_H
-#define KATO_PROTO_ADMIN_PRIV_H
+#ifndef KATO_PROTO_ADMIN_REQ_H
+#define KATO_PROTO_ADMIN_REQ_H
 
 #include <endian.h>
 #include <stddef.h>
