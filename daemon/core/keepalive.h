@@ -25,6 +25,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "daemon/core/ka_trace.h"
 #include "proto/kapolicy.h"
 
 struct kt_dctrl;
@@ -98,28 +99,7 @@ int kt_ka_policy_table(struct kt_kapol_table **out);
 /* Expires now every live controller the scope covers (NULL: all), as a
  * timeout would. Returns 0; the expiries happen on the admin workers. */
 int kt_ka_force_expiry(const struct kt_kapol_scope *s);
-/* Starts writing the event trace to path (appending), or stops (NULL or
- * ""). 0 or a negative errno. */
-int kt_ka_trace_set(const char *path);
-/* The trace file's path in buf, or NULL when no file is written. */
-const char *kt_ka_trace_file(char *buf, size_t len);
-
-/* The trace as a stream, for the control socket's subscribers (main
- * thread). While on, every trace line is also queued for the main loop -
- * at most KT_KA_STREAM_MAX lines, beyond that dropped and counted - and the
- * eventfd that kt_ka_trace_stream(true) returns becomes readable. A worker
- * holds the queue's mutex only to append a line. Off (false) empties the
- * queue and returns 0. With neither a file nor the stream, trace() costs
- * one flag check. */
-#define KT_KA_STREAM_MAX 4096
-struct kt_ka_line {
-	struct kt_ka_line *next;
-	size_t len;
-	char text[];                /* one JSON object, no newline, NUL-ended */
-};
-int kt_ka_trace_stream(bool on);
-/* Takes every queued line, oldest first (free() each), and how many were
- * dropped since the last take. Clears the eventfd. */
-struct kt_ka_line *kt_ka_trace_take(uint64_t *dropped);
+/* The event trace, its file and its stream (kt_ka_trace_set, _file,
+ * _stream, _take): ka_trace.h. */
 
 #endif
