@@ -1,7 +1,8 @@
 /*
  * keepalive.c - the keep-alive engine (see keepalive.h): per-worker timerfd
  * and controller heap, expiry, the policy's daemon side, TCP keepalive and
- * the trace's events (its file and stream: ka_trace.c). The rules of the clock (deadline, re-arm,
+ * the trace's events (its file and stream: ka_trace.c; the rule table:
+ * ka_rules.c). The rules of the clock (deadline, re-arm,
  * rounding) and of the policy are proto's; this file owns time and threads.
  */
 #include <endian.h>
@@ -19,6 +20,7 @@
 #include <event2/event.h>
 #include "config/config.h"
 #include "daemon/core/counters.h"
+#include "daemon/core/ka_rules.h"
 #include "daemon/core/ka_trace.h"
 #include "daemon/core/keepalive.h"
 #include "daemon/log.h"
@@ -29,14 +31,12 @@
 #define NOT_IN_HEAP SIZE_MAX
 #define MAX_WORKERS 1024
 
-/* ---- settings and rules ------------------------------------------------ */
+/* ---- settings ----------------------------------------------------------- */
 
 /* written by the main thread at a live change, read by workers at Connect
  * and accept: atomic */
 static _Atomic bool tbkas = true;
 static _Atomic int tcp_idle_s = 30, tcp_intvl_s = 5, tcp_cnt = 3;
-static pthread_mutex_t rules_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct kt_kapol_table rules;
 
 bool kt_ka_tbkas(void) { return tbkas; }
 
@@ -521,9 +521,7 @@ static void ka_resolve(struct kt_dctrl *dc, const char *action)
 	struct kt_ctrl *c = &dc->c;
 	const struct kt_kapol *before = c->ka_pol;
 	struct kt_kapol p;
-	pthread_mutex_lock(&rules_lock);
-	bool any = rules.n && kt_kapol_resolve(&rules, c->cntlid, c->hostnqn, c->subsys->nqn, &p);
-	pthread_mutex_unlock(&rules_lock);
+	bool any = kt_ka_rules_resolve(c->cntlid, c->hostnqn, c->subsys->nqn, &p);
 	if (!any && !before)
 		return;
 	if (any && before && memcmp(&p, &dc->ka.pol, sizeof(p)) == 0)
@@ -615,55 +613,18 @@ static void broadcast(kt_msg_fn fn, struct scope_msg *m)
 
 int kt_ka_policy_set(const struct kt_kapol_scope *s, const struct kt_kapol *p)
 {
-	pthread_mutex_lock(&rules_lock);
-	int rc = kt_kapol_set(&rules, s, p);
-	pthread_mutex_unlock(&rules_lock);
+	int rc = kt_ka_rules_set(s, p);
 	if (rc == 0)
 		broadcast(on_repolicy, NULL);
-	return rc;
-}
-
-int kt_ka_policy_get(const struct kt_kapol_scope *s, struct kt_kapol *p)
-{
-	pthread_mutex_lock(&rules_lock);
-	int rc = kt_kapol_get(&rules, s, p);
-	pthread_mutex_unlock(&rules_lock);
 	return rc;
 }
 
 int kt_ka_policy_clear(const struct kt_kapol_scope *s)
 {
-	pthread_mutex_lock(&rules_lock);
-	int rc = kt_kapol_clear(&rules, s);
-	pthread_mutex_unlock(&rules_lock);
+	int rc = kt_ka_rules_clear(s);
 	if (rc == 0)
 		broadcast(on_repolicy, NULL);
 	return rc;
-}
-
-size_t kt_ka_policy_list(struct kt_kapol_rule *out, size_t max)
-{
-	pthread_mutex_lock(&rules_lock);
-	size_t n = rules.n;
-	for (size_t i = 0; i < n && i < max; i++)
-		out[i] = rules.rule[i];
-	pthread_mutex_unlock(&rules_lock);
-	return n;
-}
-
-int kt_ka_policy_table(struct kt_kapol_table **out)
-{
-	*out = NULL;
-	if (!kt_ka_policy_list(NULL, 0))
-		return 0; /* the usual case: no copy */
-	struct kt_kapol_table *t = malloc(sizeof(*t));
-	if (!t)
-		return -ENOMEM;
-	pthread_mutex_lock(&rules_lock);
-	*t = rules;
-	pthread_mutex_unlock(&rules_lock);
-	*out = t;
-	return 0;
 }
 
 struct force_arg {
@@ -716,14 +677,7 @@ int kt_keepalive_configure(const struct kt_cfg_daemon *d, char *err, size_t errl
 		tcp_intvl_s = (int)d->tcp_ka_interval_s;
 	if (d->tcp_ka_count)
 		tcp_cnt = (int)d->tcp_ka_count;
-	pthread_mutex_lock(&rules_lock);
-	kt_kapol_clear(&rules, NULL);
-	int rc = 0;
-	for (size_t i = 0; i < d->n_ka_rules && !rc; i++)
-		if ((rc = kt_kapol_set(&rules, &d->ka_rules[i].scope, &d->ka_rules[i].pol)) < 0)
-			snprintf(err, errlen, "katod.keepalive.policy[%zu]: %s", i,
-				 rc == -ENOSPC ? "too many rules" : "invalid rule");
-	pthread_mutex_unlock(&rules_lock);
+	int rc = kt_ka_rules_load(d, err, errlen);
 	/* the rules were replaced in one step: running controllers resolve
 	 * their policy again (none at startup) */
 	broadcast(on_repolicy, NULL);
@@ -739,7 +693,5 @@ int kt_keepalive_configure(const struct kt_cfg_daemon *d, char *err, size_t errl
 void kt_keepalive_fini(void)
 {
 	kt_ka_trace_fini();
-	pthread_mutex_lock(&rules_lock);
-	kt_kapol_clear(&rules, NULL);
-	pthread_mutex_unlock(&rules_lock);
+	kt_ka_rules_fini();
 }

@@ -25,6 +25,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "daemon/core/ka_rules.h"
 #include "daemon/core/ka_trace.h"
 #include "proto/kapolicy.h"
 
@@ -88,14 +89,8 @@ bool kt_ka_after_admin(struct kt_dctrl *dc, struct kt_slot *s, uint16_t *status,
 /* Rules by scope (see proto/kapolicy.h); a change reaches live controllers
  * within one loop turn of their admin worker. 0 or a negative errno. */
 int kt_ka_policy_set(const struct kt_kapol_scope *s, const struct kt_kapol *p);
-int kt_ka_policy_get(const struct kt_kapol_scope *s, struct kt_kapol *p);
 int kt_ka_policy_clear(const struct kt_kapol_scope *s); /* NULL: every rule */
-/* Copies up to max rules; returns how many there are. */
-size_t kt_ka_policy_list(struct kt_kapol_rule *out, size_t max);
-/* The whole rule table copied at once, for resolving many controllers or
- * writing every rule: *out malloc'd (free() it), or NULL when there is no
- * rule. 0 or -ENOMEM. */
-int kt_ka_policy_table(struct kt_kapol_table **out);
+/* kt_ka_policy_get, kt_ka_policy_list, kt_ka_policy_table: ka_rules.h. */
 /* Expires now every live controller the scope covers (NULL: all), as a
  * timeout would. Returns 0; the expiries happen on the admin workers. */
 int kt_ka_force_expiry(const struct kt_kapol_scope *s);
