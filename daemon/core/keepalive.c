@@ -1,26 +1,30 @@
 /*
- * keepalive.c - the keep-alive engine (see keepalive.h): per-worker timerfd
- * and controller heap, expiry, the policy's daemon side, TCP keepalive and
- * the trace's events (its file and stream: ka_trace.c; the rule table:
- * ka_rules.c). The rules of the clock (deadline, re-arm,
- * rounding) and of the policy are proto's; this file owns time and threads.
+ * keepalive.c - the keep-alive engine (see keepalive.h): what the timer's
+ * entries mean and what happens when one fires (evaluation, expiry), the
+ * policy's daemon side (held Keep Alive completions, live rule changes,
+ * forced expiry), controllers' attach and detach, the settings and TCP
+ * keepalive. It glues the parts that know nothing of it: the heap and the
+ * timerfd (ka_heap.c, ka_timer.c), the rule table (ka_rules.c) and the
+ * event trace (ka_trace.c). The rules of the clock (deadline, re-arm,
+ * rounding) and of the policy are proto's; this file owns time and
+ * threads.
  */
 #include <endian.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/timerfd.h>
 #include <time.h>
-#include <unistd.h>
 #include <event2/event.h>
 #include "config/config.h"
 #include "daemon/core/counters.h"
 #include "daemon/core/ka_rules.h"
+#include "daemon/core/ka_timer.h"
 #include "daemon/core/ka_trace.h"
 #include "daemon/core/keepalive.h"
 #include "daemon/log.h"
@@ -28,10 +32,10 @@
 #include "daemon/core/target.h"
 #include "daemon/core/worker.h"
 
-#define NOT_IN_HEAP SIZE_MAX
+#define NOT_IN_HEAP KT_KA_HEAP_NONE
 #define MAX_WORKERS 1024
 
-/* ---- settings ----------------------------------------------------------- */
+/* ---- settings ---------------------------------------------------------- */
 
 /* written by the main thread at a live change, read by workers at Connect
  * and accept: atomic */
@@ -82,14 +86,7 @@ static void trace_policy(const struct kt_ctrl *c, const char *action)
 	      p->ignore_traffic ? "true" : "false", p->refuse_set_kato ? "true" : "false", p->kas);
 }
 
-/* ---- per-worker timer heap -------------------------------------------- */
-
-/* A heap entry: the key beside the pointer, so a sift walks this array
- * (16 bytes an entry) rather than 10,000 controllers scattered in memory. */
-struct ka_ent {
-	uint64_t at;                /* when the entry fires (absolute ms) */
-	struct kt_dctrl *dc;
-};
+/* ---- per-worker timers ------------------------------------------------- */
 
 /* An expiry of this wake-up whose sockets are already shut: its log line,
  * counter and trace event come after every due expiry is closed. */
@@ -100,125 +97,47 @@ struct ka_done {
 
 struct ka_worker {
 	struct kt_worker *w;
-	int tfd;
-	struct event *ev;
-	uint64_t tfd_at;            /* absolute ms the timerfd is set for; 0: disarmed */
-	struct ka_ent *heap;
-	size_t n, cap;
+	struct kt_ka_timer t;       /* timerfd + heap of kt_dctrl, by ka.heap_idx */
 	struct ka_done *done;       /* on_tick's deferred reports (kept between wake-ups) */
 	size_t done_cap;
 };
 
 static struct ka_worker *kaws[MAX_WORKERS];
 
-/* A 4-ary heap: a Keep Alive moves its entry to about the bottom, and each
- * level costs a write to a controller (heap_idx), so fewer levels (7, not
- * 14, at 10,000) matter more than the extra compares within a cache line. */
-#define HEAP_D 4
-
 static struct ka_worker *kaw_of(const struct kt_dctrl *dc)
 {
 	return kaws[dc->admin_worker->id % MAX_WORKERS];
 }
 
-static void heap_set(struct ka_worker *kw, size_t i, struct ka_ent e)
-{
-	kw->heap[i] = e;
-	e.dc->ka.heap_idx = i;
-}
-
-static void sift_up(struct ka_worker *kw, size_t i)
-{
-	struct ka_ent e = kw->heap[i];
-	while (i > 0) {
-		size_t p = (i - 1) / HEAP_D;
-		if (kw->heap[p].at <= e.at)
-			break;
-		heap_set(kw, i, kw->heap[p]);
-		i = p;
-	}
-	heap_set(kw, i, e);
-}
-
-static void sift_down(struct ka_worker *kw, size_t i)
-{
-	struct ka_ent e = kw->heap[i];
-	for (;;) {
-		size_t l = HEAP_D * i + 1, m = i;
-		uint64_t best = e.at;
-		for (size_t k = l; k < l + HEAP_D && k < kw->n; k++) {
-			if (kw->heap[k].at < best) {
-				m = k;
-				best = kw->heap[k].at;
-			}
-		}
-		if (m == i)
-			break;
-		heap_set(kw, i, kw->heap[m]);
-		i = m;
-	}
-	heap_set(kw, i, e);
-}
-
+/* The heap's entries carry the controller; the entry's key is mirrored in
+ * dc->ka.armed_ms (0: not armed). */
 static int heap_insert(struct ka_worker *kw, struct kt_dctrl *dc, uint64_t at)
 {
-	if (kw->n == kw->cap) {
-		size_t cap = kw->cap ? kw->cap * 2 : 64;
-		struct ka_ent *v = realloc(kw->heap, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		kw->heap = v;
-		kw->cap = cap;
-	}
-	dc->ka.armed_ms = at;
-	kw->heap[kw->n] = (struct ka_ent){ at, dc };
-	dc->ka.heap_idx = kw->n++;
-	sift_up(kw, dc->ka.heap_idx);
-	return 0;
+	int rc = kt_ka_heap_insert(&kw->t.heap, dc, at);
+	if (rc == 0)
+		dc->ka.armed_ms = at;
+	return rc;
 }
 
 static void heap_remove(struct ka_worker *kw, struct kt_dctrl *dc)
 {
-	size_t i = dc->ka.heap_idx;
-	if (i == NOT_IN_HEAP)
+	if (dc->ka.heap_idx == NOT_IN_HEAP)
 		return;
-	dc->ka.heap_idx = NOT_IN_HEAP;
+	kt_ka_heap_remove(&kw->t.heap, dc->ka.heap_idx);
 	dc->ka.armed_ms = 0;
-	struct ka_ent last = kw->heap[--kw->n];
-	if (i == kw->n)
-		return;
-	heap_set(kw, i, last);
-	sift_up(kw, i);
-	sift_down(kw, last.dc->ka.heap_idx);
 }
 
 /* Moves dc's entry (in the heap) to fire at `at`: O(log n). */
 static void heap_move(struct ka_worker *kw, struct kt_dctrl *dc, uint64_t at)
 {
-	size_t i = dc->ka.heap_idx;
-	uint64_t was = kw->heap[i].at;
-	kw->heap[i].at = at;
+	kt_ka_heap_move(&kw->t.heap, dc->ka.heap_idx, at);
 	dc->ka.armed_ms = at;
-	if (at < was)
-		sift_up(kw, i);
-	else
-		sift_down(kw, i);
 }
 
-/* Sets the timerfd (absolute CLOCK_MONOTONIC, the clock of kt_now_ms) to
- * the heap's earliest entry, when that changed. An entry at ms T fires at
- * T.000 exactly, never before: kt_now_ms then reads T. */
+/* The timerfd to the heap's earliest entry, when that changed. */
 static void tfd_sync(struct ka_worker *kw)
 {
-	uint64_t at = kw->n ? kw->heap[0].at : 0;
-	if (at == kw->tfd_at)
-		return;
-	struct itimerspec its = { { 0, 0 }, { (time_t)(at / 1000), (long)(at % 1000) * 1000000L } };
-	if (timerfd_settime(kw->tfd, TFD_TIMER_ABSTIME, &its, NULL) < 0) {
-		kt_err("worker %u: keep-alive timerfd: %s", kw->w->id, strerror(errno));
-		return;
-	}
-	kw->tfd_at = at;
+	kt_ka_timer_sync(&kw->t);
 }
 
 /* ---- evaluation and expiry -------------------------------------------- */
@@ -324,14 +243,12 @@ static bool ka_check(struct ka_worker *kw, struct kt_dctrl *dc, uint64_t now, st
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct ka_worker *kw = arg;
-	uint64_t ticks;
-	if (read(fd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
-		kt_warn("worker %u: keep-alive timerfd read: %s", kw->w->id, strerror(errno));
-	kw->tfd_at = 0; /* it fired: disarmed */
+	kt_ka_timer_ack(&kw->t);
 	uint64_t now = kt_now_ms();
 	size_t nd = 0;
-	while (kw->n && kw->heap[0].at <= now) {
-		struct kt_dctrl *dc = kw->heap[0].dc;
+	const struct kt_ka_heap_ent *e;
+	while ((e = kt_ka_heap_min(&kw->t.heap)) && e->at <= now) {
+		struct kt_dctrl *dc = e->owner;
 		heap_remove(kw, dc);
 		if (nd == kw->done_cap) {
 			size_t cap = kw->done_cap ? kw->done_cap * 2 : 64;
@@ -383,19 +300,11 @@ int kt_keepalive_worker_init(struct kt_worker *w)
 		return -ENOMEM;
 	}
 	kw->w = w;
-	kw->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (kw->tfd < 0) {
-		int e = errno;
+	int rc = kt_ka_timer_init(&kw->t, w->base, w->id, offsetof(struct kt_dctrl, ka.heap_idx),
+				  on_tick, kw);
+	if (rc < 0) {
 		free(kw);
-		return -e;
-	}
-	kw->ev = event_new(w->base, kw->tfd, EV_READ | EV_PERSIST, on_tick, kw);
-	if (!kw->ev || event_add(kw->ev, NULL) < 0) {
-		if (kw->ev)
-			event_free(kw->ev);
-		close(kw->tfd);
-		free(kw);
-		return -ENOMEM;
+		return rc;
 	}
 	kaws[w->id] = kw;
 	return 0;
@@ -407,9 +316,7 @@ void kt_keepalive_worker_fini(struct kt_worker *w)
 	if (!kw)
 		return;
 	kaws[w->id] = NULL;
-	event_free(kw->ev);
-	close(kw->tfd);
-	free(kw->heap);
+	kt_ka_timer_fini(&kw->t);
 	free(kw->done);
 	free(kw);
 }

@@ -18,6 +18,13 @@
  * Threading: the per-controller state (struct kt_ka) is touched only on the
  * admin worker. Rule changes and forced expiries reach it by a message to
  * every worker. The trace may be written from any thread.
+ *
+ * Files: keepalive.c is the engine and includes the others, which know
+ * nothing of it: ka_heap.c (the heap, a pure data structure), ka_timer.c
+ * (a worker's timerfd over its heap), ka_rules.c (the rule table) and
+ * ka_trace.c (the trace's file and stream). This header is the facade: it includes the
+ * control API of ka_rules.h (kt_ka_policy_get/list/table) and ka_trace.h
+ * (kt_ka_trace_*).
  */
 #ifndef KATO_DAEMON_KEEPALIVE_H
 #define KATO_DAEMON_KEEPALIVE_H
