@@ -4,10 +4,10 @@
  * policy's daemon side (held Keep Alive completions, live rule changes,
  * forced expiry), controllers' attach and detach, the settings and TCP
  * keepalive. It glues the parts that know nothing of it: the heap and the
- * timerfd (ka_heap.c, ka_timer.c), the rule table (ka_rules.c) and the
- * event trace (ka_trace.c). The rules of the clock (deadline, re-arm,
- * rounding) and of the policy are proto's; this file owns time and
- * threads.
+ * timerfd (ka_heap.c, ka_timer.c), the timer's decisions (ka_decide.c), the
+ * rule table (ka_rules.c) and the event trace (ka_trace.c). The rules of
+ * the clock (deadline, re-arm, rounding) and of the policy are proto's;
+ * this file owns time and threads.
  */
 #include <endian.h>
 #include <errno.h>
@@ -23,6 +23,7 @@
 #include <event2/event.h>
 #include "config/config.h"
 #include "daemon/core/counters.h"
+#include "daemon/core/ka_decide.h"
 #include "daemon/core/ka_rules.h"
 #include "daemon/core/ka_timer.h"
 #include "daemon/core/ka_trace.h"
@@ -145,11 +146,7 @@ static void tfd_sync(struct ka_worker *kw)
 /* Does traffic count for this controller's deadline right now? */
 static bool traffic_counts(const struct kt_ctrl *c)
 {
-	if (!c->kato_ms)
-		return c->ka_activity_ms != 0;
-	if (c->ka_pol && (c->ka_pol->set & KT_KAPOL_F_IGNORE_TRAFFIC) && c->ka_pol->ignore_traffic)
-		return false;
-	return c->ka_traffic_based;
+	return kt_ka_traffic_counts(c);
 }
 
 static uint64_t mono_us(void)
@@ -214,15 +211,15 @@ static void ka_expire(struct kt_dctrl *dc, uint64_t now, uint64_t deadline, bool
 }
 
 /* The heap entry of dc is due (it is out of the heap): expire (true, *d
- * filled) or re-arm (false). */
+ * filled) or re-arm (false), as kt_ka_due decides. */
 static bool ka_check(struct ka_worker *kw, struct kt_dctrl *dc, uint64_t now, struct ka_done *d)
 {
 	struct kt_ctrl *c = &dc->c;
-	uint64_t deadline = kt_ctrl_ka_deadline(c);
-	if (!deadline)
+	struct kt_ka_due due = kt_ka_due(c, now);
+	if (due.act == KT_KA_STOP)
 		return false;
-	if (now > deadline) {
-		ka_shut(dc, now, deadline, false, d);
+	if (due.act == KT_KA_EXPIRE) {
+		ka_shut(dc, now, due.deadline, false, d);
 		return true;
 	}
 	if (tracing() && traffic_counts(c)) {
@@ -230,10 +227,10 @@ static bool ka_check(struct ka_worker *kw, struct kt_dctrl *dc, uint64_t now, st
 		if (t > c->ka_rearm_ms && t > dc->ka.traced_traffic_ms) {
 			dc->ka.traced_traffic_ms = t;
 			trace(c, "traffic_rearm", "\"traffic_ms\":%llu,\"deadline_ms\":%llu",
-			      (unsigned long long)t, (unsigned long long)deadline);
+			      (unsigned long long)t, (unsigned long long)due.deadline);
 		}
 	}
-	if (heap_insert(kw, dc, deadline + 1) < 0)
+	if (heap_insert(kw, dc, due.at) < 0)
 		kt_err("ctrl %u: keep-alive timer: out of memory", c->cntlid);
 	return false;
 }
@@ -279,8 +276,7 @@ void kt_dctrl_ka_update(struct kt_dctrl *dc)
 	struct ka_worker *kw = kaw_of(dc);
 	if (!dc->ka.attached || dc->ka.expired || !kw)
 		return;
-	uint64_t deadline = kt_ctrl_ka_deadline(&dc->c);
-	uint64_t want = deadline ? deadline + 1 : 0;
+	uint64_t want = kt_ka_fire_at(&dc->c);
 	if (!want) {
 		heap_remove(kw, dc);
 	} else if (dc->ka.heap_idx == NOT_IN_HEAP) {

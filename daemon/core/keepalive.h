@@ -21,8 +21,9 @@
  *
  * Files: keepalive.c is the engine and includes the others, which know
  * nothing of it: ka_heap.c (the heap, a pure data structure), ka_timer.c
- * (a worker's timerfd over its heap), ka_rules.c (the rule table) and
- * ka_trace.c (the trace's file and stream). This header is the facade: it includes the
+ * (a worker's timerfd over its heap), ka_decide.c (when an entry fires and
+ * what to do then, pure), ka_rules.c (the rule table) and ka_trace.c (the
+ * trace's file and stream). This header is the facade: it includes the
  * control API of ka_rules.h (kt_ka_policy_get/list/table) and ka_trace.h
  * (kt_ka_trace_*).
  */
