@@ -1,26 +1,32 @@
 /*
- * keepalive.c - the keep-alive engine (see keepalive.h): per-worker timerfd
- * and controller heap, expiry, the policy's daemon side, TCP keepalive and
- * the JSON-lines event trace. The rules of the clock (deadline, re-arm,
- * rounding) and of the policy are proto's; this file owns time and threads.
+ * keepalive.c - the keep-alive engine (see keepalive.h): what the timer's
+ * entries mean and what happens when one fires (evaluation, expiry), the
+ * policy's daemon side (held Keep Alive completions, live rule changes,
+ * forced expiry), controllers' attach and detach, the settings and TCP
+ * keepalive. It glues the parts that know nothing of it: the heap and the
+ * timerfd (ka_heap.c, ka_timer.c), the timer's decisions (ka_decide.c), the
+ * rule table (ka_rules.c) and the event trace (ka_trace.c). The rules of
+ * the clock (deadline, re-arm, rounding) and of the policy are proto's;
+ * this file owns time and threads.
  */
 #include <endian.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
-#include <sys/timerfd.h>
 #include <time.h>
-#include <unistd.h>
 #include <event2/event.h>
 #include "config/config.h"
 #include "daemon/core/counters.h"
+#include "daemon/core/ka_decide.h"
+#include "daemon/core/ka_rules.h"
+#include "daemon/core/ka_timer.h"
+#include "daemon/core/ka_trace.h"
 #include "daemon/core/keepalive.h"
 #include "daemon/log.h"
 #include "daemon/core/sq.h"
@@ -28,17 +34,15 @@
 #include "daemon/core/target.h"
 #include "daemon/core/worker.h"
 
-#define NOT_IN_HEAP SIZE_MAX
+#define NOT_IN_HEAP KT_KA_HEAP_NONE
 #define MAX_WORKERS 1024
 
-/* ---- settings and rules ------------------------------------------------ */
+/* ---- settings ---------------------------------------------------------- */
 
 /* written by the main thread at a live change, read by workers at Connect
  * and accept: atomic */
 static _Atomic bool tbkas = true;
 static _Atomic int tcp_idle_s = 30, tcp_intvl_s = 5, tcp_cnt = 3;
-static pthread_mutex_t rules_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct kt_kapol_table rules;
 
 bool kt_ka_tbkas(void) { return tbkas; }
 
@@ -51,195 +55,21 @@ void kt_ka_tcp_keepalive(int fd)
 	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
 }
 
-/* ---- the trace --------------------------------------------------------- */
-
-static pthread_mutex_t trace_lock = PTHREAD_MUTEX_INITIALIZER;
-static _Atomic int trace_fd = -1;
-static char trace_path[4096];      /* under trace_lock; "" when off */
-
-int kt_ka_trace_set(const char *path)
-{
-	int fd = -1;
-	if (path && *path) {
-		if (strlen(path) >= sizeof(trace_path))
-			return -ENAMETOOLONG;
-		fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-		if (fd < 0)
-			return -errno;
-	}
-	pthread_mutex_lock(&trace_lock);
-	int old = atomic_exchange(&trace_fd, fd);
-	snprintf(trace_path, sizeof(trace_path), "%s", fd >= 0 ? path : "");
-	pthread_mutex_unlock(&trace_lock);
-	if (old >= 0)
-		close(old);
-	if (fd >= 0)
-		kt_info("keep-alive trace: %s", path);
-	return 0;
-}
-
-const char *kt_ka_trace_file(char *buf, size_t len)
-{
-	pthread_mutex_lock(&trace_lock);
-	snprintf(buf, len, "%s", trace_path);
-	pthread_mutex_unlock(&trace_lock);
-	return *buf ? buf : NULL;
-}
-
-/* The stream to the control socket: lines queued for the main loop. The
- * eventfd lives from the first kt_ka_trace_stream(true) to
- * kt_keepalive_fini, so a worker may signal it after dropping the lock. */
-static _Atomic bool stream_on;
-static _Atomic int stream_efd = -1;
-static pthread_mutex_t stream_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct kt_ka_line *sq_head, **sq_tail = &sq_head;
-static size_t sq_n;
-static uint64_t sq_dropped;
-
-static void stream_free(struct kt_ka_line *l)
-{
-	while (l) {
-		struct kt_ka_line *next = l->next;
-		free(l);
-		l = next;
-	}
-}
-
-/* Empties the queue: its lines, and how many were dropped since the last take. */
-static struct kt_ka_line *stream_detach(uint64_t *dropped)
-{
-	pthread_mutex_lock(&stream_lock);
-	struct kt_ka_line *l = sq_head;
-	sq_head = NULL;
-	sq_tail = &sq_head;
-	sq_n = 0;
-	*dropped = sq_dropped;
-	sq_dropped = 0;
-	pthread_mutex_unlock(&stream_lock);
-	return l;
-}
-
-int kt_ka_trace_stream(bool on)
-{
-	if (!on) {
-		uint64_t dropped;
-		atomic_store(&stream_on, false);
-		stream_free(stream_detach(&dropped));
-		return 0;
-	}
-	if (atomic_load(&stream_efd) < 0) {
-		int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-		if (fd < 0)
-			return -errno;
-		atomic_store(&stream_efd, fd);
-	}
-	atomic_store(&stream_on, true);
-	return atomic_load(&stream_efd);
-}
-
-struct kt_ka_line *kt_ka_trace_take(uint64_t *dropped)
-{
-	uint64_t v;
-	int fd = atomic_load(&stream_efd);
-	/* cleared before the take: a line appended after it signals again */
-	if (fd >= 0 && read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
-		kt_dbg("keep-alive trace stream: %s", strerror(errno));
-	return stream_detach(dropped);
-}
-
-/* Queues one line (len bytes, no newline) for the main loop; any thread. */
-static void stream_push(const char *text, size_t len)
-{
-	struct kt_ka_line *l = malloc(sizeof(*l) + len + 1);
-	bool wake = false;
-	if (l) {
-		l->next = NULL;
-		l->len = len;
-		memcpy(l->text, text, len);
-		l->text[len] = '\0';
-	}
-	pthread_mutex_lock(&stream_lock);
-	if (!atomic_load(&stream_on)) {
-		/* switched off meanwhile: nobody to tell */
-	} else if (!l || sq_n >= KT_KA_STREAM_MAX) {
-		sq_dropped++;
-	} else {
-		*sq_tail = l;
-		sq_tail = &l->next;
-		wake = sq_n++ == 0;
-		l = NULL;
-	}
-	pthread_mutex_unlock(&stream_lock);
-	free(l);
-	if (wake) {
-		uint64_t one = 1;
-		if (write(atomic_load(&stream_efd), &one, sizeof(one)) < 0 && errno != EAGAIN)
-			kt_dbg("keep-alive trace stream: %s", strerror(errno));
-	}
-}
+/* ---- the trace's events ------------------------------------------------ */
 
 static inline bool tracing(void)
 {
-	return atomic_load_explicit(&trace_fd, memory_order_relaxed) >= 0 ||
-	       atomic_load_explicit(&stream_on, memory_order_relaxed);
+	return kt_ka_tracing();
 }
 
-/* Appends s as a JSON string (quoted, escaped) at b[*n], bounded by cap. */
-static void json_str(char *b, size_t *n, size_t cap, const char *s)
-{
-	if (*n + 2 >= cap)
-		return;
-	b[(*n)++] = '"';
-	for (const unsigned char *p = (const unsigned char *)s; *p && *n + 8 < cap; p++) {
-		if (*p == '"' || *p == '\\') {
-			b[(*n)++] = '\\';
-			b[(*n)++] = (char)*p;
-		} else if (*p < 0x20) {
-			*n += (size_t)snprintf(b + *n, cap - *n, "\\u%04x", *p);
-		} else {
-			b[(*n)++] = (char)*p;
-		}
-	}
-	b[(*n)++] = '"';
-}
-
-/* One event as one line: {"mono_us":..,"event":"..","cntlid":..,"host":..,
- * "subsys":..,<extra>}. extra is printf-formatted JSON members (may be ""). */
 static void trace(const struct kt_ctrl *c, const char *event, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static void trace(const struct kt_ctrl *c, const char *event, const char *fmt, ...)
 {
-	char b[1024];
-	size_t n = 0;
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	n += (size_t)snprintf(b, sizeof(b), "{\"mono_us\":%llu,\"event\":\"%s\",\"cntlid\":%u,\"host\":",
-			      (unsigned long long)ts.tv_sec * 1000000ull + (unsigned long long)ts.tv_nsec / 1000,
-			      event, (unsigned)c->cntlid);
-	json_str(b, &n, sizeof(b) - 256, c->hostnqn);
-	n += (size_t)snprintf(b + n, sizeof(b) - n, ",\"subsys\":");
-	json_str(b, &n, sizeof(b) - 200, c->subsys->nqn);
-	if (fmt && *fmt) {
-		b[n++] = ',';
-		va_list ap;
-		va_start(ap, fmt);
-		int m = vsnprintf(b + n, sizeof(b) - n - 2, fmt, ap);
-		va_end(ap);
-		if (m > 0)
-			n += (size_t)m < sizeof(b) - n - 2 ? (size_t)m : sizeof(b) - n - 3;
-	}
-	b[n++] = '}';
-	b[n++] = '\n';
-	if (atomic_load_explicit(&trace_fd, memory_order_relaxed) >= 0) {
-		pthread_mutex_lock(&trace_lock);
-		int fd = atomic_load(&trace_fd);
-		if (fd >= 0 && write(fd, b, n) < 0)
-			kt_dbg("keep-alive trace: %s", strerror(errno));
-		pthread_mutex_unlock(&trace_lock);
-	}
-	if (atomic_load_explicit(&stream_on, memory_order_relaxed))
-		stream_push(b, n - 1);
+	va_list ap;
+	va_start(ap, fmt);
+	kt_ka_vtrace(c, event, fmt, ap);
+	va_end(ap);
 }
 
 static void trace_policy(const struct kt_ctrl *c, const char *action)
@@ -258,14 +88,7 @@ static void trace_policy(const struct kt_ctrl *c, const char *action)
 	      p->ignore_traffic ? "true" : "false", p->refuse_set_kato ? "true" : "false", p->kas);
 }
 
-/* ---- per-worker timer heap -------------------------------------------- */
-
-/* A heap entry: the key beside the pointer, so a sift walks this array
- * (16 bytes an entry) rather than 10,000 controllers scattered in memory. */
-struct ka_ent {
-	uint64_t at;                /* when the entry fires (absolute ms) */
-	struct kt_dctrl *dc;
-};
+/* ---- per-worker timers ------------------------------------------------- */
 
 /* An expiry of this wake-up whose sockets are already shut: its log line,
  * counter and trace event come after every due expiry is closed. */
@@ -276,125 +99,47 @@ struct ka_done {
 
 struct ka_worker {
 	struct kt_worker *w;
-	int tfd;
-	struct event *ev;
-	uint64_t tfd_at;            /* absolute ms the timerfd is set for; 0: disarmed */
-	struct ka_ent *heap;
-	size_t n, cap;
+	struct kt_ka_timer t;       /* timerfd + heap of kt_dctrl, by ka.heap_idx */
 	struct ka_done *done;       /* on_tick's deferred reports (kept between wake-ups) */
 	size_t done_cap;
 };
 
 static struct ka_worker *kaws[MAX_WORKERS];
 
-/* A 4-ary heap: a Keep Alive moves its entry to about the bottom, and each
- * level costs a write to a controller (heap_idx), so fewer levels (7, not
- * 14, at 10,000) matter more than the extra compares within a cache line. */
-#define HEAP_D 4
-
 static struct ka_worker *kaw_of(const struct kt_dctrl *dc)
 {
 	return kaws[dc->admin_worker->id % MAX_WORKERS];
 }
 
-static void heap_set(struct ka_worker *kw, size_t i, struct ka_ent e)
-{
-	kw->heap[i] = e;
-	e.dc->ka.heap_idx = i;
-}
-
-static void sift_up(struct ka_worker *kw, size_t i)
-{
-	struct ka_ent e = kw->heap[i];
-	while (i > 0) {
-		size_t p = (i - 1) / HEAP_D;
-		if (kw->heap[p].at <= e.at)
-			break;
-		heap_set(kw, i, kw->heap[p]);
-		i = p;
-	}
-	heap_set(kw, i, e);
-}
-
-static void sift_down(struct ka_worker *kw, size_t i)
-{
-	struct ka_ent e = kw->heap[i];
-	for (;;) {
-		size_t l = HEAP_D * i + 1, m = i;
-		uint64_t best = e.at;
-		for (size_t k = l; k < l + HEAP_D && k < kw->n; k++) {
-			if (kw->heap[k].at < best) {
-				m = k;
-				best = kw->heap[k].at;
-			}
-		}
-		if (m == i)
-			break;
-		heap_set(kw, i, kw->heap[m]);
-		i = m;
-	}
-	heap_set(kw, i, e);
-}
-
+/* The heap's entries carry the controller; the entry's key is mirrored in
+ * dc->ka.armed_ms (0: not armed). */
 static int heap_insert(struct ka_worker *kw, struct kt_dctrl *dc, uint64_t at)
 {
-	if (kw->n == kw->cap) {
-		size_t cap = kw->cap ? kw->cap * 2 : 64;
-		struct ka_ent *v = realloc(kw->heap, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		kw->heap = v;
-		kw->cap = cap;
-	}
-	dc->ka.armed_ms = at;
-	kw->heap[kw->n] = (struct ka_ent){ at, dc };
-	dc->ka.heap_idx = kw->n++;
-	sift_up(kw, dc->ka.heap_idx);
-	return 0;
+	int rc = kt_ka_heap_insert(&kw->t.heap, dc, at);
+	if (rc == 0)
+		dc->ka.armed_ms = at;
+	return rc;
 }
 
 static void heap_remove(struct ka_worker *kw, struct kt_dctrl *dc)
 {
-	size_t i = dc->ka.heap_idx;
-	if (i == NOT_IN_HEAP)
+	if (dc->ka.heap_idx == NOT_IN_HEAP)
 		return;
-	dc->ka.heap_idx = NOT_IN_HEAP;
+	kt_ka_heap_remove(&kw->t.heap, dc->ka.heap_idx);
 	dc->ka.armed_ms = 0;
-	struct ka_ent last = kw->heap[--kw->n];
-	if (i == kw->n)
-		return;
-	heap_set(kw, i, last);
-	sift_up(kw, i);
-	sift_down(kw, last.dc->ka.heap_idx);
 }
 
 /* Moves dc's entry (in the heap) to fire at `at`: O(log n). */
 static void heap_move(struct ka_worker *kw, struct kt_dctrl *dc, uint64_t at)
 {
-	size_t i = dc->ka.heap_idx;
-	uint64_t was = kw->heap[i].at;
-	kw->heap[i].at = at;
+	kt_ka_heap_move(&kw->t.heap, dc->ka.heap_idx, at);
 	dc->ka.armed_ms = at;
-	if (at < was)
-		sift_up(kw, i);
-	else
-		sift_down(kw, i);
 }
 
-/* Sets the timerfd (absolute CLOCK_MONOTONIC, the clock of kt_now_ms) to
- * the heap's earliest entry, when that changed. An entry at ms T fires at
- * T.000 exactly, never before: kt_now_ms then reads T. */
+/* The timerfd to the heap's earliest entry, when that changed. */
 static void tfd_sync(struct ka_worker *kw)
 {
-	uint64_t at = kw->n ? kw->heap[0].at : 0;
-	if (at == kw->tfd_at)
-		return;
-	struct itimerspec its = { { 0, 0 }, { (time_t)(at / 1000), (long)(at % 1000) * 1000000L } };
-	if (timerfd_settime(kw->tfd, TFD_TIMER_ABSTIME, &its, NULL) < 0) {
-		kt_err("worker %u: keep-alive timerfd: %s", kw->w->id, strerror(errno));
-		return;
-	}
-	kw->tfd_at = at;
+	kt_ka_timer_sync(&kw->t);
 }
 
 /* ---- evaluation and expiry -------------------------------------------- */
@@ -402,11 +147,7 @@ static void tfd_sync(struct ka_worker *kw)
 /* Does traffic count for this controller's deadline right now? */
 static bool traffic_counts(const struct kt_ctrl *c)
 {
-	if (!c->kato_ms)
-		return c->ka_activity_ms != 0;
-	if (c->ka_pol && (c->ka_pol->set & KT_KAPOL_F_IGNORE_TRAFFIC) && c->ka_pol->ignore_traffic)
-		return false;
-	return c->ka_traffic_based;
+	return kt_ka_traffic_counts(c);
 }
 
 static uint64_t mono_us(void)
@@ -471,15 +212,15 @@ static void ka_expire(struct kt_dctrl *dc, uint64_t now, uint64_t deadline, bool
 }
 
 /* The heap entry of dc is due (it is out of the heap): expire (true, *d
- * filled) or re-arm (false). */
+ * filled) or re-arm (false), as kt_ka_due decides. */
 static bool ka_check(struct ka_worker *kw, struct kt_dctrl *dc, uint64_t now, struct ka_done *d)
 {
 	struct kt_ctrl *c = &dc->c;
-	uint64_t deadline = kt_ctrl_ka_deadline(c);
-	if (!deadline)
+	struct kt_ka_due due = kt_ka_due(c, now);
+	if (due.act == KT_KA_STOP)
 		return false;
-	if (now > deadline) {
-		ka_shut(dc, now, deadline, false, d);
+	if (due.act == KT_KA_EXPIRE) {
+		ka_shut(dc, now, due.deadline, false, d);
 		return true;
 	}
 	if (tracing() && traffic_counts(c)) {
@@ -487,10 +228,10 @@ static bool ka_check(struct ka_worker *kw, struct kt_dctrl *dc, uint64_t now, st
 		if (t > c->ka_rearm_ms && t > dc->ka.traced_traffic_ms) {
 			dc->ka.traced_traffic_ms = t;
 			trace(c, "traffic_rearm", "\"traffic_ms\":%llu,\"deadline_ms\":%llu",
-			      (unsigned long long)t, (unsigned long long)deadline);
+			      (unsigned long long)t, (unsigned long long)due.deadline);
 		}
 	}
-	if (heap_insert(kw, dc, deadline + 1) < 0)
+	if (heap_insert(kw, dc, due.at) < 0)
 		kt_err("ctrl %u: keep-alive timer: out of memory", c->cntlid);
 	return false;
 }
@@ -500,14 +241,12 @@ static bool ka_check(struct ka_worker *kw, struct kt_dctrl *dc, uint64_t now, st
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct ka_worker *kw = arg;
-	uint64_t ticks;
-	if (read(fd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
-		kt_warn("worker %u: keep-alive timerfd read: %s", kw->w->id, strerror(errno));
-	kw->tfd_at = 0; /* it fired: disarmed */
+	kt_ka_timer_ack(&kw->t);
 	uint64_t now = kt_now_ms();
 	size_t nd = 0;
-	while (kw->n && kw->heap[0].at <= now) {
-		struct kt_dctrl *dc = kw->heap[0].dc;
+	const struct kt_ka_heap_ent *e;
+	while ((e = kt_ka_heap_min(&kw->t.heap)) && e->at <= now) {
+		struct kt_dctrl *dc = e->owner;
 		heap_remove(kw, dc);
 		if (nd == kw->done_cap) {
 			size_t cap = kw->done_cap ? kw->done_cap * 2 : 64;
@@ -538,8 +277,7 @@ void kt_dctrl_ka_update(struct kt_dctrl *dc)
 	struct ka_worker *kw = kaw_of(dc);
 	if (!dc->ka.attached || dc->ka.expired || !kw)
 		return;
-	uint64_t deadline = kt_ctrl_ka_deadline(&dc->c);
-	uint64_t want = deadline ? deadline + 1 : 0;
+	uint64_t want = kt_ka_fire_at(&dc->c);
 	if (!want) {
 		heap_remove(kw, dc);
 	} else if (dc->ka.heap_idx == NOT_IN_HEAP) {
@@ -559,19 +297,11 @@ int kt_keepalive_worker_init(struct kt_worker *w)
 		return -ENOMEM;
 	}
 	kw->w = w;
-	kw->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (kw->tfd < 0) {
-		int e = errno;
+	int rc = kt_ka_timer_init(&kw->t, w->base, w->id, offsetof(struct kt_dctrl, ka.heap_idx),
+				  on_tick, kw);
+	if (rc < 0) {
 		free(kw);
-		return -e;
-	}
-	kw->ev = event_new(w->base, kw->tfd, EV_READ | EV_PERSIST, on_tick, kw);
-	if (!kw->ev || event_add(kw->ev, NULL) < 0) {
-		if (kw->ev)
-			event_free(kw->ev);
-		close(kw->tfd);
-		free(kw);
-		return -ENOMEM;
+		return rc;
 	}
 	kaws[w->id] = kw;
 	return 0;
@@ -583,9 +313,7 @@ void kt_keepalive_worker_fini(struct kt_worker *w)
 	if (!kw)
 		return;
 	kaws[w->id] = NULL;
-	event_free(kw->ev);
-	close(kw->tfd);
-	free(kw->heap);
+	kt_ka_timer_fini(&kw->t);
 	free(kw->done);
 	free(kw);
 }
@@ -696,9 +424,7 @@ static void ka_resolve(struct kt_dctrl *dc, const char *action)
 	struct kt_ctrl *c = &dc->c;
 	const struct kt_kapol *before = c->ka_pol;
 	struct kt_kapol p;
-	pthread_mutex_lock(&rules_lock);
-	bool any = rules.n && kt_kapol_resolve(&rules, c->cntlid, c->hostnqn, c->subsys->nqn, &p);
-	pthread_mutex_unlock(&rules_lock);
+	bool any = kt_ka_rules_resolve(c->cntlid, c->hostnqn, c->subsys->nqn, &p);
 	if (!any && !before)
 		return;
 	if (any && before && memcmp(&p, &dc->ka.pol, sizeof(p)) == 0)
@@ -790,55 +516,18 @@ static void broadcast(kt_msg_fn fn, struct scope_msg *m)
 
 int kt_ka_policy_set(const struct kt_kapol_scope *s, const struct kt_kapol *p)
 {
-	pthread_mutex_lock(&rules_lock);
-	int rc = kt_kapol_set(&rules, s, p);
-	pthread_mutex_unlock(&rules_lock);
+	int rc = kt_ka_rules_set(s, p);
 	if (rc == 0)
 		broadcast(on_repolicy, NULL);
-	return rc;
-}
-
-int kt_ka_policy_get(const struct kt_kapol_scope *s, struct kt_kapol *p)
-{
-	pthread_mutex_lock(&rules_lock);
-	int rc = kt_kapol_get(&rules, s, p);
-	pthread_mutex_unlock(&rules_lock);
 	return rc;
 }
 
 int kt_ka_policy_clear(const struct kt_kapol_scope *s)
 {
-	pthread_mutex_lock(&rules_lock);
-	int rc = kt_kapol_clear(&rules, s);
-	pthread_mutex_unlock(&rules_lock);
+	int rc = kt_ka_rules_clear(s);
 	if (rc == 0)
 		broadcast(on_repolicy, NULL);
 	return rc;
-}
-
-size_t kt_ka_policy_list(struct kt_kapol_rule *out, size_t max)
-{
-	pthread_mutex_lock(&rules_lock);
-	size_t n = rules.n;
-	for (size_t i = 0; i < n && i < max; i++)
-		out[i] = rules.rule[i];
-	pthread_mutex_unlock(&rules_lock);
-	return n;
-}
-
-int kt_ka_policy_table(struct kt_kapol_table **out)
-{
-	*out = NULL;
-	if (!kt_ka_policy_list(NULL, 0))
-		return 0; /* the usual case: no copy */
-	struct kt_kapol_table *t = malloc(sizeof(*t));
-	if (!t)
-		return -ENOMEM;
-	pthread_mutex_lock(&rules_lock);
-	*t = rules;
-	pthread_mutex_unlock(&rules_lock);
-	*out = t;
-	return 0;
 }
 
 struct force_arg {
@@ -891,14 +580,7 @@ int kt_keepalive_configure(const struct kt_cfg_daemon *d, char *err, size_t errl
 		tcp_intvl_s = (int)d->tcp_ka_interval_s;
 	if (d->tcp_ka_count)
 		tcp_cnt = (int)d->tcp_ka_count;
-	pthread_mutex_lock(&rules_lock);
-	kt_kapol_clear(&rules, NULL);
-	int rc = 0;
-	for (size_t i = 0; i < d->n_ka_rules && !rc; i++)
-		if ((rc = kt_kapol_set(&rules, &d->ka_rules[i].scope, &d->ka_rules[i].pol)) < 0)
-			snprintf(err, errlen, "katod.keepalive.policy[%zu]: %s", i,
-				 rc == -ENOSPC ? "too many rules" : "invalid rule");
-	pthread_mutex_unlock(&rules_lock);
+	int rc = kt_ka_rules_load(d, err, errlen);
 	/* the rules were replaced in one step: running controllers resolve
 	 * their policy again (none at startup) */
 	broadcast(on_repolicy, NULL);
@@ -913,12 +595,6 @@ int kt_keepalive_configure(const struct kt_cfg_daemon *d, char *err, size_t errl
 
 void kt_keepalive_fini(void)
 {
-	kt_ka_trace_set(NULL);
-	kt_ka_trace_stream(false);
-	int efd = atomic_exchange(&stream_efd, -1);
-	if (efd >= 0)
-		close(efd);
-	pthread_mutex_lock(&rules_lock);
-	kt_kapol_clear(&rules, NULL);
-	pthread_mutex_unlock(&rules_lock);
+	kt_ka_trace_fini();
+	kt_ka_rules_fini();
 }

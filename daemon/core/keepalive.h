@@ -18,6 +18,14 @@
  * Threading: the per-controller state (struct kt_ka) is touched only on the
  * admin worker. Rule changes and forced expiries reach it by a message to
  * every worker. The trace may be written from any thread.
+ *
+ * Files: keepalive.c is the engine and includes the others, which know
+ * nothing of it: ka_heap.c (the heap, a pure data structure), ka_timer.c
+ * (a worker's timerfd over its heap), ka_decide.c (when an entry fires and
+ * what to do then, pure), ka_rules.c (the rule table) and ka_trace.c (the
+ * trace's file and stream). This header is the facade: it includes the
+ * control API of ka_rules.h (kt_ka_policy_get/list/table) and ka_trace.h
+ * (kt_ka_trace_*).
  */
 #ifndef KATO_DAEMON_KEEPALIVE_H
 #define KATO_DAEMON_KEEPALIVE_H
@@ -25,6 +33,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "daemon/core/ka_rules.h"
+#include "daemon/core/ka_trace.h"
 #include "proto/kapolicy.h"
 
 struct kt_dctrl;
@@ -90,39 +100,12 @@ bool kt_ka_after_admin(struct kt_dctrl *dc, struct kt_req *r, struct kt_cmd_resu
 /* Rules by scope (see proto/kapolicy.h); a change reaches live controllers
  * within one loop turn of their admin worker. 0 or a negative errno. */
 int kt_ka_policy_set(const struct kt_kapol_scope *s, const struct kt_kapol *p);
-int kt_ka_policy_get(const struct kt_kapol_scope *s, struct kt_kapol *p);
 int kt_ka_policy_clear(const struct kt_kapol_scope *s); /* NULL: every rule */
-/* Copies up to max rules; returns how many there are. */
-size_t kt_ka_policy_list(struct kt_kapol_rule *out, size_t max);
-/* The whole rule table copied at once, for resolving many controllers or
- * writing every rule: *out malloc'd (free() it), or NULL when there is no
- * rule. 0 or -ENOMEM. */
-int kt_ka_policy_table(struct kt_kapol_table **out);
+/* kt_ka_policy_get, kt_ka_policy_list, kt_ka_policy_table: ka_rules.h. */
 /* Expires now every live controller the scope covers (NULL: all), as a
  * timeout would. Returns 0; the expiries happen on the admin workers. */
 int kt_ka_force_expiry(const struct kt_kapol_scope *s);
-/* Starts writing the event trace to path (appending), or stops (NULL or
- * ""). 0 or a negative errno. */
-int kt_ka_trace_set(const char *path);
-/* The trace file's path in buf, or NULL when no file is written. */
-const char *kt_ka_trace_file(char *buf, size_t len);
-
-/* The trace as a stream, for the control socket's subscribers (main
- * thread). While on, every trace line is also queued for the main loop -
- * at most KT_KA_STREAM_MAX lines, beyond that dropped and counted - and the
- * eventfd that kt_ka_trace_stream(true) returns becomes readable. A worker
- * holds the queue's mutex only to append a line. Off (false) empties the
- * queue and returns 0. With neither a file nor the stream, trace() costs
- * one flag check. */
-#define KT_KA_STREAM_MAX 4096
-struct kt_ka_line {
-	struct kt_ka_line *next;
-	size_t len;
-	char text[];                /* one JSON object, no newline, NUL-ended */
-};
-int kt_ka_trace_stream(bool on);
-/* Takes every queued line, oldest first (free() each), and how many were
- * dropped since the last take. Clears the eventfd. */
-struct kt_ka_line *kt_ka_trace_take(uint64_t *dropped);
+/* The event trace, its file and its stream (kt_ka_trace_set, _file,
+ * _stream, _take): ka_trace.h. */
 
 #endif

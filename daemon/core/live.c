@@ -204,7 +204,7 @@ void kt_live_fini(void)
 }
 
 /* The keep-alive policy rules in force are the engine's table
- * (daemon/core/keepalive.c), which keepalive.policy.set/clear change without a
+ * (daemon/core/ka_rules.c), which keepalive.policy.set/clear change without a
  * new configuration. The running configuration takes them from it whenever
  * it is read or replaced, so that rules set live are part of it like any
  * live change: config.save writes them (rpc.c), an edit (rpc_edit.c starts

@@ -1,6 +1,6 @@
 /*
  * test_ka_many.c - keep-alive timers of many controllers at once on one
- * katod (the timer heap of daemon/core/keepalive.c, issue 4): Keep Alives move
+ * katod (the timer heap of daemon/core/ka_heap.c, issue 4): Keep Alives move
  * each controller's heap entry so none expires while its host keeps up;
  * half the controllers falling silent expire while the other half lives
  * on; every expiry comes at the deadline katod computed from the last Keep
