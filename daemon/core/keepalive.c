@@ -11,14 +11,11 @@
  */
 #include <endian.h>
 #include <errno.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <event2/event.h>
 #include "config/config.h"
@@ -31,7 +28,7 @@
 #include "daemon/log.h"
 #include "daemon/core/sq.h"
 #include "daemon/transport/transport.h"
-#include "daemon/core/target.h"
+#include "daemon/core/dctrl.h"
 #include "daemon/core/worker.h"
 
 #define NOT_IN_HEAP KT_KA_HEAP_NONE
@@ -46,13 +43,11 @@ static _Atomic int tcp_idle_s = 30, tcp_intvl_s = 5, tcp_cnt = 3;
 
 bool kt_ka_tbkas(void) { return tbkas; }
 
-void kt_ka_tcp_keepalive(int fd)
+void kt_ka_tcp_settings(int *idle_s, int *interval_s, int *count)
 {
-	int one = 1, idle = tcp_idle_s, intvl = tcp_intvl_s, cnt = tcp_cnt;
-	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
-	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
-	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
-	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+	*idle_s = tcp_idle_s;
+	*interval_s = tcp_intvl_s;
+	*count = tcp_cnt;
 }
 
 /* ---- the trace's events ------------------------------------------------ */
@@ -481,6 +476,13 @@ void kt_ka_teardown_done(struct kt_dctrl *dc)
 
 /* ---- live rule changes and forced expiry ------------------------------ */
 
+static void (*walker)(kt_ka_ctrl_fn fn, void *arg);
+
+void kt_ka_set_walker(void (*walk)(kt_ka_ctrl_fn fn, void *arg))
+{
+	walker = walk;
+}
+
 struct scope_msg {
 	bool all;
 	struct kt_kapol_scope scope;
@@ -498,7 +500,8 @@ static void repolicy_one(struct kt_dctrl *dc, void *arg)
 
 static void on_repolicy(struct kt_worker *w, void *arg)
 {
-	kt_target_foreach_ctrl(repolicy_one, w);
+	if (walker)
+		walker(repolicy_one, w);
 }
 
 static void broadcast(kt_msg_fn fn, struct scope_msg *m)
@@ -552,7 +555,8 @@ static void on_force(struct kt_worker *w, void *arg)
 {
 	struct scope_msg *m = arg;
 	struct force_arg f = { w, m };
-	kt_target_foreach_ctrl(force_one, &f);
+	if (walker)
+		walker(force_one, &f);
 	if (atomic_fetch_sub(&m->refs, 1) == 1)
 		free(m);
 }

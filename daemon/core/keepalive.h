@@ -44,23 +44,17 @@ struct kt_worker;
 struct kt_cfg_daemon;
 struct kt_ka_hold;
 
-/* Per-controller engine state, inside struct kt_dctrl. */
-struct kt_ka {
-	size_t heap_idx;            /* in the admin worker's heap, or SIZE_MAX */
-	uint64_t armed_ms;          /* when the heap entry fires (0: not armed) */
-	uint64_t traced_traffic_ms; /* traffic re-arm last written to the trace */
-	struct kt_kapol pol;        /* effective policy; c.ka_pol points here when set */
-	struct kt_ka_hold *holds;   /* Keep Alive completions the policy holds */
-	bool attached;              /* between admin Connect and the admin queue's end */
-	bool expired;
-};
-
 /* ---- daemon wiring ---------------------------------------------------- */
 
 /* From kt_target_build: tbkas, TCP keepalive, the trace file and the policy
  * rules of the "katod"."keepalive" settings. 0 or a negative errno with a
  * reason in err. kt_keepalive_fini closes the trace. */
 int kt_keepalive_configure(const struct kt_cfg_daemon *d, char *err, size_t errlen);
+/* How the engine reaches every controller (live rule changes, forced
+ * expiry): the target's walk, handed in once by kt_target_build so that
+ * keep-alive never calls the target. fn runs under the target's lock. */
+typedef void (*kt_ka_ctrl_fn)(struct kt_dctrl *dc, void *arg);
+void kt_ka_set_walker(void (*walk)(kt_ka_ctrl_fn fn, void *arg));
 void kt_keepalive_fini(void);
 /* Per-worker timer: created with the worker's event base (before its
  * thread runs) and freed after the thread is joined, before the base. */
@@ -69,10 +63,11 @@ void kt_keepalive_worker_fini(struct kt_worker *w);
 
 /* Whether controllers advertise (and honour) traffic-based keep-alive. */
 bool kt_ka_tbkas(void);
-/* Sets SO_KEEPALIVE, TCP_KEEPIDLE/KEEPINTVL/KEEPCNT on an accepted socket:
- * a host that vanished (no FIN, no RST) is reaped even where no keep-alive
- * timer runs (KATO 0, or before Connect). */
-void kt_ka_tcp_keepalive(int fd);
+/* The connection keepalive a transport applies to each new connection
+ * (NVMe/TCP: SO_KEEPALIVE, TCP_KEEPIDLE/KEEPINTVL/KEEPCNT), so that a host
+ * that vanished (no FIN, no RST) is reaped even where no keep-alive timer
+ * runs (KATO 0, or before Connect): idle seconds, probe interval, probes. */
+void kt_ka_tcp_settings(int *idle_s, int *interval_s, int *count);
 
 /* ---- controller lifetime (admin worker) ------------------------------- */
 

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "daemon/core/sq.h"
-#include "daemon/core/target.h"
+#include "daemon/core/dctrl.h"
 #include "daemon/core/worker.h"
 #include "daemon/log.h"
 #include "daemon/transport/transport.h"

@@ -209,6 +209,7 @@ void kt_target_set_settings(const struct kt_cfg_daemon *d)
 int kt_target_build(const struct kt_config *cfg, unsigned workers, char *err, size_t errlen)
 {
 	kt_target_set_settings(&cfg->daemon);
+	kt_ka_set_walker(kt_target_foreach_ctrl);
 	int krc = kt_keepalive_configure(&cfg->daemon, err, errlen); /* copies what it keeps */
 	if (krc < 0)
 		return krc;
@@ -361,7 +362,7 @@ static uint16_t alloc_cntlid_locked(const struct kt_cntlid_map *m, const struct 
 
 /* ---- controllers ---------------------------------------------------- */
 
-void kt_target_foreach_ctrl(void (*fn)(struct kt_dctrl *dc, void *arg), void *arg)
+void kt_target_foreach_ctrl(kt_ka_ctrl_fn fn, void *arg)
 {
 	pthread_mutex_lock(&target_lock);
 	for (struct kt_dctrl *dc = ctrls, *next; dc; dc = next) {

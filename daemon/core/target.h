@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include "config/config.h"
+#include "daemon/core/dctrl.h"
 #include "daemon/core/keepalive.h"
 #include "proto/ctrl.h"
 #include "proto/fabrics.h"
@@ -17,19 +18,6 @@
 struct event;
 struct kt_sq;
 struct kt_worker;
-
-/* A controller as the daemon holds it. */
-struct kt_dctrl {
-	struct kt_ctrl c;
-	pthread_mutex_t lock;       /* queues, nr_queues, admin, dying */
-	struct kt_sq *queues;       /* linked by kt_sq.ctrl_next */
-	unsigned nr_queues;
-	struct kt_sq *admin;
-	struct kt_worker *admin_worker;
-	struct kt_ka ka;            /* keep-alive engine state (admin worker) */
-	bool dying;
-	struct kt_dctrl *next, *prev; /* all controllers (target lock); prev: O(1) unlink at teardown */
-};
 
 /* Builds the live target from a validated configuration: opens every
  * namespace's backend, with I/O counters for `workers` workers (the number
@@ -56,7 +44,7 @@ void kt_dctrl_queue_gone(struct kt_dctrl *dc, struct kt_sq *sq);
 void kt_dctrl_ka_update(struct kt_dctrl *dc);
 /* Calls fn on every controller under the target lock (fn must not take it;
  * it may take a controller's lock). */
-void kt_target_foreach_ctrl(void (*fn)(struct kt_dctrl *dc, void *arg), void *arg);
+void kt_target_foreach_ctrl(kt_ka_ctrl_fn fn, void *arg);
 
 /* A controller as the control socket reports it: copied under the target
  * and controller locks. Fields the admin worker writes without a lock

@@ -613,6 +613,17 @@ static void addr_text(const struct sockaddr_storage *ss, char *addr, size_t len,
 	}
 }
 
+/* TCP keepalive as the keep-alive settings say (daemon/core/keepalive.h). */
+static void tcp_keepalive(int fd)
+{
+	int one = 1, idle, intvl, cnt;
+	kt_ka_tcp_settings(&idle, &intvl, &cnt);
+	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+}
+
 void kt_tcp_accept(struct kt_worker *w, int fd, const struct kt_port *port)
 {
 	struct kt_queue *q = calloc(1, sizeof(*q));
@@ -622,7 +633,7 @@ void kt_tcp_accept(struct kt_worker *w, int fd, const struct kt_port *port)
 	}
 	int one = 1;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	kt_ka_tcp_keepalive(fd); /* reaps vanished hosts where no KATO timer runs */
+	tcp_keepalive(fd); /* reaps vanished hosts where no KATO timer runs */
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	char addr[INET6_ADDRSTRLEN] = "?", peer[64];
