@@ -536,6 +536,20 @@ static void test_xfer_refusal_logged_on_admin_queue(void **state UNUSED)
 	set_cid(0xa003);
 	assert_int_equal(parse(&F.c, 0, 8), ST_SGL_LENGTH);
 	assert_logged(&F.c, 3, ST_SGL_LENGTH);
+	/* Bytes 4-7 of a fabrics SQE are FCTYPE and reserved, not an NSID:
+	 * the entry names no namespace (0, as for other errors of none). */
+	assert_int_equal(le32toh(F.c.errlog[2].nsid), 0);
+	fabrics(FC_DISCONNECT);
+	sqe_le(5, 0xabcdef, 3); /* reserved bytes 5-7 */
+	assert_int_equal(parse(&F.c, 0, 16), ST_SGL_LENGTH);
+	assert_logged(&F.c, 4, ST_SGL_LENGTH);
+	assert_int_equal(le32toh(F.c.errlog[3].nsid), 0);
+	/* An admin command's NSID is its own. */
+	cmd(OPC_IDENTIFY, T_INCAPSULE, 0, 4096);
+	sqe_le(4, 1, 4);
+	assert_int_equal(parse(&F.c, 0, 4096), ST_SGL_TYPE);
+	assert_logged(&F.c, 5, ST_SGL_TYPE);
+	assert_int_equal(le32toh(F.c.errlog[4].nsid), 1);
 	/* Refused by the transfer rules before the admin gate is asked. */
 	assert_int_equal(F.d.err_count, 0);
 	admin(OPC_FORMAT, 0, 0);
