@@ -354,7 +354,9 @@ void kt_ctrl_io_error_rec(const struct kt_cmd *cmd, uint16_t sqid, uint16_t stat
 	rec->sqid = sqid;
 	rec->cid = sqe->cid;
 	rec->status = status;
-	rec->nsid = le32toh(sqe->nsid);
+	/* a fabrics SQE has FCTYPE and reserved bytes where others have the
+	 * NSID: its entry names no namespace */
+	rec->nsid = sqe->opcode == KT_OPC_FABRICS ? 0 : le32toh(sqe->nsid);
 	switch (sqe->opcode) {
 	case nvme_cmd_read:
 	case nvme_cmd_write:

@@ -65,8 +65,11 @@ uint16_t kt_cmd_parse(const struct kt_qview *q, const struct kt_xfer_caps *caps,
 
 	st = kt_xfer_parse(caps, &cmd->sqe, icd_len, q->max_len, &p->xfer);
 	if (st) {
+		/* a fabrics SQE has FCTYPE and reserved bytes where others have
+		 * the NSID: its entry names no namespace */
 		if (c && q->qid == 0)
-			kt_ctrl_log_error(c, 0, cmd->sqe.cid, st, 0xffff, 0, le32toh(cmd->sqe.nsid));
+			kt_ctrl_log_error(c, 0, cmd->sqe.cid, st, 0xffff, 0,
+					  p->route == KT_ROUTE_FABRICS ? 0 : le32toh(cmd->sqe.nsid));
 		return st;
 	}
 	cmd->data_len = p->xfer.len;

@@ -433,6 +433,17 @@ static void test_io_error_rec(void **state)
 	/* A command-specific status with the same code names no field. */
 	kt_ctrl_io_error_rec(&cmd, 1, (NVME_SCT_CMD_SPECIFIC << NVME_SCT_SHIFT) | NVME_SC_LBA_RANGE, &r);
 	assert_int_equal(r.param_loc, 0xffff);
+
+	/* A fabrics command (a Connect on a connected I/O queue): bytes 4-7
+	 * are FCTYPE 01h and reserved bytes, not NSID 1. */
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.sqe.opcode = KT_OPC_FABRICS;
+	cmd.sqe.cid = 0x0101;
+	((uint8_t *)&cmd.sqe)[4] = nvme_fabrics_type_connect;
+	kt_ctrl_io_error_rec(&cmd, 2, NVME_SC_CMD_SEQ_ERROR, &r);
+	assert_int_equal(r.nsid, 0);
+	assert_int_equal(r.cid, 0x0101);
+	assert_int_equal(r.lba, 0);
 }
 
 static void test_io_error_cap_and_lost(void **state)
