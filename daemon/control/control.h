@@ -2,9 +2,10 @@
  * control.h - the control socket: a Unix stream socket on the main thread's
  * event loop speaking JSON-RPC 2.0 (methods: daemon/control/rpc.h; client: katoctl).
  *
- * Framing: requests are a stream of JSON texts (objects, or arrays for a
- * batch), each complete value is one request whatever whitespace or
- * newlines surround it; every response is one line of JSON ended by "\n".
+ * Framing (cut by daemon/control/framing.h): requests are a stream of JSON
+ * texts (objects, or arrays for a batch), each complete value is one
+ * request whatever whitespace or newlines surround it; every response is
+ * one line of JSON ended by "\n".
  * A request that is not JSON gets a parse error (-32700) and the connection
  * is closed (the stream cannot be resynchronised); one larger than 1 MiB is
  * refused the same way.
