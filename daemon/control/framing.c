@@ -74,6 +74,7 @@ enum kt_frame kt_framing_next(struct kt_framing *f, const char **pp, size_t *ple
 		}
 		/* json-c takes an int length: larger feeds go in pieces */
 		size_t n = len > INT_MAX ? INT_MAX : len;
+		bool fresh = !f->in_value;
 		struct json_object *obj = json_tokener_parse_ex(f->tok, p, (int)n);
 		enum json_tokener_error e = json_tokener_get_error(f->tok);
 		if (e == json_tokener_continue) { /* all n bytes taken, the value goes on */
@@ -93,9 +94,19 @@ enum kt_frame kt_framing_next(struct kt_framing *f, const char **pp, size_t *ple
 			f->over = KT_FRAME_PARSE_ERROR;
 			break;
 		}
+		/* json-c ends a number or a literal at the byte after it without
+		 * taking that byte: when the byte starts this feed, the value was
+		 * all in earlier feeds and takes nothing of this one. A value
+		 * started in this feed takes a byte at least. */
 		size_t used = json_tokener_get_parse_end(f->tok);
-		if (used == 0 || used > n)
+		if (used > n)
 			used = n;
+		if (used == 0 && fresh) { /* no progress: never seen, but never loop on it */
+			json_object_put(obj);
+			f->why = "a value of no bytes";
+			f->over = KT_FRAME_PARSE_ERROR;
+			break;
+		}
 		json_tokener_reset(f->tok);
 		f->in_value = false;
 		f->pending = 0;

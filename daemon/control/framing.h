@@ -10,6 +10,12 @@
  * value that grows past the limit: the bytes fed to a value that is still
  * unfinished are counted, and once they exceed the limit it is refused
  * (the feed that completes a value is not counted against it).
+ *
+ * How the stream is split into feeds does not change the values, but for
+ * two ways of json-c's (0.16): a number split between feeds is checked
+ * less ("[1-2]" in one feed is an error; split after the 1 it is [1]),
+ * and comments are read with the value before them ("{} /x" in one feed
+ * is a parse error; split after the "}" the value comes out first).
  */
 #ifndef KATO_DAEMON_CONTROL_FRAMING_H
 #define KATO_DAEMON_CONTROL_FRAMING_H

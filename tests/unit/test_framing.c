@@ -1,7 +1,8 @@
 /*
  * test_framing.c - the control socket's framing (daemon/control/framing.c)
  * byte by byte: a request split across feeds, several in one feed,
- * whitespace between and around them, the JSON text null, garbage (a parse
+ * whitespace between and around them, a number or literal ended by the
+ * next feed's first byte, the JSON text null, garbage (a parse
  * error that ends the stream) and a request past the size limit (refused).
  */
 #include <setjmp.h>
@@ -139,6 +140,40 @@ static void number_ends_in_next_feed(void **state)
 	kt_framing_free(f);
 }
 
+/* A number or a literal ends at the first byte after it; when that byte
+ * starts the next feed it belongs to the next value, as in one feed. */
+static void scalar_ends_at_next_feeds_first_byte(void **state)
+{
+	(void)state;
+	struct kt_framing *f = kt_framing_new(KT_CONTROL_MAX_REQUEST);
+	const char *p = "-12";
+	size_t len = 3;
+	struct json_object *v;
+	assert_int_equal(kt_framing_next(f, &p, &len, &v), KT_FRAME_MORE);
+	const char *s2 = "{\"id\":1}";
+	p = s2;
+	len = strlen(s2);
+	assert_int_equal(kt_framing_next(f, &p, &len, &v), KT_FRAME_VALUE);
+	assert_string_equal(text_of(v), "-12");
+	assert_ptr_equal(p, s2); /* nothing of this feed taken */
+	json_object_put(v);
+	assert_int_equal(kt_framing_next(f, &p, &len, &v), KT_FRAME_VALUE);
+	assert_string_equal(text_of(v), "{\"id\":1}");
+	json_object_put(v);
+	/* a literal, then garbage: a parse error, as "truex" in one feed */
+	p = "true";
+	len = 4;
+	assert_int_equal(kt_framing_next(f, &p, &len, &v), KT_FRAME_MORE);
+	p = "x";
+	len = 1;
+	assert_int_equal(kt_framing_next(f, &p, &len, &v), KT_FRAME_VALUE);
+	assert_true(json_object_get_boolean(v));
+	json_object_put(v);
+	assert_int_equal(len, 1);
+	assert_int_equal(kt_framing_next(f, &p, &len, &v), KT_FRAME_PARSE_ERROR);
+	kt_framing_free(f);
+}
+
 static void garbage_is_a_parse_error(void **state)
 {
 	(void)state;
@@ -256,6 +291,7 @@ int main(void)
 		cmocka_unit_test(split_across_feeds),
 		cmocka_unit_test(values_in_one_feed),
 		cmocka_unit_test(number_ends_in_next_feed),
+		cmocka_unit_test(scalar_ends_at_next_feeds_first_byte),
 		cmocka_unit_test(garbage_is_a_parse_error),
 		cmocka_unit_test(oversize_is_refused),
 	};
