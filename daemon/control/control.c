@@ -46,12 +46,13 @@ static struct {
 	unsigned ka_subs;
 } ctl = { .fd = -1 };
 
-static struct client *current; /* whose request kt_rpc_call runs */
+static int ka_subscribe(void *conn, bool on);
+static unsigned ka_subscribers(void);
 
 static void client_free(struct client *c)
 {
 	if (c->ka_sub)
-		kt_control_ka_subscribe((struct kt_control_client *)c, false);
+		ka_subscribe(c, false);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -127,9 +128,10 @@ static struct json_object *handle_one(struct client *c, struct json_object *req)
 
 	struct json_object *result = NULL;
 	char msg[512] = "";
-	current = c;
-	int code = kt_rpc_call(method, params, &result, msg, sizeof(msg));
-	current = NULL;
+	const struct kt_rpc_caller caller = {
+		.conn = c, .ka_subscribe = ka_subscribe, .ka_subscribers = ka_subscribers,
+	};
+	int code = kt_rpc_call(&caller, method, params, &result, msg, sizeof(msg));
 	if (code)
 		kt_dbg("control: uid %u: %s: error %d: %s", c->uid, method, code, msg);
 	else
@@ -301,12 +303,8 @@ static void on_accept(evutil_socket_t fd, short what, void *arg)
 
 /* ---- the keep-alive trace to subscribers ------------------------------- */
 
-struct kt_control_client *kt_control_current(void)
-{
-	return (struct kt_control_client *)current;
-}
-
-unsigned kt_control_ka_subscribers(void)
+/* How many clients are subscribed. */
+static unsigned ka_subscribers(void)
 {
 	return ctl.ka_subs;
 }
@@ -342,9 +340,12 @@ static void on_ka_lines(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-int kt_control_ka_subscribe(struct kt_control_client *cc, bool on)
+/* Subscribes (on) or unsubscribes client conn to the keep-alive trace
+ * (control.h): 0 or a negative errno. The methods reach it through the
+ * caller handle_one hands them (rpc.h). */
+static int ka_subscribe(void *conn, bool on)
 {
-	struct client *c = (struct client *)cc;
+	struct client *c = conn;
 	if (!c)
 		return -EINVAL;
 	if (c->ka_sub == on)
