@@ -49,9 +49,9 @@ int kt_rpc_call(const struct kt_rpc_caller *caller, const char *method, struct j
 		struct json_object **result, char *msg, size_t msglen);
 
 /* A method: as kt_rpc_call, without the name. */
-#define KT_RPC_METHOD(name)                                                                        \
-	int name(const struct kt_rpc_caller *caller, struct json_object *params, struct json_object **result, \
-		 char *msg, size_t msglen)
+#define KT_RPC_METHOD(name) \
+	int name(const struct kt_rpc_caller *caller, struct json_object *params, \
+		 struct json_object **result, char *msg, size_t msglen)
 
 /* The method names, NULL-terminated (for "method not found" hints). */
 extern const char *const kt_rpc_methods[];
