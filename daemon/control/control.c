@@ -1,8 +1,9 @@
 /*
  * control.c - the control socket's transport (see control.h): accepting
- * clients on the main loop, cutting their byte stream into JSON-RPC 2.0
- * requests (single or batch), writing one response line per request, and
- * the keep-alive trace as notifications to the clients that subscribed.
+ * clients on the main loop, handing their byte stream to the framing
+ * (daemon/control/framing.c), running each JSON-RPC 2.0 request it cuts
+ * (single or batch), writing one response line per request, and the
+ * keep-alive trace as notifications to the clients that subscribed.
  * What the methods do is daemon/control/rpc.c.
  */
 #include <errno.h>
@@ -19,15 +20,14 @@
 #include <event2/event.h>
 #include <json-c/json.h>
 #include "daemon/control/control.h"
+#include "daemon/control/framing.h"
 #include "daemon/core/keepalive.h"
 #include "daemon/log.h"
 #include "daemon/control/rpc.h"
 
 struct client {
 	struct bufferevent *bev;
-	struct json_tokener *tok;
-	bool in_value;            /* the tokener holds part of a request */
-	size_t pending;           /* bytes of that request so far */
+	struct kt_framing *framing; /* cuts its byte stream into requests */
 	bool closing;             /* free once the output is written */
 	unsigned uid;
 	bool ka_sub;              /* receives the keep-alive trace */
@@ -46,12 +46,13 @@ static struct {
 	unsigned ka_subs;
 } ctl = { .fd = -1 };
 
-static struct client *current; /* whose request kt_rpc_call runs */
+static int ka_subscribe(void *conn, bool on);
+static unsigned ka_subscribers(void);
 
 static void client_free(struct client *c)
 {
 	if (c->ka_sub)
-		kt_control_ka_subscribe((struct kt_control_client *)c, false);
+		ka_subscribe(c, false);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -60,7 +61,7 @@ static void client_free(struct client *c)
 		c->next->prev = c->prev;
 	ctl.nr_clients--;
 	bufferevent_free(c->bev);
-	json_tokener_free(c->tok);
+	kt_framing_free(c->framing);
 	free(c);
 }
 
@@ -127,9 +128,10 @@ static struct json_object *handle_one(struct client *c, struct json_object *req)
 
 	struct json_object *result = NULL;
 	char msg[512] = "";
-	current = c;
-	int code = kt_rpc_call(method, params, &result, msg, sizeof(msg));
-	current = NULL;
+	const struct kt_rpc_caller caller = {
+		.conn = c, .ka_subscribe = ka_subscribe, .ka_subscribers = ka_subscribers,
+	};
+	int code = kt_rpc_call(&caller, method, params, &result, msg, sizeof(msg));
 	if (code)
 		kt_dbg("control: uid %u: %s: error %d: %s", c->uid, method, code, msg);
 	else
@@ -175,60 +177,40 @@ static void handle(struct client *c, struct json_object *req)
 	json_object_put(all);
 }
 
-/* Feeds bytes to the client's tokener; every complete JSON value is a
+/* Feeds bytes to the client's framing; every complete JSON value is a
  * request. Returns false when the connection must close. */
 static bool feed(struct client *c, const char *p, size_t len)
 {
-	while (len) {
-		if (!c->in_value) {
-			while (len && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) {
-				p++;
-				len--;
-			}
-			if (!len)
-				break;
-		}
-		struct json_object *obj = json_tokener_parse_ex(c->tok, p, (int)len);
-		enum json_tokener_error e = json_tokener_get_error(c->tok);
-		if (e == json_tokener_continue) {
-			c->in_value = true;
-			c->pending += len;
-			if (c->pending > KT_CONTROL_MAX_REQUEST) {
-				struct json_object *r = error_response(NULL, KT_RPC_INVALID_REQUEST,
-								       "request larger than 1 MiB");
+	for (;;) {
+		struct json_object *obj, *r;
+		char m[160];
+		switch (kt_framing_next(c->framing, &p, &len, &obj)) {
+		case KT_FRAME_MORE:
+			return true;
+		case KT_FRAME_VALUE:
+			if (!obj) { /* the JSON text "null" */
+				r = error_response(NULL, KT_RPC_INVALID_REQUEST, "a request must be a JSON object");
 				send_json(c, r);
 				json_object_put(r);
-				return false;
+			} else {
+				handle(c, obj);
+				json_object_put(obj);
 			}
-			return true;
-		}
-		if (e != json_tokener_success) {
-			char m[160];
-			snprintf(m, sizeof(m), "parse error: %s", json_tokener_error_desc(e));
-			struct json_object *r = error_response(NULL, KT_RPC_PARSE_ERROR, m);
+			break;
+		case KT_FRAME_TOO_LARGE:
+			r = error_response(NULL, KT_RPC_INVALID_REQUEST, "request larger than 1 MiB");
+			send_json(c, r);
+			json_object_put(r);
+			return false;
+		case KT_FRAME_PARSE_ERROR:
+			snprintf(m, sizeof(m), "parse error: %s", kt_framing_error(c->framing));
+			r = error_response(NULL, KT_RPC_PARSE_ERROR, m);
 			send_json(c, r);
 			json_object_put(r);
 			kt_dbg("control: uid %u: %s", c->uid, m);
 			return false;
 		}
-		size_t used = json_tokener_get_parse_end(c->tok);
-		if (used == 0 || used > len)
-			used = len;
-		json_tokener_reset(c->tok);
-		c->in_value = false;
-		c->pending = 0;
-		if (!obj) { /* the JSON text "null" */
-			struct json_object *r = error_response(NULL, KT_RPC_INVALID_REQUEST, "a request must be a JSON object");
-			send_json(c, r);
-			json_object_put(r);
-		} else {
-			handle(c, obj);
-			json_object_put(obj);
-		}
-		p += used;
-		len -= used;
 	}
-	return true;
 }
 
 static void on_client_read(struct bufferevent *bev, void *arg)
@@ -293,15 +275,15 @@ static void on_accept(evutil_socket_t fd, short what, void *arg)
 		struct client *c = calloc(1, sizeof(*c));
 		if (c) {
 			c->bev = bufferevent_socket_new(ctl.base, s, BEV_OPT_CLOSE_ON_FREE);
-			c->tok = json_tokener_new();
+			c->framing = kt_framing_new(KT_CONTROL_MAX_REQUEST);
 		}
-		if (!c || !c->bev || !c->tok) {
+		if (!c || !c->bev || !c->framing) {
 			if (c && c->bev)
 				bufferevent_free(c->bev);
 			else
 				close(s);
 			if (c)
-				json_tokener_free(c->tok);
+				kt_framing_free(c->framing);
 			free(c);
 			continue;
 		}
@@ -321,12 +303,8 @@ static void on_accept(evutil_socket_t fd, short what, void *arg)
 
 /* ---- the keep-alive trace to subscribers ------------------------------- */
 
-struct kt_control_client *kt_control_current(void)
-{
-	return (struct kt_control_client *)current;
-}
-
-unsigned kt_control_ka_subscribers(void)
+/* How many clients are subscribed. */
+static unsigned ka_subscribers(void)
 {
 	return ctl.ka_subs;
 }
@@ -362,9 +340,12 @@ static void on_ka_lines(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-int kt_control_ka_subscribe(struct kt_control_client *cc, bool on)
+/* Subscribes (on) or unsubscribes client conn to the keep-alive trace
+ * (control.h): 0 or a negative errno. The methods reach it through the
+ * caller handle_one hands them (rpc.h). */
+static int ka_subscribe(void *conn, bool on)
 {
-	struct client *c = (struct client *)cc;
+	struct client *c = conn;
 	if (!c)
 		return -EINVAL;
 	if (c->ka_sub == on)

@@ -2,9 +2,10 @@
  * control.h - the control socket: a Unix stream socket on the main thread's
  * event loop speaking JSON-RPC 2.0 (methods: daemon/control/rpc.h; client: katoctl).
  *
- * Framing: requests are a stream of JSON texts (objects, or arrays for a
- * batch), each complete value is one request whatever whitespace or
- * newlines surround it; every response is one line of JSON ended by "\n".
+ * Framing (cut by daemon/control/framing.h): requests are a stream of JSON
+ * texts (objects, or arrays for a batch), each complete value is one
+ * request whatever whitespace or newlines surround it; every response is
+ * one line of JSON ended by "\n".
  * A request that is not JSON gets a parse error (-32700) and the connection
  * is closed (the stream cannot be resynchronised); one larger than 1 MiB is
  * refused the same way.
@@ -12,7 +13,6 @@
 #ifndef KATO_DAEMON_CONTROL_H
 #define KATO_DAEMON_CONTROL_H
 
-#include <stdbool.h>
 #include <stddef.h>
 
 struct event_base;
@@ -30,21 +30,15 @@ int kt_control_start(struct event_base *base, const char *path, char *err, size_
 /* Closes every client and the socket, and removes the socket file. */
 void kt_control_stop(void);
 
-/* The client whose request a method is running for (NULL outside a
- * method): lets a method subscribe its connection to notifications. */
-struct kt_control_client;
-struct kt_control_client *kt_control_current(void);
-
-/* Subscribes (on) or unsubscribes a client to the keep-alive event trace:
- * after the method's answer, each trace line reaches it as a notification
+/* The keep-alive event trace, to the connections that asked for it
+ * (keepalive.trace.subscribe, daemon/control/rpc_keepalive.c; the methods
+ * reach the subscription through rpc.h's struct kt_rpc_caller, which the
+ * transport hands them): after the method's answer, each trace line
+ * reaches the connection as a notification
  * {"jsonrpc":"2.0","method":"keepalive.event","params":{...}}, one per
  * line. When more than KT_CONTROL_MAX_BACKLOG bytes wait unsent to it,
  * lines are dropped and counted, and once it has caught up it is told:
- * {"jsonrpc":"2.0","method":"keepalive.dropped","params":{"dropped":N}}.
- * Returns 0 or a negative errno. */
+ * {"jsonrpc":"2.0","method":"keepalive.dropped","params":{"dropped":N}}. */
 #define KT_CONTROL_MAX_BACKLOG (256u << 10)
-int kt_control_ka_subscribe(struct kt_control_client *c, bool on);
-/* How many clients are subscribed. */
-unsigned kt_control_ka_subscribers(void);
 
 #endif

@@ -90,9 +90,10 @@ static const struct kt_cfg_ns *cfg_ns(const char *subnqn, uint32_t nsid)
 
 /* ---- methods ---------------------------------------------------------- */
 
-typedef int (*method_fn)(struct json_object *params, struct json_object **result, char *msg, size_t msglen);
+typedef int (*method_fn)(const struct kt_rpc_caller *caller, struct json_object *params,
+			 struct json_object **result, char *msg, size_t msglen);
 
-static int m_version(struct json_object *params, struct json_object **result, char *msg, size_t msglen)
+static KT_RPC_METHOD(m_version)
 {
 	static const char *const keys[] = { NULL };
 	int r = kt_rpc_check_params(params, keys, NULL, msg, msglen);
@@ -112,7 +113,7 @@ static int m_version(struct json_object *params, struct json_object **result, ch
 	return 0;
 }
 
-static int m_ports_list(struct json_object *params, struct json_object **result, char *msg, size_t msglen)
+static KT_RPC_METHOD(m_ports_list)
 {
 	static const char *const keys[] = { "portid", NULL };
 	int64_t portid = -1;
@@ -187,7 +188,7 @@ static struct json_object *subsys_json(const struct kt_subsys *s, const struct k
 	return o;
 }
 
-static int m_subsystems_list(struct json_object *params, struct json_object **result, char *msg, size_t msglen)
+static KT_RPC_METHOD(m_subsystems_list)
 {
 	static const char *const keys[] = { "nqn", NULL };
 	const char *nqn = NULL;
@@ -240,7 +241,7 @@ static struct json_object *ns_json(const struct kt_subsys *s, const struct kt_ns
 	return o;
 }
 
-static int m_namespaces_list(struct json_object *params, struct json_object **result, char *msg, size_t msglen)
+static KT_RPC_METHOD(m_namespaces_list)
 {
 	static const char *const keys[] = { "subsystem", "nsid", NULL };
 	const char *nqn = NULL;
@@ -271,7 +272,7 @@ static int m_namespaces_list(struct json_object *params, struct json_object **re
 	return 0;
 }
 
-static int m_hosts_list(struct json_object *params, struct json_object **result, char *msg, size_t msglen)
+static KT_RPC_METHOD(m_hosts_list)
 {
 	static const char *const keys[] = { NULL };
 	int r = kt_rpc_check_params(params, keys, NULL, msg, msglen);
@@ -376,7 +377,7 @@ static int list_ctrls(struct json_object *params, struct json_object **result, c
 	return 0;
 }
 
-static int m_controllers_list(struct json_object *params, struct json_object **result, char *msg, size_t msglen)
+static KT_RPC_METHOD(m_controllers_list)
 {
 	struct kt_kapol_table *t;
 	if (kt_ka_policy_table(&t) < 0)
@@ -388,7 +389,7 @@ static int m_controllers_list(struct json_object *params, struct json_object **r
 	return r;
 }
 
-static int m_counters(struct json_object *params, struct json_object **result, char *msg, size_t msglen)
+static KT_RPC_METHOD(m_counters)
 {
 	struct json_object *a = NULL;
 	int r = list_ctrls(params, &a, msg, msglen, counters_json);
@@ -403,8 +404,7 @@ static int m_counters(struct json_object *params, struct json_object **result, c
 	return 0;
 }
 
-static int m_controllers_disconnect(struct json_object *params, struct json_object **result, char *msg,
-				    size_t msglen)
+static KT_RPC_METHOD(m_controllers_disconnect)
 {
 	static const char *const keys[] = { "cntlid", "subsystem", NULL };
 	const char *nqn = NULL;
@@ -439,7 +439,7 @@ static int m_controllers_disconnect(struct json_object *params, struct json_obje
  * again from cntlid_min to whichever host connects first, so a saved rule
  * would misbehave towards a controller it was never meant for. (Reloading
  * the saved file clears them too: a reload's rules are the file's.) */
-static int m_config_save(struct json_object *params, struct json_object **result, char *msg, size_t msglen)
+static KT_RPC_METHOD(m_config_save)
 {
 	static const char *const keys[] = { NULL };
 	int r = kt_rpc_check_params(params, keys, NULL, msg, msglen);
@@ -489,7 +489,7 @@ static int m_config_save(struct json_object *params, struct json_object **result
 /* Re-reads the configuration file (params.path, or the file katod was
  * started with) and applies the difference live (daemon/core/live.c). On an
  * error nothing changed and the message names the JSON path or the object. */
-static int m_reload(struct json_object *params, struct json_object **result, char *msg, size_t msglen)
+static KT_RPC_METHOD(m_reload)
 {
 	static const char *const keys[] = { "path", NULL };
 	const char *path = NULL;
@@ -563,13 +563,13 @@ const char *const kt_rpc_methods[] = {
 	"keepalive.expire", "keepalive.trace", "keepalive.trace.subscribe", "keepalive.trace.unsubscribe", NULL,
 };
 
-int kt_rpc_call(const char *method, struct json_object *params, struct json_object **result,
-		char *msg, size_t msglen)
+int kt_rpc_call(const struct kt_rpc_caller *caller, const char *method, struct json_object *params,
+		struct json_object **result, char *msg, size_t msglen)
 {
 	*result = NULL;
 	for (size_t i = 0; i < N_METHODS; i++) {
 		if (!strcmp(methods[i].name, method)) {
-			int r = methods[i].fn(params, result, msg, msglen);
+			int r = methods[i].fn(caller, params, result, msg, msglen);
 			if (r == 0 && !*result)
 				r = FAIL(KT_RPC_INTERNAL, "out of memory");
 			return r;

@@ -244,7 +244,7 @@ static int answer(const char *method, struct json_object *p, struct json_object 
 		  size_t msglen)
 {
 	struct json_object *a = NULL;
-	int r = kt_rpc_call(method, p, &a, msg, msglen);
+	int r = kt_rpc_call(NULL, method, p, &a, msg, msglen);
 	json_object_put(p);
 	if (r)
 		return r;
@@ -283,7 +283,7 @@ static int port_answer(int64_t portid, struct json_object **result, char *msg, s
 	return answer("ports.list", p, result, msg, msglen);
 }
 
-KT_RPC_EDIT_FN(kt_rpc_ports_add)
+KT_RPC_METHOD(kt_rpc_ports_add)
 {
 	static const char *const keys[] = { "portid", NULL };
 	static const char *const req[] = { "portid", "traddr", "trsvcid", NULL };
@@ -326,7 +326,7 @@ static int port_of(struct json_object *params, struct json_object **root, struct
 	return 0;
 }
 
-KT_RPC_EDIT_FN(kt_rpc_ports_remove)
+KT_RPC_METHOD(kt_rpc_ports_remove)
 {
 	static const char *const keys[] = { "portid", NULL };
 	struct json_object *root, *port;
@@ -342,7 +342,7 @@ KT_RPC_EDIT_FN(kt_rpc_ports_remove)
 	return 0;
 }
 
-KT_RPC_EDIT_FN(kt_rpc_ports_set)
+KT_RPC_METHOD(kt_rpc_ports_set)
 {
 	static const char *const keys[] = { "portid", NULL };
 	struct json_object *root, *port;
@@ -386,12 +386,12 @@ static int port_link(struct json_object *params, struct json_object **result, ch
 	return port_answer(portid, result, msg, msglen);
 }
 
-KT_RPC_EDIT_FN(kt_rpc_ports_link)
+KT_RPC_METHOD(kt_rpc_ports_link)
 {
 	return port_link(params, result, msg, msglen, true);
 }
 
-KT_RPC_EDIT_FN(kt_rpc_ports_unlink)
+KT_RPC_METHOD(kt_rpc_ports_unlink)
 {
 	return port_link(params, result, msg, msglen, false);
 }
@@ -427,7 +427,7 @@ static int subsys_of(struct json_object *params, const char *key, struct json_ob
 	return 0;
 }
 
-KT_RPC_EDIT_FN(kt_rpc_subsystems_add)
+KT_RPC_METHOD(kt_rpc_subsystems_add)
 {
 	static const char *const keys[] = { "nqn", NULL };
 	struct json_object *root;
@@ -453,7 +453,7 @@ KT_RPC_EDIT_FN(kt_rpc_subsystems_add)
 
 /* Removing a subsystem unlinks it from every port first (nvmet refuses the
  * rmdir while a link exists; one request here does both). */
-KT_RPC_EDIT_FN(kt_rpc_subsystems_remove)
+KT_RPC_METHOD(kt_rpc_subsystems_remove)
 {
 	static const char *const keys[] = { "nqn", NULL };
 	struct json_object *root, *s;
@@ -478,7 +478,7 @@ KT_RPC_EDIT_FN(kt_rpc_subsystems_remove)
 	return r;
 }
 
-KT_RPC_EDIT_FN(kt_rpc_subsystems_set)
+KT_RPC_METHOD(kt_rpc_subsystems_set)
 {
 	static const char *const keys[] = { "nqn", NULL };
 	struct json_object *root, *s;
@@ -526,12 +526,12 @@ static int allow(struct json_object *params, struct json_object **result, char *
 	return subsys_answer(nqn, result, msg, msglen);
 }
 
-KT_RPC_EDIT_FN(kt_rpc_subsystems_allow_host)
+KT_RPC_METHOD(kt_rpc_subsystems_allow_host)
 {
 	return allow(params, result, msg, msglen, true);
 }
 
-KT_RPC_EDIT_FN(kt_rpc_subsystems_disallow_host)
+KT_RPC_METHOD(kt_rpc_subsystems_disallow_host)
 {
 	return allow(params, result, msg, msglen, false);
 }
@@ -571,7 +571,7 @@ static void fix_device(struct json_object *ns, struct json_object *params)
 	}
 }
 
-KT_RPC_EDIT_FN(kt_rpc_namespaces_add)
+KT_RPC_METHOD(kt_rpc_namespaces_add)
 {
 	static const char *const keys[] = { "subsystem", "nsid", NULL };
 	static const char *const req[] = { "subsystem", NULL };
@@ -618,7 +618,7 @@ static int ns_of(struct json_object *params, struct json_object **root, struct j
 	return 0;
 }
 
-KT_RPC_EDIT_FN(kt_rpc_namespaces_remove)
+KT_RPC_METHOD(kt_rpc_namespaces_remove)
 {
 	static const char *const keys[] = { "subsystem", "nsid", NULL };
 	struct json_object *root, *s, *ns;
@@ -641,7 +641,7 @@ KT_RPC_EDIT_FN(kt_rpc_namespaces_remove)
 	return 0;
 }
 
-KT_RPC_EDIT_FN(kt_rpc_namespaces_set)
+KT_RPC_METHOD(kt_rpc_namespaces_set)
 {
 	static const char *const keys[] = { "subsystem", "nsid", NULL };
 	struct json_object *root, *s, *ns;
@@ -663,7 +663,7 @@ KT_RPC_EDIT_FN(kt_rpc_namespaces_set)
 static int host_answer(const char *nqn, struct json_object **result, char *msg, size_t msglen)
 {
 	struct json_object *a = NULL;
-	int r = kt_rpc_call("hosts.list", NULL, &a, msg, msglen);
+	int r = kt_rpc_call(NULL, "hosts.list", NULL, &a, msg, msglen);
 	if (r)
 		return r;
 	for (size_t i = 0; i < json_object_array_length(a) && !*result; i++) {
@@ -677,7 +677,7 @@ static int host_answer(const char *nqn, struct json_object **result, char *msg, 
 	return 0;
 }
 
-KT_RPC_EDIT_FN(kt_rpc_hosts_add)
+KT_RPC_METHOD(kt_rpc_hosts_add)
 {
 	static const char *const keys[] = { "nqn", NULL };
 	struct json_object *root;
@@ -695,7 +695,7 @@ KT_RPC_EDIT_FN(kt_rpc_hosts_add)
 	return host_answer(nqn, result, msg, msglen);
 }
 
-KT_RPC_EDIT_FN(kt_rpc_hosts_remove)
+KT_RPC_METHOD(kt_rpc_hosts_remove)
 {
 	static const char *const keys[] = { "nqn", NULL };
 	struct json_object *root;

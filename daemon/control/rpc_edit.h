@@ -8,27 +8,22 @@
 #ifndef KATO_DAEMON_RPC_EDIT_H
 #define KATO_DAEMON_RPC_EDIT_H
 
-#include <stddef.h>
+#include "daemon/control/rpc.h" /* KT_RPC_METHOD */
 
-struct json_object;
-
-#define KT_RPC_EDIT_FN(name) \
-	int name(struct json_object *params, struct json_object **result, char *msg, size_t msglen)
-
-KT_RPC_EDIT_FN(kt_rpc_ports_add);
-KT_RPC_EDIT_FN(kt_rpc_ports_remove);
-KT_RPC_EDIT_FN(kt_rpc_ports_set);
-KT_RPC_EDIT_FN(kt_rpc_ports_link);
-KT_RPC_EDIT_FN(kt_rpc_ports_unlink);
-KT_RPC_EDIT_FN(kt_rpc_subsystems_add);
-KT_RPC_EDIT_FN(kt_rpc_subsystems_remove);
-KT_RPC_EDIT_FN(kt_rpc_subsystems_set);
-KT_RPC_EDIT_FN(kt_rpc_subsystems_allow_host);
-KT_RPC_EDIT_FN(kt_rpc_subsystems_disallow_host);
-KT_RPC_EDIT_FN(kt_rpc_namespaces_add);
-KT_RPC_EDIT_FN(kt_rpc_namespaces_remove);
-KT_RPC_EDIT_FN(kt_rpc_namespaces_set);
-KT_RPC_EDIT_FN(kt_rpc_hosts_add);
-KT_RPC_EDIT_FN(kt_rpc_hosts_remove);
+KT_RPC_METHOD(kt_rpc_ports_add);
+KT_RPC_METHOD(kt_rpc_ports_remove);
+KT_RPC_METHOD(kt_rpc_ports_set);
+KT_RPC_METHOD(kt_rpc_ports_link);
+KT_RPC_METHOD(kt_rpc_ports_unlink);
+KT_RPC_METHOD(kt_rpc_subsystems_add);
+KT_RPC_METHOD(kt_rpc_subsystems_remove);
+KT_RPC_METHOD(kt_rpc_subsystems_set);
+KT_RPC_METHOD(kt_rpc_subsystems_allow_host);
+KT_RPC_METHOD(kt_rpc_subsystems_disallow_host);
+KT_RPC_METHOD(kt_rpc_namespaces_add);
+KT_RPC_METHOD(kt_rpc_namespaces_remove);
+KT_RPC_METHOD(kt_rpc_namespaces_set);
+KT_RPC_METHOD(kt_rpc_hosts_add);
+KT_RPC_METHOD(kt_rpc_hosts_remove);
 
 #endif

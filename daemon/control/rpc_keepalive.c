@@ -3,7 +3,8 @@
  * rpc_keepalive.h): JSON parameters in the configuration file's rule
  * vocabulary turned into proto/kapolicy.h scopes and policies and handed to
  * the engine's control API (daemon/core/keepalive.h), the trace file switched
- * live, and the trace subscription of the calling client (daemon/control/control.h).
+ * live, and the trace subscription of the calling connection (through what
+ * its caller hands in: rpc.h's struct kt_rpc_caller).
  * Refusals say what is wrong: an unknown key, a bad status, a fraction out
  * of range, no such rule (KT_RPC_NOT_FOUND).
  */
@@ -14,7 +15,6 @@
 #include <string.h>
 #include <json-c/json.h>
 #include "config/config.h"
-#include "daemon/control/control.h"
 #include "daemon/core/keepalive.h"
 #include "daemon/log.h"
 #include "daemon/control/rpc.h"
@@ -114,7 +114,7 @@ struct json_object *kt_rpc_ka_policy_of(const struct kt_kapol_table *t, uint16_t
 
 /* ---- methods ------------------------------------------------------------ */
 
-KT_RPC_KA_FN(kt_rpc_ka_policy_set)
+KT_RPC_METHOD(kt_rpc_ka_policy_set)
 {
 	struct kt_kapol_scope s;
 	struct kt_kapol p;
@@ -136,7 +136,7 @@ KT_RPC_KA_FN(kt_rpc_ka_policy_set)
 	return 0;
 }
 
-KT_RPC_KA_FN(kt_rpc_ka_policy_get)
+KT_RPC_METHOD(kt_rpc_ka_policy_get)
 {
 	struct kt_kapol_scope s;
 	struct kt_kapol p;
@@ -149,7 +149,7 @@ KT_RPC_KA_FN(kt_rpc_ka_policy_get)
 	return 0;
 }
 
-KT_RPC_KA_FN(kt_rpc_ka_policy_clear)
+KT_RPC_METHOD(kt_rpc_ka_policy_clear)
 {
 	struct kt_kapol_scope s;
 	int r = parse_scope(params, NULL, NULL, &s, msg, msglen);
@@ -170,7 +170,7 @@ KT_RPC_KA_FN(kt_rpc_ka_policy_clear)
 	return 0;
 }
 
-KT_RPC_KA_FN(kt_rpc_ka_policy_list)
+KT_RPC_METHOD(kt_rpc_ka_policy_list)
 {
 	int r = kt_rpc_check_params(params, NULL, NULL, msg, msglen);
 	if (r)
@@ -185,7 +185,7 @@ KT_RPC_KA_FN(kt_rpc_ka_policy_list)
 	return 0;
 }
 
-KT_RPC_KA_FN(kt_rpc_ka_expire)
+KT_RPC_METHOD(kt_rpc_ka_expire)
 {
 	struct kt_kapol_scope s;
 	int r = parse_scope(params, NULL, NULL, &s, msg, msglen);
@@ -204,17 +204,18 @@ KT_RPC_KA_FN(kt_rpc_ka_expire)
 	return 0;
 }
 
-static struct json_object *trace_state(void)
+static struct json_object *trace_state(const struct kt_rpc_caller *caller)
 {
 	char path[4096];
 	struct json_object *o = json_object_new_object();
 	const char *f = kt_ka_trace_file(path, sizeof(path));
 	json_object_object_add(o, "file", f ? json_object_new_string(f) : NULL);
-	json_object_object_add(o, "subscribers", json_object_new_int((int)kt_control_ka_subscribers()));
+	unsigned subs = caller && caller->ka_subscribers ? caller->ka_subscribers() : 0;
+	json_object_object_add(o, "subscribers", json_object_new_int((int)subs));
 	return o;
 }
 
-KT_RPC_KA_FN(kt_rpc_ka_trace)
+KT_RPC_METHOD(kt_rpc_ka_trace)
 {
 	static const char *const keys[] = { "file", NULL }; /* a path, or null for off */
 	struct json_object *v;
@@ -235,31 +236,31 @@ KT_RPC_KA_FN(kt_rpc_ka_trace)
 		if (!path || !*path)
 			kt_info("keep-alive trace file: off");
 	}
-	*result = trace_state();
+	*result = trace_state(caller);
 	return 0;
 }
 
-static int subscribe(bool on, struct json_object *params, struct json_object **result, char *msg, size_t msglen)
+static int subscribe(bool on, const struct kt_rpc_caller *caller, struct json_object *params,
+		     struct json_object **result, char *msg, size_t msglen)
 {
 	int r = kt_rpc_check_params(params, NULL, NULL, msg, msglen);
 	if (r)
 		return r;
-	struct kt_control_client *c = kt_control_current();
-	if (!c)
+	if (!caller || !caller->ka_subscribe)
 		return FAIL(KT_RPC_INTERNAL, "not called over a control connection");
-	if ((r = kt_control_ka_subscribe(c, on)) < 0)
+	if ((r = caller->ka_subscribe(caller->conn, on)) < 0)
 		return FAIL(KT_RPC_INTERNAL, "%s", strerror(-r));
-	*result = trace_state();
+	*result = trace_state(caller);
 	json_object_object_add(*result, "subscribed", json_object_new_boolean(on));
 	return 0;
 }
 
-KT_RPC_KA_FN(kt_rpc_ka_trace_subscribe)
+KT_RPC_METHOD(kt_rpc_ka_trace_subscribe)
 {
-	return subscribe(true, params, result, msg, msglen);
+	return subscribe(true, caller, params, result, msg, msglen);
 }
 
-KT_RPC_KA_FN(kt_rpc_ka_trace_unsubscribe)
+KT_RPC_METHOD(kt_rpc_ka_trace_unsubscribe)
 {
-	return subscribe(false, params, result, msg, msglen);
+	return subscribe(false, caller, params, result, msg, msglen);
 }

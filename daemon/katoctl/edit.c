@@ -16,7 +16,8 @@
 #include <string.h>
 #include <json-c/json.h>
 
-#include "daemon/katoctl/katoctl.h"
+#include "daemon/katoctl/client.h"
+#include "daemon/katoctl/edit.h"
 
 static bool all_digits(const char *s)
 {
@@ -212,16 +213,16 @@ static int counters(const char *sock, int argc, char **argv)
 
 /* Returns true when cmd argv[0..] is one of these subcommands, with its
  * exit status in *rc. */
-int katoctl_edit(const char *sock, const char *cmd, int argc, char **argv, int *rc)
+bool katoctl_edit(const char *sock, const char *cmd, int argc, char **argv, int *rc)
 {
 	if (!strcmp(cmd, "counters")) {
 		for (int i = 0; i < argc; i++)
 			if (!strcmp(argv[i], "--subsystems") || !strcmp(argv[i], "--namespaces") ||
 			    !strcmp(argv[i], "--controllers")) {
 				*rc = counters(sock, argc, argv);
-				return 1;
+				return true;
 			}
-		return 0;
+		return false;
 	}
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
 		const struct verb *v = &verbs[i];
@@ -240,7 +241,7 @@ int katoctl_edit(const char *sock, const char *cmd, int argc, char **argv, int *
 			fprintf(stderr, "usage: katoctl %s\n", v->usage);
 			json_object_put(p);
 			*rc = EXIT_USAGE;
-			return 1;
+			return true;
 		}
 		char abs[PATH_MAX];
 		if (!strcmp(v->method, "reload") && npos && realpath(pos[0], abs))
@@ -252,7 +253,7 @@ int katoctl_edit(const char *sock, const char *cmd, int argc, char **argv, int *
 			p = NULL;
 		}
 		*rc = call(sock, v->method, p);
-		return 1;
+		return true;
 	}
-	return 0;
+	return false;
 }

@@ -16,7 +16,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include <json-c/json.h>
-#include "daemon/katoctl/katoctl.h"
+#include "daemon/katoctl/client.h"
+#include "daemon/katoctl/keepalive.h"
 
 void katoctl_keepalive_usage(FILE *f)
 {
@@ -210,9 +211,9 @@ static int follow(const char *sock, long long count)
 	int rc = EXIT_OK;
 	while (!stop && (!count || events < count)) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
-		if (poll(&p, 1, answered ? -1 : 10000) <= 0) {
+		if (poll(&p, 1, answered ? -1 : KATOCTL_TIMEOUT_MS) <= 0) {
 			if (!answered && !stop) {
-				fprintf(stderr, "katoctl: no answer from katod in 10 s\n");
+				fprintf(stderr, "katoctl: no answer from katod in %d s\n", KATOCTL_TIMEOUT_MS / 1000);
 				rc = EXIT_USAGE;
 				break;
 			}

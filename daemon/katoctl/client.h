@@ -1,22 +1,24 @@
 /*
- * katoctl.h - what katoctl's command files share: the JSON-RPC call to
- * katod's control socket, the table and JSON printers, the exit statuses,
- * and the entry point of each command file. The code is in katoctl.c;
- * this header exists so that each group of commands can live in its own
- * file (edit.c, keepalive.c) without restating the declarations.
+ * client.h - what katoctl's commands share: the connection to katod's
+ * control socket and one JSON-RPC call over it, the exit statuses, and the
+ * table and JSON printers (code: client.c). main and its dispatch
+ * (katoctl.c) and the command files (edit.c, keepalive.c) call down into
+ * it; it calls none of them.
  */
-#ifndef KATO_KATOCTL_H
-#define KATO_KATOCTL_H
+#ifndef KATO_KATOCTL_CLIENT_H
+#define KATO_KATOCTL_CLIENT_H
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdio.h>
 
 struct json_object;
 
 enum { EXIT_OK = 0, EXIT_RPC = 1, EXIT_USAGE = 2 };
 
-/* --json: print results as JSON instead of tables. */
+/* How long katoctl waits for katod's answer. */
+#define KATOCTL_TIMEOUT_MS 10000
+
+/* --json: print results as JSON instead of tables (set by main). */
 extern bool opt_json;
 
 /* One JSON-RPC call: EXIT_OK with *result (a new reference), EXIT_RPC when
@@ -37,12 +39,5 @@ const char *cell(struct json_object *row, const char *key, char *buf, size_t len
 /* Prints an array of objects as aligned columns. */
 void table(struct json_object *rows, const struct col *cols);
 void print_json(struct json_object *o);
-
-/* Each command file: returns true when it knows cmd (its exit status in
- * *rc), false to let the next one try. argv holds the words after cmd. */
-int katoctl_edit(const char *sock, const char *cmd, int argc, char **argv, int *rc); /* edit.c */
-void katoctl_edit_usage(FILE *f);
-bool katoctl_keepalive(const char *sock, const char *cmd, int argc, char **argv, int *rc); /* keepalive.c */
-void katoctl_keepalive_usage(FILE *f);
 
 #endif
