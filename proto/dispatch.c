@@ -63,6 +63,22 @@ uint16_t kt_cmd_parse(const struct kt_qview *q, const struct kt_xfer_caps *caps,
 	if (c) /* traffic-based keep-alive: any command on any queue */
 		atomic_store_explicit(&c->last_traffic_ms, now_ms, memory_order_relaxed);
 
+	/* the kernel target's order: the command and the queue's state
+	 * first, then where its data is */
+	switch (p->route) {
+	case KT_ROUTE_FABRICS:
+		st = fabrics_check(q, ((const uint8_t *)&cmd->sqe)[4]);
+		break;
+	case KT_ROUTE_ADMIN:
+		st = c ? kt_admin_check(c, cmd) : generic(NVME_SC_CMD_SEQ_ERROR, false);
+		break;
+	default:
+		st = c ? 0 : generic(NVME_SC_CMD_SEQ_ERROR, false);
+		break;
+	}
+	if (st)
+		return st;
+
 	st = kt_xfer_parse(caps, &cmd->sqe, icd_len, q->max_len, &p->xfer);
 	if (st) {
 		/* a fabrics SQE has FCTYPE and reserved bytes where others have
@@ -73,16 +89,7 @@ uint16_t kt_cmd_parse(const struct kt_qview *q, const struct kt_xfer_caps *caps,
 		return st;
 	}
 	cmd->data_len = p->xfer.len;
-
-	switch (p->route) {
-	case KT_ROUTE_FABRICS:
-		return fabrics_check(q, ((const uint8_t *)&cmd->sqe)[4]);
-	case KT_ROUTE_ADMIN:
-		return c ? kt_admin_check(c, cmd) : generic(NVME_SC_CMD_SEQ_ERROR, false);
-	case KT_ROUTE_IO:
-		return c ? kt_io_parse(c, cmd) : generic(NVME_SC_CMD_SEQ_ERROR, false);
-	}
-	return generic(NVME_SC_INTERNAL, false);
+	return p->route == KT_ROUTE_IO ? kt_io_parse(c, cmd) : 0;
 }
 
 static void exec_fabrics(const struct kt_qview *q, struct kt_cmd *cmd, uint64_t now_ms,

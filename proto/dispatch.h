@@ -3,16 +3,23 @@
  * transport: parse first, then execute.
  *
  * kt_cmd_parse runs when the command's SQE has arrived, before any of its
- * data moves: it routes the command (fabrics, admin or I/O), applies the
- * queue-state rules (Connect only on a new queue; Property Get/Set only on
- * a connected admin queue; Disconnect only on a connected I/O queue; other
- * commands only once connected), the data-transfer rules of its descriptor
- * (proto/xfer.h), the admin gate (controller ready, discovery controller's
- * narrower set, no fused commands) and, for I/O, the command itself against
- * its namespace. It notes the command's arrival for traffic-based
+ * data moves, in the kernel target's order: it routes the command
+ * (fabrics, admin or I/O) and applies the queue-state rules (Connect only
+ * on a new queue; Property Get/Set only on a connected admin queue;
+ * Disconnect only on a connected I/O queue; other commands only once
+ * connected) and the admin gate (controller ready, the discovery
+ * controller's narrower set, no fused commands); then the data-transfer
+ * rules of its descriptor (proto/xfer.h); then, for I/O, the command itself
+ * against its namespace. It notes the command's arrival for traffic-based
  * keep-alive. kt_cmd_exec runs once the command's host data is in, and
  * says what the caller must do next and what changed for the keep-alive
  * timer, so nothing downstream decodes the command again.
+ *
+ * The Error Log: on an admin queue, refusals of the admin gate and of the
+ * data-transfer rules are recorded here, and admin commands that fail are
+ * recorded by proto/admin.c; a fabrics command that fails there is not
+ * (its answer says it all). On I/O queues the
+ * caller records every failed command when it completes it.
  *
  * The caller (daemon/core/) owns the buffers, the queues and the threads;
  * time is passed in.
@@ -78,8 +85,7 @@ struct kt_cmd_result {
  * the length the descriptor names (cmd->data stays NULL: the caller points
  * it at the in-capsule data or a buffer per p->xfer) and fills *p. Returns
  * 0, or the status to complete the command with once its in-capsule data
- * has been consumed; refusals on an admin queue are recorded in the
- * controller's Error Log here. */
+ * has been consumed (see above for the Error Log). */
 uint16_t kt_cmd_parse(const struct kt_qview *q, const struct kt_xfer_caps *caps, struct kt_cmd *cmd,
 		      uint32_t icd_len, uint64_t now_ms, struct kt_cmd_plan *p);
 

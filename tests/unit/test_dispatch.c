@@ -396,6 +396,15 @@ static void test_before_connect(void **state UNUSED)
 	assert_int_equal(parse(NULL, 2, 0), ST_INVALID_OPCODE);
 	fabrics(0x7c);
 	assert_int_equal(parse(NULL, 0, 0), ST_INVALID_OPCODE);
+	/* The command before its descriptor (the kernel target's order): an
+	 * unknown FCTYPE whose low bits say bidirectional is an unknown
+	 * command, not an Invalid Field of its data pointer. */
+	fabrics(0x7f);
+	assert_int_equal(parse(NULL, 0, 0), ST_INVALID_OPCODE);
+	/* ... and a Property Get before Connect with in-capsule data it
+	 * cannot have is out of sequence first. */
+	prop_get(REG_CSTS);
+	assert_int_equal(parse(NULL, 0, 8), ST_CMD_SEQ);
 }
 
 /* ---- queue state: after Connect --------------------------------------------- */
@@ -539,7 +548,7 @@ static void test_xfer_refusal_logged_on_admin_queue(void **state UNUSED)
 	/* Bytes 4-7 of a fabrics SQE are FCTYPE and reserved, not an NSID:
 	 * the entry names no namespace (0, as for other errors of none). */
 	assert_int_equal(le32toh(F.c.errlog[2].nsid), 0);
-	fabrics(FC_DISCONNECT);
+	fabrics(FC_PROP_SET);
 	sqe_le(5, 0xabcdef, 3); /* reserved bytes 5-7 */
 	assert_int_equal(parse(&F.c, 0, 16), ST_SGL_LENGTH);
 	assert_logged(&F.c, 4, ST_SGL_LENGTH);
@@ -550,12 +559,14 @@ static void test_xfer_refusal_logged_on_admin_queue(void **state UNUSED)
 	assert_int_equal(parse(&F.c, 0, 4096), ST_SGL_TYPE);
 	assert_logged(&F.c, 5, ST_SGL_TYPE);
 	assert_int_equal(le32toh(F.c.errlog[4].nsid), 1);
-	/* Refused by the transfer rules before the admin gate is asked. */
+	/* The admin gate is asked before the transfer rules (the kernel
+	 * target's order): a discovery controller refuses Format's opcode
+	 * however its data is described. */
 	assert_int_equal(F.d.err_count, 0);
 	admin(OPC_FORMAT, 0, 0);
 	((uint8_t *)&F.cmd.sqe)[1] = SQE_PSDT_SGL | 0x01;
-	assert_int_equal(parse(&F.d, 0, 64), ST_SGL_LENGTH);
-	assert_logged(&F.d, 1, ST_SGL_LENGTH);
+	assert_int_equal(parse(&F.d, 0, 64), ST_INVALID_OPCODE);
+	assert_logged(&F.d, 1, ST_INVALID_OPCODE);
 }
 
 static void test_xfer_refusal_not_logged_on_io_queue(void **state UNUSED)
