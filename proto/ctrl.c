@@ -321,7 +321,7 @@ void kt_ctrl_log_error(struct kt_ctrl *c, uint16_t sqid, uint16_t cid, uint16_t 
 	e->parm_error_location = htole16(param_loc);
 	e->lba = htole64(lba);
 	e->nsid = htole32(nsid);
-	e->trtype = NVMF_TRTYPE_TCP;
+	e->trtype = kt_port_xport(c->port)->trtype;
 }
 
 uint64_t kt_ctrl_err_total(const struct kt_ctrl *c)

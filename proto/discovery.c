@@ -118,7 +118,7 @@ static void fill_entry(struct nvmf_disc_log_entry *e, const struct kt_ctrl *c,
 
 	entry_addr(c, p, &adrfam, &traddr);
 	memset(e, 0, sizeof(*e));
-	e->trtype = NVMF_TRTYPE_TCP;
+	e->trtype = kt_port_xport(p)->trtype;
 	e->adrfam = adrfam;
 	e->subtype = subtype;
 	e->treq = (uint8_t)(p->treq & ~NVMF_TREQ_DISABLE_SQFLOW);
@@ -129,7 +129,7 @@ static void fill_entry(struct nvmf_disc_log_entry *e, const struct kt_ctrl *c,
 	put_ascii(e->trsvcid, sizeof(e->trsvcid), p->trsvcid);
 	put_nqn(e->subnqn, sizeof(e->subnqn), nqn);
 	put_ascii(e->traddr, sizeof(e->traddr), traddr);
-	e->tsas.tcp.sectype = NVMF_TCP_SECTYPE_NONE;
+	e->tsas = kt_port_xport(p)->tsas;
 }
 
 /* The window [off, off + len) of the page, and what to copy into it. */

@@ -48,12 +48,10 @@ static void id_ctrl_common(const struct kt_ctrl *c, struct nvme_id_ctrl *id)
 	/* Any active command may be outstanding; the transport bounds it by
 	 * the queue size. */
 	id->maxcmd = htole16((uint16_t)(t->mqes + 1u));
-	/* SGLS: bits 1:0 = 01b SGLs supported (no alignment constraint);
-	 * bit 20 offset addressing for in-capsule data, which every admin
-	 * queue takes (8 KiB) whatever the port's inline_data_size. */
-	id->sgls = htole32(1u | 1u << 20);
+	/* SGLS and MSDBD: the transport's (proto/xport.c) */
+	id->sgls = htole32(kt_port_xport(c->port)->sgls);
 	strncpy(id->subnqn, nqn, sizeof(id->subnqn));
-	id->msdbd = 1;
+	id->msdbd = kt_port_xport(c->port)->msdbd;
 }
 
 static void id_ctrl_io(const struct kt_ctrl *c, struct nvme_id_ctrl *id)
@@ -88,7 +86,7 @@ static void id_ctrl_io(const struct kt_ctrl *c, struct nvme_id_ctrl *id)
 	 * supported (each namespace is flushed on its own). */
 	id->vwc = (uint8_t)(0x04u | (kt_admin_any_vwc(s) ? 0x01u : 0));
 	id->ioccsz = htole32(c->ioccsz_bytes / 16);
-	id->iorcsz = htole32(1);
+	id->iorcsz = htole32(kt_port_xport(c->port)->iorcsz);
 	id->icdoff = 0;
 	id->fcatt = 0; /* dynamic controller model */
 	id->ofcs = htole16(1); /* Disconnect supported */

@@ -58,7 +58,23 @@ struct kt_subsys {
 					 proto never reads it */
 };
 
+/* What a transport tells hosts about itself: Identify Controller's SGL and
+ * capsule fields, the Error Log's and the discovery log's TRTYPE, the
+ * discovery log's TSAS. Each transport has one (NVMe/TCP's is
+ * kt_xport_tcp, proto/xport.c); a port points at its transport's. */
+struct kt_xport {
+	uint8_t trtype;               /* enum nvmf_trtype */
+	uint32_t sgls;                /* Identify Controller SGLS */
+	uint8_t msdbd;                /* SGL descriptors per command */
+	uint32_t iorcsz;              /* response capsule, 16-byte units */
+	union nvmf_tsas tsas;         /* discovery log entry */
+};
+
+/* NVMe/TCP: the transport binding's values. */
+extern const struct kt_xport kt_xport_tcp;
+
 struct kt_port {
+	const struct kt_xport *xport; /* its transport's; NULL reads as NVMe/TCP */
 	uint16_t portid;
 	uint8_t adrfam;               /* enum nvmf_addr_family */
 	uint8_t treq;                 /* enum nvmf_treq */
@@ -88,6 +104,13 @@ struct kt_target {
 static inline uint32_t kt_mdts_bytes(const struct kt_target *t)
 {
 	return 4096u << t->mdts;
+}
+
+/* The port's transport description (NVMe/TCP's when the port has none, as
+ * a port a test builds by hand). */
+static inline const struct kt_xport *kt_port_xport(const struct kt_port *p)
+{
+	return p && p->xport ? p->xport : &kt_xport_tcp;
 }
 
 /* Lookups used by Connect and the handlers; defined in proto/model.c. */

@@ -24,6 +24,7 @@
 #include "daemon/core/sq.h"
 #include "daemon/core/target.h"
 #include "daemon/core/worker.h"
+#include "daemon/transport/transport.h"
 
 static struct kt_target target;
 static struct kt_cfg_daemon settings;
@@ -163,6 +164,7 @@ void kt_target_subsys_free(struct kt_subsys *s)
 void kt_target_port_fill(struct kt_port *p, const struct kt_cfg_port *cp)
 {
 	p->portid = cp->portid;
+	p->xport = kt_transport_for(p)->xport;
 	p->adrfam = cp->adrfam && strcmp(cp->adrfam, "ipv6") == 0 ? NVMF_ADDR_FAMILY_IP6
 								    : NVMF_ADDR_FAMILY_IP4;
 	p->treq = cp->treq && strcmp(cp->treq, "required") == 0 ? NVMF_TREQ_REQUIRED

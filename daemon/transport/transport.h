@@ -34,11 +34,13 @@
 struct kt_sq;
 struct kt_req;
 struct kt_port;
+struct kt_xport;
 
 struct kt_transport_ops {
 	const char *name;              /* "tcp": for logs */
 	size_t req_size;               /* bytes per command: a struct kt_req first, then the transport's */
 	struct kt_xfer_caps caps;      /* descriptor forms it carries (proto/xfer.h) */
+	const struct kt_xport *xport;  /* what hosts are told of it: Identify, logs (proto/model.h) */
 
 	/* Bring host data in for r (see above). Worker thread. */
 	void (*fetch)(struct kt_req *r);

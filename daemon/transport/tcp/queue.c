@@ -683,6 +683,7 @@ const struct kt_transport_ops kt_tcp_ops = {
 	.name = "tcp",
 	.req_size = sizeof(struct tcp_cmd),
 	.caps = { .sgl_incapsule = true, .sgl_transport = true },
+	.xport = &kt_xport_tcp,
 	.fetch = tcp_fetch,
 	.complete = tcp_complete,
 	.close = tcp_close,
