@@ -1,9 +1,10 @@
 /*
- * queue.c - one NVMe/TCP connection: the transport's side of a queue. It
- * turns the socket into PDUs (proto's kt_rx_feed) and PDUs into calls on
- * the controller core (daemon/core/sq.h: kt_req_begin, kt_req_exec), and
- * the core's requests (fetch host data, complete, close) into PDUs on the
- * socket. It decides no NVMe semantics.
+ * queue.c - the NVMe/TCP session of one connection: the transport's side
+ * of a queue. It turns the bytes its connection delivers (conn.c) into
+ * PDUs (proto's kt_rx_feed) and PDUs into calls on the controller core
+ * (daemon/core/exec.h: kt_req_begin, kt_req_exec), and the core's requests
+ * (fetch host data, complete, close) into PDUs queued on the connection.
+ * It decides no NVMe semantics.
  *
  * The session, one transition function (session_to) and a name per state:
  *
@@ -11,48 +12,27 @@
  *        any state --protocol error--> TERMINATING (C2HTermReq) --> CLOSED
  *
  * (Connect and everything after it are the core's: the session only
- * carries capsules once READY.)
- *
- * Receive: one read per wake-up into the worker's receive buffer (shared
- * by its queues: nothing refers to it once a read is parsed), parsed by
- * proto's kt_rx_feed into PDUs; in-capsule and H2CData payloads are copied
- * once, from that buffer into the command's buffer, except the rest of a
- * large payload that a read left unfinished, which the next read places
- * directly (rx_read). Transmit: finished commands are chained on a list
- * and written with one writev per loop turn (a deferred event collects
- * everything the turn produced; up to 1024 iovecs), header and data
- * together, with TCP_NODELAY.
+ * carries capsules once READY.) In-capsule and H2CData payloads are copied
+ * once, from the worker's receive buffer into the command's buffer, except
+ * the rest of a large payload that a read left unfinished, which the
+ * connection reads straight into place (kt_rx_data_dst).
  */
 #include <errno.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/uio.h>
-#include <arpa/inet.h>
 #include <unistd.h>
-#include <event2/event.h>
 #include "daemon/core/exec.h"
 #include "daemon/core/keepalive.h"
 #include "daemon/core/sq.h"
 #include "daemon/core/target.h"
 #include "daemon/core/worker.h"
 #include "daemon/log.h"
+#include "daemon/transport/tcp/conn.h"
 #include "daemon/transport/tcp/listener.h"
 #include "daemon/transport/tcp/tcp.h"
 #include "proto/pdu.h"
-
-/* One writev takes every reply a loop turn produced (up to the kernel's
- * IOV_MAX iovecs, 3 per read): at 64, a QD128 turn of 4 KiB reads took six
- * writevs, each its own TCP push and loopback delivery; the kernel's work
- * per writev, not ours per I/O, was most of the difference from the
- * ceiling (tests/bench/README.md). The array is 16 KiB of the worker's
- * stack. */
-#define TX_IOV_MAX 1024 /* Linux UIO_MAXIOV */
-#define CMD_IOV_MAX 4
 
 enum session_state {
 	S_WAIT_ICREQ,
@@ -87,10 +67,7 @@ struct tcp_cmd {
 	bool r2t;                 /* host data comes by R2T + H2CData */
 	bool tx_r2t;              /* what is queued is an R2T, not the completion */
 	uint32_t h2c_next;        /* next expected H2CData offset */
-	struct tcp_cmd *tx_next;
-	struct iovec iov[CMD_IOV_MAX];
-	unsigned iovcnt, iov_pos;
-	size_t iov_off;
+	struct kt_conn_tx tx;     /* its bytes on the connection */
 	uint8_t hdr[KT_PDU_TX_HDR_MAX]; /* C2HData or R2T header */
 	uint8_t rsp[32];          /* CapsuleResp (+ header digest) */
 	uint8_t ddgst[KT_DIGEST_LEN];
@@ -98,18 +75,12 @@ struct tcp_cmd {
 
 struct kt_queue {
 	struct kt_sq sq;          /* the core's side */
-	int fd;
+	struct kt_conn conn;      /* the socket's side */
 	enum session_state state;
-	struct event *rd_ev, *wr_ev, *tx_ev;
 	struct kt_tcp_params params;
 	struct kt_rx rx;
 	uint16_t rx_ttag;         /* command of the PDU being received */
 	uint8_t term_sink[KT_TERM_MAX_DATA]; /* an H2CTermReq's data: logged only */
-	struct tcp_cmd *tx_head, *tx_tail;
-	uint8_t ctl[KT_PDU_TX_HDR_MAX]; /* ICResp or C2HTermReq */
-	uint32_t ctl_len, ctl_off;
-	bool close_after_tx;
-	bool tx_scheduled;
 };
 
 static inline struct kt_queue *queue_of(struct kt_sq *sq)
@@ -122,7 +93,10 @@ static inline struct tcp_cmd *cmd_of(struct kt_req *r)
 	return (struct tcp_cmd *)r;
 }
 
-static void tx_schedule(struct kt_queue *q);
+static inline struct kt_queue *conn_queue(struct kt_conn *c)
+{
+	return (struct kt_queue *)((char *)c - offsetof(struct kt_queue, conn));
+}
 
 /* ---- the session --------------------------------------------------------- */
 
@@ -131,22 +105,8 @@ static void session_to(struct kt_queue *q, enum session_state to)
 {
 	kt_dbg("%s: queue %u: %s -> %s", q->sq.peer, q->sq.qid, session_name(q->state), session_name(to));
 	q->state = to;
-	switch (to) {
-	case S_WAIT_ICREQ:
-	case S_READY:
-		break;
-	case S_TERMINATING:
-		q->close_after_tx = true;
-		event_del(q->rd_ev);
-		tx_schedule(q);
-		break;
-	case S_CLOSED:
-		event_del(q->rd_ev);
-		event_del(q->wr_ev);
-		event_del(q->tx_ev);
-		shutdown(q->fd, SHUT_RDWR);
-		break;
-	}
+	if (to == S_CLOSED)
+		kt_conn_close(&q->conn);
 }
 
 static void queue_close(struct kt_queue *q, const char *why)
@@ -160,138 +120,20 @@ static void queue_close(struct kt_queue *q, const char *why)
 /* Sends a C2HTermReq for a fatal transport error, then closes. */
 static void queue_terminate(struct kt_queue *q, const struct kt_pdu_err *err)
 {
+	uint8_t pdu[KT_PDU_TX_HDR_MAX];
 	kt_warn("%s: queue %u: fatal transport error FES 0x%x FEI %u, terminating", q->sq.peer, q->sq.qid,
 		err->fes, err->fei);
 	size_t bad = q->rx.hdr_got < KT_TERM_MAX_DATA ? q->rx.hdr_got : KT_TERM_MAX_DATA;
-	q->ctl_len = (uint32_t)kt_pdu_build_c2h_term(q->ctl, err, q->rx.hdr, bad);
-	q->ctl_off = 0;
+	size_t n = kt_pdu_build_c2h_term(pdu, err, q->rx.hdr, bad);
 	session_to(q, S_TERMINATING);
+	kt_conn_ctl(&q->conn, pdu, n, true);
 }
 
-/* ---- transmit ------------------------------------------------------- */
-
-static void on_tx(evutil_socket_t fd, short what, void *arg);
-
-static void tx_schedule(struct kt_queue *q)
-{
-	if (!q->tx_scheduled && q->state != S_CLOSED) {
-		q->tx_scheduled = true;
-		event_active(q->tx_ev, EV_WRITE, 0);
-	}
-}
-
+/* Queues a command's PDUs (filled in c->tx.iov). */
 static void tx_push(struct kt_queue *q, struct tcp_cmd *c)
 {
-	c->iov_pos = 0;
-	c->iov_off = 0;
-	c->tx_next = NULL;
 	c->phase = C_TX;
-	if (q->tx_tail)
-		q->tx_tail->tx_next = c;
-	else
-		q->tx_head = c;
-	q->tx_tail = c;
-	tx_schedule(q);
-}
-
-/* A command's bytes are all on the wire. */
-static void tx_done(struct tcp_cmd *c)
-{
-	if (c->tx_r2t) {
-		c->tx_r2t = false;
-		c->phase = C_DATA_IN; /* H2CData PDUs may already have arrived */
-		return;
-	}
-	kt_req_put(&c->req);
-}
-
-/* The socket took `left` bytes: advance past them, finishing the commands
- * whose bytes are all out. */
-static void tx_advance(struct kt_queue *q, size_t left)
-{
-	if (q->ctl_off < q->ctl_len) {
-		size_t n = q->ctl_len - q->ctl_off;
-		n = n < left ? n : left;
-		q->ctl_off += (uint32_t)n;
-		left -= n;
-	}
-	while (left && q->tx_head) {
-		struct tcp_cmd *c = q->tx_head;
-		while (left && c->iov_pos < c->iovcnt) {
-			size_t rem = c->iov[c->iov_pos].iov_len - c->iov_off;
-			if (left >= rem) {
-				left -= rem;
-				c->iov_pos++;
-				c->iov_off = 0;
-			} else {
-				c->iov_off += left;
-				left = 0;
-			}
-		}
-		if (c->iov_pos == c->iovcnt) {
-			q->tx_head = c->tx_next;
-			if (!q->tx_head)
-				q->tx_tail = NULL;
-			tx_done(c);
-		}
-	}
-}
-
-static void tx_flush(struct kt_queue *q)
-{
-	struct iovec iov[TX_IOV_MAX];
-	for (;;) {
-		int n = 0;
-		size_t want = 0;
-		if (q->ctl_off < q->ctl_len) {
-			iov[n].iov_base = q->ctl + q->ctl_off;
-			iov[n].iov_len = q->ctl_len - q->ctl_off;
-			want += iov[n].iov_len;
-			n++;
-		}
-		if (q->state != S_TERMINATING) {
-			for (struct tcp_cmd *c = q->tx_head; c && n < TX_IOV_MAX; c = c->tx_next) {
-				for (unsigned i = c->iov_pos; i < c->iovcnt && n < TX_IOV_MAX; i++) {
-					size_t off = i == c->iov_pos ? c->iov_off : 0;
-					iov[n].iov_base = (uint8_t *)c->iov[i].iov_base + off;
-					iov[n].iov_len = c->iov[i].iov_len - off;
-					want += iov[n].iov_len;
-					n++;
-				}
-			}
-		}
-		if (n == 0)
-			break;
-		ssize_t w = writev(q->fd, iov, n);
-		if (w < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				goto socket_full;
-			if (errno == EINTR)
-				continue;
-			queue_close(q, strerror(errno));
-			return;
-		}
-		tx_advance(q, (size_t)w);
-		/* a short write: the socket is full; a second writev would only
-		 * return EAGAIN */
-		if ((size_t)w < want)
-			goto socket_full;
-	}
-	event_del(q->wr_ev);
-	if (q->close_after_tx)
-		queue_close(q, q->state == S_TERMINATING ? "transport error" : "disconnect");
-	return;
-socket_full:
-	event_add(q->wr_ev, NULL); /* zero-copy reads wait in namespace memory (daemon/core/sq.c) */
-}
-
-static void on_tx(evutil_socket_t fd, short what, void *arg)
-{
-	struct kt_queue *q = arg;
-	q->tx_scheduled = false;
-	if (q->state == S_CLOSED)
-		return;
-	tx_flush(q);
+	kt_conn_push(&q->conn, &c->tx);
 }
 
 /* ---- the core's requests (struct kt_transport_ops) ----------------------- */
@@ -303,8 +145,8 @@ static void tcp_fetch(struct kt_req *r)
 	struct kt_queue *q = queue_of(r->sq);
 	struct tcp_cmd *c = cmd_of(r);
 	size_t n = kt_pdu_build_r2t(&q->params, c->hdr, r->cmd.sqe.cid, r->idx, 0, r->cmd.data_len);
-	c->iov[0] = (struct iovec){ c->hdr, n };
-	c->iovcnt = 1;
+	c->tx.iov[0] = (struct iovec){ c->hdr, n };
+	c->tx.iovcnt = 1;
 	c->tx_r2t = true;
 	c->r2t = true;
 	c->h2c_next = 0;
@@ -322,23 +164,23 @@ static void tcp_complete(struct kt_req *r)
 		kt_req_put(r);
 		return;
 	}
-	c->iovcnt = 0;
+	c->tx.iovcnt = 0;
 	bool with_data = cmd->xfer_len > 0;
 	bool success_flag = with_data && r->sq->sqhd_disabled;
 	if (with_data) {
 		size_t n = kt_pdu_build_c2h_data(&q->params, c->hdr, cmd->sqe.cid, 0, cmd->xfer_len, true,
 						 success_flag);
-		c->iov[c->iovcnt++] = (struct iovec){ c->hdr, n };
-		c->iov[c->iovcnt++] = (struct iovec){ cmd->data, cmd->xfer_len };
+		c->tx.iov[c->tx.iovcnt++] = (struct iovec){ c->hdr, n };
+		c->tx.iov[c->tx.iovcnt++] = (struct iovec){ cmd->data, cmd->xfer_len };
 		if (q->params.ddgst) {
 			uint32_t crc = htole32(kt_crc32c(cmd->data, cmd->xfer_len));
 			memcpy(c->ddgst, &crc, sizeof(crc));
-			c->iov[c->iovcnt++] = (struct iovec){ c->ddgst, KT_DIGEST_LEN };
+			c->tx.iov[c->tx.iovcnt++] = (struct iovec){ c->ddgst, KT_DIGEST_LEN };
 		}
 	}
 	if (!success_flag) {
 		size_t n = kt_pdu_build_rsp(&q->params, c->rsp, &cmd->cqe);
-		c->iov[c->iovcnt++] = (struct iovec){ c->rsp, n };
+		c->tx.iov[c->tx.iovcnt++] = (struct iovec){ c->rsp, n };
 	}
 	tx_push(q, c);
 }
@@ -350,15 +192,13 @@ static void tcp_close(struct kt_sq *sq, const char *why)
 
 static void tcp_close_after_reply(struct kt_sq *sq)
 {
-	queue_of(sq)->close_after_tx = true;
+	kt_conn_finish(&queue_of(sq)->conn);
 }
 
 /* A keep-alive expiry: FIN now; the close follows on this worker. */
 static void tcp_shut(struct kt_sq *sq)
 {
-	struct kt_queue *q = queue_of(sq);
-	if (q->fd >= 0)
-		shutdown(q->fd, SHUT_WR);
+	kt_conn_shut(&queue_of(sq)->conn);
 }
 
 /* In-capsule data the queue accepts from now on: the binding's fixed size
@@ -374,14 +214,7 @@ static void tcp_connected(struct kt_sq *sq)
 static void tcp_free(struct kt_sq *sq)
 {
 	struct kt_queue *q = queue_of(sq);
-	if (q->rd_ev)
-		event_free(q->rd_ev);
-	if (q->wr_ev)
-		event_free(q->wr_ev);
-	if (q->tx_ev)
-		event_free(q->tx_ev);
-	if (q->fd >= 0)
-		close(q->fd);
+	kt_conn_fini(&q->conn);
 	free(q);
 }
 
@@ -420,7 +253,7 @@ static int on_h2c_data(struct kt_queue *q, const struct kt_data_pdu *pdu, uint32
 	struct kt_req *r = kt_sq_req_at(&q->sq, le16toh(ttag));
 	struct tcp_cmd *c = r ? cmd_of(r) : NULL;
 	uint32_t off = le32toh(pdu->offset), len = le32toh(pdu->length);
-	/* data only after our R2T is on the wire (tx_done makes it C_DATA_IN) */
+	/* data only after our R2T is on the wire (conn_sent makes it C_DATA_IN) */
 	if (!c || !r->busy || !c->r2t || c->tx_r2t || c->phase != C_DATA_IN) {
 		*err = (struct kt_pdu_err){ KT_FES_INVALID_HEADER, offsetof(struct kt_data_pdu, ttag) };
 		return -EPROTO;
@@ -490,11 +323,8 @@ static int rx_pdu(void *ctx, const void *hdr, bool ddgst_ok, struct kt_pdu_err *
 			return -EPROTO;
 		struct kt_icresp_pdu rsp;
 		kt_icresp_build(&rsp, &q->params);
-		memcpy(q->ctl, &rsp, sizeof(rsp));
-		q->ctl_len = sizeof(rsp);
-		q->ctl_off = 0;
 		session_to(q, S_READY);
-		tx_schedule(q);
+		kt_conn_ctl(&q->conn, &rsp, sizeof(rsp), false);
 		return 0;
 	}
 	case KT_PDU_CMD:
@@ -525,104 +355,71 @@ static int rx_pdu(void *ctx, const void *hdr, bool ddgst_ok, struct kt_pdu_err *
 
 static const struct kt_rx_ops rx_ops = { .header = rx_header, .pdu = rx_pdu };
 
-/* Payload straight into the command's buffer: when the parser is part-way
- * through a large payload (an H2CData PDU, or in-capsule data) whose
- * destination it knows, the rest of it is read directly there, and what
- * follows into the worker's buffer, with one readv. The payload's last byte is left to
- * the buffered side, so that kt_rx_feed sees it and completes the PDU itself;
- * the bytes placed directly are accounted here as the parser would (its
- * data count, and the running data digest). Returns the bytes read into
- * the payload through *direct and the readv result. */
-#define RX_DIRECT_MIN 8192u
+/* ---- the connection's events (struct kt_conn_ops) ------------------------ */
 
-static ssize_t rx_read(struct kt_queue *q, size_t *direct)
+static void conn_hold(struct kt_conn *c, bool take)
 {
-	struct kt_worker *w = q->sq.worker;
-	size_t remaining = 0;
-	uint8_t *dst = kt_rx_data_dst(&q->rx, &remaining);
-	*direct = 0;
-	if (!dst || remaining <= RX_DIRECT_MIN)
-		return read(q->fd, w->rxbuf, w->rxbuf_len);
-	size_t want = remaining - 1;
-	struct iovec iov[2] = { { dst, want }, { w->rxbuf, w->rxbuf_len } };
-	ssize_t n = readv(q->fd, iov, 2);
-	if (n <= 0)
-		return n;
-	*direct = (size_t)n < want ? (size_t)n : want;
-	kt_rx_data_placed(&q->rx, *direct);
-	return n;
+	struct kt_queue *q = conn_queue(c);
+	if (take)
+		kt_sq_get(&q->sq);
+	else
+		kt_sq_put(&q->sq);
 }
 
-static void on_read(evutil_socket_t fd, short what, void *arg)
+static int conn_data(struct kt_conn *c, const uint8_t *buf, size_t n)
 {
-	struct kt_queue *q = arg;
-	kt_sq_get(&q->sq); /* a callback may close the queue */
+	struct kt_queue *q = conn_queue(c);
+	struct kt_pdu_err err = { 0, 0 };
 	q->sq.now_ms = kt_now_ms();
-	for (int rounds = 0; rounds < 4 && q->state != S_CLOSED && q->state != S_TERMINATING; rounds++) {
-		size_t direct;
-		ssize_t n = rx_read(q, &direct);
-		if (n == 0) {
-			queue_close(q, "peer closed");
-			break;
-		}
-		if (n < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-				queue_close(q, strerror(errno));
-			break;
-		}
-		struct kt_pdu_err err = { 0, 0 };
-		size_t buffered = (size_t)n - direct;
-		if (buffered && kt_rx_feed(&q->rx, &rx_ops, q, q->sq.worker->rxbuf, buffered, &err) < 0) {
-			/* FES 0: nothing to answer (a malformed H2CTermReq, or the
-			 * queue already closed in a callback): just close */
-			if (err.fes)
-				queue_terminate(q, &err);
-			else
-				queue_close(q, "transport closed by host");
-			break;
-		}
-		if (buffered < q->sq.worker->rxbuf_len)
-			break;
-	}
-	kt_sq_put(&q->sq);
+	if (kt_rx_feed(&q->rx, &rx_ops, q, buf, n, &err) >= 0)
+		return 0;
+	/* FES 0: nothing to answer (a malformed H2CTermReq, or the queue
+	 * already closed in a callback): just close */
+	if (err.fes)
+		queue_terminate(q, &err);
+	else
+		queue_close(q, "transport closed by host");
+	return -1;
 }
+
+static uint8_t *conn_direct(struct kt_conn *c, size_t *remaining)
+{
+	return kt_rx_data_dst(&conn_queue(c)->rx, remaining);
+}
+
+static void conn_placed(struct kt_conn *c, size_t n)
+{
+	kt_rx_data_placed(&conn_queue(c)->rx, n);
+}
+
+/* A command's bytes are all on the wire: an R2T now lets its H2CData in;
+ * a reply frees its slot. */
+static void conn_sent(struct kt_conn *c, struct kt_conn_tx *tx)
+{
+	struct tcp_cmd *cmd = (struct tcp_cmd *)((char *)tx - offsetof(struct tcp_cmd, tx));
+	if (cmd->tx_r2t) {
+		cmd->tx_r2t = false;
+		cmd->phase = C_DATA_IN; /* H2CData PDUs may already have arrived */
+		return;
+	}
+	kt_req_put(&cmd->req);
+}
+
+static void conn_ended(struct kt_conn *c, const char *why)
+{
+	queue_close(conn_queue(c), why);
+}
+
+static const struct kt_conn_ops conn_ops = {
+	.hold = conn_hold,
+	.data = conn_data,
+	.direct = conn_direct,
+	.placed = conn_placed,
+	.sent = conn_sent,
+	.ended = conn_ended,
+};
 
 /* ---- accept ------------------------------------------------------------- */
-
-/* "addr:port" of the peer, and the local address the host reached (for
- * discovery log entries of ports bound to a wildcard address; IPv4-mapped
- * IPv6 addresses, a dual-stack listener's IPv4 peers, count as IPv4). */
-static void addr_text(const struct sockaddr_storage *ss, char *addr, size_t len, unsigned *port,
-		      uint8_t *adrfam)
-{
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
-		inet_ntop(AF_INET, &a->sin_addr, addr, (socklen_t)len);
-		*port = ntohs(a->sin_port);
-		*adrfam = NVMF_ADDR_FAMILY_IP4;
-	} else if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
-		if (IN6_IS_ADDR_V4MAPPED(&a->sin6_addr)) {
-			inet_ntop(AF_INET, &a->sin6_addr.s6_addr[12], addr, (socklen_t)len);
-			*adrfam = NVMF_ADDR_FAMILY_IP4;
-		} else {
-			inet_ntop(AF_INET6, &a->sin6_addr, addr, (socklen_t)len);
-			*adrfam = NVMF_ADDR_FAMILY_IP6;
-		}
-		*port = ntohs(a->sin6_port);
-	}
-}
-
-/* TCP keepalive as the keep-alive settings say (daemon/core/keepalive.h). */
-static void tcp_keepalive(int fd)
-{
-	int one = 1, idle, intvl, cnt;
-	kt_ka_tcp_settings(&idle, &intvl, &cnt);
-	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
-	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
-	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
-	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
-}
 
 void kt_tcp_accept(struct kt_worker *w, int fd, const struct kt_port *port)
 {
@@ -631,18 +428,13 @@ void kt_tcp_accept(struct kt_worker *w, int fd, const struct kt_port *port)
 		close(fd);
 		return;
 	}
-	int one = 1;
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	tcp_keepalive(fd); /* reaps vanished hosts where no KATO timer runs */
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-	char addr[INET6_ADDRSTRLEN] = "?", peer[64];
-	unsigned pnum = 0;
-	uint8_t fam = 0;
-	if (getpeername(fd, (struct sockaddr *)&ss, &sl) == 0)
-		addr_text(&ss, addr, sizeof(addr), &pnum, &fam);
-	snprintf(peer, sizeof(peer), "%s:%u", addr, pnum);
-	q->fd = fd;
+	int idle, intvl, cnt;
+	char peer[64], local[NVMF_TRADDR_SIZE + 1];
+	uint8_t fam;
+	kt_ka_tcp_settings(&idle, &intvl, &cnt); /* reaps vanished hosts where no KATO timer runs */
+	kt_conn_sockopts(fd, idle, intvl, cnt);
+	kt_conn_addrs(fd, peer, sizeof(peer), &fam, local, sizeof(local));
+	q->conn.fd = fd;
 	q->state = S_WAIT_ICREQ;
 	if (kt_sq_init(&q->sq, &kt_tcp_ops, w, port, peer) < 0) {
 		kt_err("%s: out of memory accepting a connection", peer);
@@ -650,14 +442,8 @@ void kt_tcp_accept(struct kt_worker *w, int fd, const struct kt_port *port)
 		free(q);
 		return;
 	}
-	char local[INET6_ADDRSTRLEN] = "";
-	unsigned lport;
-	sl = sizeof(ss);
-	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0) {
-		addr_text(&ss, local, sizeof(local), &lport, &fam);
-		q->sq.local_adrfam = fam;
-		snprintf(q->sq.local_traddr, sizeof(q->sq.local_traddr), "%s", local);
-	}
+	q->sq.local_adrfam = fam;
+	snprintf(q->sq.local_traddr, sizeof(q->sq.local_traddr), "%s", local);
 	const struct kt_target *t = kt_target_get();
 	q->params.maxh2cdata = t->maxh2cdata;
 	q->params.cpda = 0;
@@ -666,16 +452,12 @@ void kt_tcp_accept(struct kt_worker *w, int fd, const struct kt_port *port)
 									 : KT_ADMIN_ICD_BYTES;
 	q->sq.zero_copy_ok = false;
 	kt_rx_init(&q->rx, &q->params);
-	q->rd_ev = event_new(w->base, fd, EV_READ | EV_PERSIST, on_read, q);
-	q->wr_ev = event_new(w->base, fd, EV_WRITE, on_tx, q);
-	q->tx_ev = event_new(w->base, -1, 0, on_tx, q);
-	if (!q->rd_ev || !q->wr_ev || !q->tx_ev) {
+	if (kt_conn_init(&q->conn, fd, w->base, w->rxbuf, w->rxbuf_len, &conn_ops) < 0) {
 		kt_err("%s: out of memory accepting a connection", peer);
-		q->state = S_CLOSED;
+		session_to(q, S_CLOSED);
 		kt_sq_closed(&q->sq, "out of memory");
 		return;
 	}
-	event_add(q->rd_ev, NULL);
 	kt_dbg("%s: connection accepted on port %u (worker %u)", peer, port->portid, w->id);
 }
 
