@@ -24,7 +24,7 @@
 #include "config/config.h"
 #include "daemon/backend/backend.h"
 #include "daemon/control/control.h"
-#include "daemon/transport/tcp/listener.h"
+#include "daemon/transport/transport.h"
 #include "daemon/core/keepalive.h"
 #include "daemon/core/live.h"
 #include "daemon/log.h"
@@ -80,6 +80,26 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	kt_info("signal %d: stopping", (int)sig);
 	event_base_loopbreak(arg);
+}
+
+/* Every transport starts, then every configured port listens through its
+ * own (daemon/transport/transport.h). 0 or a negative errno with err. */
+static int listen_all(struct event_base *base, char *err, size_t errlen)
+{
+	const struct kt_target *t = kt_target_get();
+	int rc = kt_transports_start(base, err, errlen);
+	for (size_t i = 0; i < t->n_ports && rc == 0; i++) {
+		const struct kt_transport_ops *tr = kt_transport_for(t->ports[i]);
+		if (!tr) {
+			snprintf(err, errlen, "port %u: no transport for it", t->ports[i]->portid);
+			rc = -EPROTONOSUPPORT;
+		} else {
+			rc = tr->listen(t->ports[i], err, errlen);
+		}
+	}
+	if (rc == 0)
+		kt_transports_started();
+	return rc;
 }
 
 /* Each worker's keep-alive timer joins its loop (daemon/core/keepalive.h). */
@@ -269,6 +289,7 @@ int main(int argc, char **argv)
 		nw = n > 0 ? (unsigned)n : 1;
 	}
 	/* before the workers start: each namespace's I/O counters learn how many will count */
+	kt_target_set_transports(kt_transport_for);
 	rc = kt_target_build(cfg, nw, err, sizeof(err));
 	if (rc < 0) {
 		fprintf(stderr, "katod: %s\n", err[0] ? err : strerror(-rc));
@@ -305,10 +326,10 @@ int main(int argc, char **argv)
 			kt_warn("%s: running without a control socket", err);
 	}
 	free(control);
-	rc = kt_listeners_start(base, kt_target_get(), err, sizeof(err));
+	rc = listen_all(base, err, sizeof(err));
 	if (rc < 0) {
 		fprintf(stderr, "katod: %s\n", err);
-		kt_listeners_stop();
+		kt_transports_stop();
 		kt_control_stop();
 		kt_workers_stop();
 		kt_target_destroy();
@@ -331,7 +352,7 @@ int main(int argc, char **argv)
 
 	kt_notify_stopping("finishing in-flight I/O");
 	kt_notify_stop();
-	kt_listeners_stop();
+	kt_transports_stop();
 	kt_control_stop();
 	drain_and_close();
 	sync_backends();

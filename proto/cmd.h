@@ -2,10 +2,11 @@
  * cmd.h - one command in flight, as the protocol handlers see it, and the
  * entry points of the command families (admin, fabrics, I/O).
  *
- * The transport (daemon/transport/tcp/queue.c) owns the slot: it copies the SQE in, points
- * `data` at a buffer of `data_len` bytes (the length the SGL names), brings
- * host data in before calling a handler that consumes it, and sends back
- * `xfer_len` bytes of `data` and the CQE after. Handlers return an NVMe status
+ * The daemon owns the slot (daemon/core/exec.c): it copies the SQE in, has
+ * proto's dispatcher parse it (proto/dispatch.h), points `data` at a buffer
+ * of `data_len` bytes (the length the SGL names), has the transport bring
+ * host data in before a handler that consumes it runs, and has it send
+ * back `xfer_len` bytes of `data` and the CQE after. Handlers return an NVMe status
  * (NVME_SC_*, without the phase bit; 0 for success) and fill cqe.dw0/dw1.
  */
 #ifndef KATO_PROTO_CMD_H

@@ -74,6 +74,7 @@ struct kt_xport {
 extern const struct kt_xport kt_xport_tcp;
 
 struct kt_port {
+	uint8_t trtype;               /* enum nvmf_trtype: which transport serves it */
 	const struct kt_xport *xport; /* its transport's; NULL reads as NVMe/TCP */
 	uint16_t portid;
 	uint8_t adrfam;               /* enum nvmf_addr_family */

@@ -1,8 +1,9 @@
 /*
- * keepalive.h - the keep-alive engine: one timer per controller on its admin
- * queue's worker, expiry, the deliberate-misbehaviour policy's daemon side
- * (held Keep Alive completions, live rule changes, forced expiry), TCP
- * keepalive on accepted sockets, and the keep-alive event trace.
+ * keepalive.h - the keep-alive engine: a deadline per controller, kept on
+ * its admin queue's worker (one timerfd per worker over a heap of its
+ * controllers), expiry, the deliberate-misbehaviour policy's daemon side
+ * (held Keep Alive completions, live rule changes, forced expiry), the
+ * connection keepalive settings transports apply, and the event trace.
  *
  * Timers: each worker has one timerfd (CLOCK_MONOTONIC, absolute) in its
  * event loop and a min-heap of the controllers whose admin queue it holds,
@@ -70,6 +71,10 @@ bool kt_ka_tbkas(void);
 void kt_ka_tcp_settings(int *idle_s, int *interval_s, int *count);
 
 /* ---- controller lifetime (admin worker) ------------------------------- */
+
+/* Re-evaluates the keep-alive timer after a command that may have moved
+ * the deadline. */
+void kt_dctrl_ka_update(struct kt_dctrl *dc);
 
 /* After kt_ctrl_init at admin Connect: activity timeout for a discovery
  * controller with KATO 0, TBKAS, the policy, the timer; traces "connect". */

@@ -161,10 +161,28 @@ void kt_target_subsys_free(struct kt_subsys *s)
 }
 
 /* The attributes of a port (not its subsystems). */
+/* Which transport serves a port: handed in by main.c (the core names no
+ * transport). */
+static const struct kt_transport_ops *(*transport_for)(const struct kt_port *p);
+
+void kt_target_set_transports(const struct kt_transport_ops *(*fn)(const struct kt_port *p))
+{
+	transport_for = fn;
+}
+
+const struct kt_transport_ops *kt_target_transport(const struct kt_port *p)
+{
+	return transport_for ? transport_for(p) : NULL;
+}
+
 void kt_target_port_fill(struct kt_port *p, const struct kt_cfg_port *cp)
 {
+	const struct kt_transport_ops *tr;
 	p->portid = cp->portid;
-	p->xport = kt_transport_for(p)->xport;
+	/* the configuration serves "tcp" only (config/config.c) */
+	p->trtype = NVMF_TRTYPE_TCP;
+	tr = kt_target_transport(p);
+	p->xport = tr ? tr->xport : NULL;
 	p->adrfam = cp->adrfam && strcmp(cp->adrfam, "ipv6") == 0 ? NVMF_ADDR_FAMILY_IP6
 								    : NVMF_ADDR_FAMILY_IP4;
 	p->treq = cp->treq && strcmp(cp->treq, "required") == 0 ? NVMF_TREQ_REQUIRED

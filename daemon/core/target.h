@@ -39,9 +39,6 @@ uint16_t kt_target_connect_io(struct kt_sq *sq, struct kt_cmd *cmd,
  * queue every other queue is closed; the controller is freed with its last
  * queue. */
 void kt_dctrl_queue_gone(struct kt_dctrl *dc, struct kt_sq *sq);
-/* Re-evaluates the keep-alive timer after a command that may have moved
- * the deadline (admin worker; daemon/core/keepalive.c). */
-void kt_dctrl_ka_update(struct kt_dctrl *dc);
 /* Calls fn on every controller under the target lock (fn must not take it;
  * it may take a controller's lock). */
 void kt_target_foreach_ctrl(kt_ka_ctrl_fn fn, void *arg);
@@ -79,6 +76,12 @@ int kt_target_ctrls_snapshot(struct kt_ctrl_info **out, size_t *n, uint64_t now)
  * error. Returns 0, -ENOENT (no such controller) or -ENOTUNIQ (subnqn is
  * NULL and two subsystems have a controller with that id). */
 int kt_target_disconnect(const char *subnqn, uint16_t cntlid, const char *why);
+
+/* Which transport serves a port (main.c hands in kt_transport_for), and
+ * the answer for port p (NULL: none). */
+struct kt_transport_ops;
+void kt_target_set_transports(const struct kt_transport_ops *(*fn)(const struct kt_port *p));
+const struct kt_transport_ops *kt_target_transport(const struct kt_port *p);
 
 /* Settings from the "katod" section that the daemon consults. */
 const struct kt_cfg_daemon *kt_target_settings(void);

@@ -2,7 +2,8 @@
  * transport.h - the one door between the controller core (daemon/core/)
  * and a transport (daemon/transport/<name>/), as the kernel target's struct
  * nvmet_fabrics_ops: the core calls a transport only through this table; a
- * transport calls the core's submission-queue API (daemon/core/sq.h).
+ * transport calls the core's command API (daemon/core/exec.h) and queue
+ * API (daemon/core/sq.h).
  *
  * A transport moves bytes and never decides NVMe semantics. Its queue
  * object embeds a struct kt_sq (first member is not required: the core
@@ -17,8 +18,8 @@
  *                                  data goes;
  *   kt_req_exec(r)                 all of its in-capsule data is in;
  *   ops->fetch(r)                  the core wants r->cmd.data_len bytes of host
- *                                  data in r->cmd.data: the transport calls
- *                                  kt_req_exec(r) again once they are;
+ *                                  data in r->buf: the transport calls
+ *                                  kt_req_exec(r) again once they are there;
  *   ops->complete(r)               send r->cmd.xfer_len bytes of r->cmd.data
  *                                  (controller-to-host commands) and the CQE
  *                                  r->cmd.cqe, filled; then kt_req_put(r) once
@@ -34,6 +35,7 @@
 struct kt_sq;
 struct kt_req;
 struct kt_port;
+struct event_base;
 struct kt_xport;
 
 struct kt_transport_ops {
@@ -42,7 +44,7 @@ struct kt_transport_ops {
 	struct kt_xfer_caps caps;      /* descriptor forms it carries (proto/xfer.h) */
 	const struct kt_xport *xport;  /* what hosts are told of it: Identify, logs (proto/model.h) */
 
-	/* Bring host data in for r (see above). Worker thread. */
+	/* Bring host data into r->buf (see above). Worker thread. */
 	void (*fetch)(struct kt_req *r);
 	/* Send r's data and completion (see above). Worker thread; r->sq may
 	 * be closing, then the transport just calls kt_req_put(r). */
@@ -62,6 +64,13 @@ struct kt_transport_ops {
 	/* No reference to sq is left: free the transport's queue object. */
 	void (*free)(struct kt_sq *sq);
 
+	/* The transport as a whole, on the main thread: start before its
+	 * first port listens (base is the main loop; 0 or a negative errno
+	 * with the reason in err), started once every configured port
+	 * listens, stop at exit. */
+	int (*start)(struct event_base *base, char *err, size_t errlen);
+	void (*started)(void);
+	void (*stop)(void);
 	/* Listening for a port of this transport (main thread): 0, or a
 	 * negative errno with the address in err; remove stops every
 	 * listener of p (queues already accepted stay). */
@@ -69,10 +78,15 @@ struct kt_transport_ops {
 	void (*unlisten)(const struct kt_port *p);
 };
 
-/* The transport serving port p (the nvmetcli "trtype"; only "tcp" today). */
+/* Every operation is required except connected. */
+
+/* The transport serving port p by its TRTYPE (the nvmetcli "trtype"; only
+ * "tcp" today), or NULL. main.c hands this to the core
+ * (kt_target_set_transports), which never names a transport itself. */
 const struct kt_transport_ops *kt_transport_for(const struct kt_port *p);
-/* Starts / stops listening for port p with its transport (main thread). */
-int kt_transport_listen(const struct kt_port *p, char *err, size_t errlen);
-void kt_transport_unlisten(const struct kt_port *p);
+/* Every transport katod has: start, started, stop (main.c). */
+int kt_transports_start(struct event_base *base, char *err, size_t errlen);
+void kt_transports_started(void);
+void kt_transports_stop(void);
 
 #endif

@@ -163,7 +163,7 @@ static int listen_one(struct event_base *base, struct listener *l, const struct 
 	return 0;
 }
 
-int kt_listeners_start(struct event_base *base, const struct kt_target *t, char *err, size_t errlen)
+int kt_listeners_start(struct event_base *base, char *err, size_t errlen)
 {
 	lbase = base;
 	nr_passed = sd_listen_fds(1); /* unsets LISTEN_*: children do not inherit them */
@@ -172,15 +172,21 @@ int kt_listeners_start(struct event_base *base, const struct kt_target *t, char 
 		nr_passed = 0;
 	}
 	passed_taken = calloc(nr_passed ? (size_t)nr_passed : 1, sizeof(*passed_taken));
-	if (!passed_taken)
+	if (!passed_taken) {
+		snprintf(err, errlen, "tcp: out of memory");
 		return -ENOMEM;
-	int rc = 0;
-	for (size_t i = 0; i < t->n_ports && rc == 0; i++)
-		rc = kt_listener_add(t->ports[i], err, errlen);
+	}
+	return 0;
+}
+
+/* Passed sockets no port adopted are closed (with a warning once every
+ * port listens). */
+static void close_unadopted(bool warn)
+{
 	for (int i = 0; i < nr_passed; i++) {
 		if (passed_taken[i])
 			continue;
-		if (rc == 0)
+		if (warn)
 			kt_warn("socket activation: passed socket %d matches no configured port: closed",
 				SD_LISTEN_FDS_START + i);
 		close(SD_LISTEN_FDS_START + i);
@@ -188,7 +194,11 @@ int kt_listeners_start(struct event_base *base, const struct kt_target *t, char 
 	free(passed_taken);
 	passed_taken = NULL;
 	nr_passed = 0;
-	return rc;
+}
+
+void kt_listeners_started(void)
+{
+	close_unadopted(true);
 }
 
 int kt_listener_add(const struct kt_port *p, char *err, size_t errlen)
@@ -232,6 +242,7 @@ void kt_listener_remove(const struct kt_port *p)
 
 void kt_listeners_stop(void)
 {
+	close_unadopted(false);
 	while (listeners) {
 		struct listener *l = listeners;
 		listeners = l->next;

@@ -7,14 +7,16 @@
 #define KATO_DAEMON_LISTENER_H
 
 struct event_base;
-struct kt_target;
 
-/* Binds and listens on every port of t. Returns 0, or a negative errno with
- * a reason naming the address in err. */
-int kt_listeners_start(struct event_base *base, const struct kt_target *t, char *err, size_t errlen);
+/* The TCP transport's start, started and stop (struct kt_transport_ops):
+ * start takes the sockets systemd passed (socket activation) and the main
+ * loop listeners live on; started closes passed sockets no port adopted;
+ * stop closes every listener. */
+int kt_listeners_start(struct event_base *base, char *err, size_t errlen);
+void kt_listeners_started(void);
 void kt_listeners_stop(void);
 
-/* Live changes (main thread, daemon/core/live.c): starts listening for port p
+/* Listening for port p (main thread; at start and at live changes): starts listening for port p
  * (0, or a negative errno with the address in err), or stops every listener
  * of p (connections already accepted stay). */
 struct kt_port;

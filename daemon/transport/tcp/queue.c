@@ -473,6 +473,9 @@ const struct kt_transport_ops kt_tcp_ops = {
 	.connected = tcp_connected,
 	.shut = tcp_shut,
 	.free = tcp_free,
+	.start = kt_listeners_start,
+	.started = kt_listeners_started,
+	.stop = kt_listeners_stop,
 	.listen = kt_listener_add,
 	.unlisten = kt_listener_remove,
 };
