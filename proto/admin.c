@@ -14,7 +14,7 @@ static uint16_t admin_aer(struct kt_admin_req *r)
 	struct kt_ctrl *c = r->c;
 
 	if (c->n_aer >= KT_AER_MAX)
-		return (NVME_SCT_CMD_SPECIFIC << NVME_SCT_SHIFT) | NVME_SC_ASYNC_LIMIT | KT_SC_DNR;
+		return KT_STATUS(NVME_SCT_CMD_SPECIFIC, NVME_SC_ASYNC_LIMIT, true);
 	c->aer_cids[c->n_aer++] = r->cmd->sqe.cid;
 	return KT_STATUS_DEFERRED;
 }
@@ -24,7 +24,7 @@ static uint16_t admin_aer(struct kt_admin_req *r)
 static uint16_t admin_keep_alive(struct kt_admin_req *r)
 {
 	if (!r->c->kato_ms)
-		return NVME_SC_KAT_INVALID | KT_SC_DNR;
+		return KT_STATUS(NVME_SCT_GENERIC, NVME_SC_KAT_INVALID, true);
 	kt_ctrl_ka_rearm(r->c, r->now_ms);
 	return NVME_SC_SUCCESS;
 }
@@ -62,16 +62,16 @@ static uint16_t admin_gate(struct kt_admin_req *r)
 	/* Before CC.EN=1 and CSTS.RDY=1 nothing but fabrics commands (which
 	 * the transport handles) may run. */
 	if (!kt_ctrl_ready(r->c))
-		return NVME_SC_CMD_SEQ_ERROR | KT_SC_DNR;
+		return KT_STATUS(NVME_SCT_GENERIC, NVME_SC_CMD_SEQ_ERROR, true);
 
 	if (r->c->discovery && !discovery_allows(opc)) {
 		r->err_loc = KT_SQE_OFF_OPCODE;
-		return NVME_SC_INVALID_OPCODE | KT_SC_DNR;
+		return KT_STATUS(NVME_SCT_GENERIC, NVME_SC_INVALID_OPCODE, true);
 	}
 	/* No fused admin commands exist. */
 	if (r->cmd->sqe.flags & KT_SQE_FLAGS_FUSE_MASK) {
 		r->err_loc = KT_SQE_OFF_FLAGS;
-		return NVME_SC_INVALID_FIELD | KT_SC_DNR;
+		return KT_STATUS(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD, true);
 	}
 	return NVME_SC_SUCCESS;
 }
@@ -100,7 +100,7 @@ static uint16_t admin_dispatch(struct kt_admin_req *r)
 		return admin_abort(r);
 	default:
 		r->err_loc = KT_SQE_OFF_OPCODE;
-		return NVME_SC_INVALID_OPCODE | KT_SC_DNR;
+		return KT_STATUS(NVME_SCT_GENERIC, NVME_SC_INVALID_OPCODE, true);
 	}
 }
 

@@ -55,7 +55,7 @@ static inline uint16_t kt_admin_need(struct kt_admin_req *r, uint64_t need)
 {
 	if (r->cmd->data_len < need || (need && !r->cmd->data)) {
 		r->err_loc = KT_SQE_OFF_DPTR_LEN;
-		return NVME_SC_INVALID_FIELD | KT_SC_DNR;
+		return KT_STATUS(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD, true);
 	}
 	return NVME_SC_SUCCESS;
 }

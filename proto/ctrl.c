@@ -164,7 +164,7 @@ uint16_t kt_ctrl_prop_get(const struct kt_ctrl *c, uint32_t offset, unsigned siz
 			return NVME_SC_SUCCESS;
 		}
 	}
-	return NVME_SC_INVALID_FIELD | KT_SC_DNR;
+	return KT_STATUS(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD, true);
 }
 
 /* The values CC must hold when EN goes 0->1. A discovery controller has no
@@ -209,7 +209,7 @@ uint16_t kt_ctrl_prop_set(struct kt_ctrl *c, uint32_t offset, unsigned size, uin
 
 	*reset = false;
 	if (offset != REG_CC || size != 4)
-		return NVME_SC_INVALID_FIELD | KT_SC_DNR;
+		return KT_STATUS(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD, true);
 	new = (uint32_t)value;
 
 	if (!(new & CC_EN) && (old & CC_EN)) {

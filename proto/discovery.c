@@ -181,7 +181,7 @@ uint16_t kt_disc_log_read(const struct kt_ctrl *c, uint64_t offset, void *buf, u
 	uint64_t idx = 0;
 
 	if (offset > size || (len && !buf))
-		return (uint16_t)((NVME_SCT_GENERIC << NVME_SCT_SHIFT) | NVME_SC_INVALID_FIELD | KT_SC_DNR);
+		return KT_STATUS(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD, true);
 	if (len == 0)
 		return 0;
 	memset(buf, 0, len);

@@ -36,12 +36,12 @@ static_assert(sizeof(struct nvmf_connect_data) == KT_CONNECT_DATA_LEN, "connect 
 
 static uint16_t sc_generic(uint16_t sc)
 {
-	return (uint16_t)((NVME_SCT_GENERIC << NVME_SCT_SHIFT) | sc | KT_SC_DNR);
+	return KT_STATUS(NVME_SCT_GENERIC, sc, true);
 }
 
 static uint16_t sc_connect(uint16_t sc)
 {
-	return (uint16_t)((NVME_SCT_CMD_SPECIFIC << NVME_SCT_SHIFT) | sc | KT_SC_DNR);
+	return KT_STATUS(NVME_SCT_CMD_SPECIFIC, sc, true);
 }
 
 /* Connect Invalid Parameters, naming the offending field. */

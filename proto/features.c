@@ -28,7 +28,7 @@ enum { SEL_CURRENT = 0, SEL_DEFAULT = 1, SEL_SAVED = 2, SEL_CAPS = 3 };
 static uint16_t invalid_field(struct kt_admin_req *r, uint16_t loc)
 {
 	r->err_loc = loc;
-	return NVME_SC_INVALID_FIELD | KT_SC_DNR;
+	return KT_STATUS(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD, true);
 }
 
 static bool fid_supported(const struct kt_ctrl *c, uint8_t fid)
@@ -149,7 +149,7 @@ static uint16_t set_num_queues(struct kt_admin_req *r, uint32_t v)
 
 	/* Only before any I/O queue exists (the transport counts them). */
 	if (atomic_load(&c->io_queues))
-		return NVME_SC_CMD_SEQ_ERROR | KT_SC_DNR;
+		return KT_STATUS(NVME_SCT_GENERIC, NVME_SC_CMD_SEQ_ERROR, true);
 	if (nsqr == 0xffffu || ncqr == 0xffffu || !c->max_io_queues)
 		return invalid_field(r, KT_SQE_OFF_CDW11);
 	/* Fabrics I/O queues are submission/completion pairs: grant the
@@ -187,12 +187,12 @@ uint16_t kt_admin_set_features(struct kt_admin_req *r)
 		return invalid_field(r, KT_SQE_OFF_CDW10);
 	if (SV(cdw10)) {
 		r->err_loc = KT_SQE_OFF_CDW10 + 3;
-		return (NVME_SCT_CMD_SPECIFIC << NVME_SCT_SHIFT) | NVME_SC_FEATURE_NOT_SAVEABLE | KT_SC_DNR;
+		return KT_STATUS(NVME_SCT_CMD_SPECIFIC, NVME_SC_FEATURE_NOT_SAVEABLE, true);
 	}
 	/* Every feature here but Error Recovery is controller-wide. */
 	if (fid != NVME_FEAT_FID_ERR_RECOVERY && nsid != 0 && nsid != NVME_NSID_ALL) {
 		r->err_loc = KT_SQE_OFF_NSID;
-		return (NVME_SCT_CMD_SPECIFIC << NVME_SCT_SHIFT) | NVME_SC_FEATURE_NOT_PER_NS | KT_SC_DNR;
+		return KT_STATUS(NVME_SCT_CMD_SPECIFIC, NVME_SC_FEATURE_NOT_PER_NS, true);
 	}
 
 	switch (fid) {
@@ -239,6 +239,6 @@ uint16_t kt_admin_set_features(struct kt_admin_req *r)
 		return NVME_SC_SUCCESS;
 	}
 	default: /* NVME_FEAT_FID_HOST_ID: set by Connect on fabrics */
-		return NVME_SC_CMD_SEQ_ERROR | KT_SC_DNR;
+		return KT_STATUS(NVME_SCT_GENERIC, NVME_SC_CMD_SEQ_ERROR, true);
 	}
 }

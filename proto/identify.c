@@ -12,13 +12,13 @@
 static uint16_t invalid_field(struct kt_admin_req *r, uint16_t loc)
 {
 	r->err_loc = loc;
-	return NVME_SC_INVALID_FIELD | KT_SC_DNR;
+	return KT_STATUS(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD, true);
 }
 
 static uint16_t invalid_ns(struct kt_admin_req *r)
 {
 	r->err_loc = KT_SQE_OFF_NSID;
-	return NVME_SC_INVALID_NS | KT_SC_DNR;
+	return KT_STATUS(NVME_SCT_GENERIC, NVME_SC_INVALID_NS, true);
 }
 
 /* ---- CNS 01h: Identify Controller ----------------------------------------- */

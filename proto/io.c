@@ -28,7 +28,7 @@ static_assert(sizeof(struct nvme_dsm_range) == DSM_RANGE_BYTES, "DSM range");
 
 static uint16_t sc_generic(uint16_t sc)
 {
-	return (uint16_t)((NVME_SCT_GENERIC << NVME_SCT_SHIFT) | sc | KT_SC_DNR);
+	return KT_STATUS(NVME_SCT_GENERIC, sc, true);
 }
 
 /* LBA Out of Range: generic status type (SCT 0), code 80h, which the NVM

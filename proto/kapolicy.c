@@ -182,7 +182,7 @@ uint16_t kt_kapol_set_kato_status(const struct kt_kapol *p)
 {
 	if (!p || !(p->set & KT_KAPOL_F_REFUSE_SET_KATO) || !p->refuse_set_kato)
 		return 0;
-	return p->refuse_status ? p->refuse_status : (uint16_t)(NVME_SC_INVALID_FIELD | KT_SC_DNR);
+	return p->refuse_status ? p->refuse_status : (uint16_t)(KT_STATUS(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD, true));
 }
 
 uint16_t kt_kapol_kas(const struct kt_kapol *p, uint16_t target_kas)

@@ -168,7 +168,7 @@ static uint32_t log_cmd_effects(uint8_t *buf)
 static uint16_t invalid_field(struct kt_admin_req *r, uint16_t loc)
 {
 	r->err_loc = loc;
-	return NVME_SC_INVALID_FIELD | KT_SC_DNR;
+	return KT_STATUS(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD, true);
 }
 
 /* Checks of the fields that select within a page. LSP: only the discovery
@@ -216,7 +216,7 @@ uint16_t kt_admin_get_log_page(struct kt_admin_req *r)
 	if (!lid_supported(c, a.lid)) {
 		/* Spec status for a log page that is not supported. */
 		r->err_loc = KT_SQE_OFF_CDW10;
-		return (NVME_SCT_CMD_SPECIFIC << NVME_SCT_SHIFT) | NVME_SC_INVALID_LOG_PAGE | KT_SC_DNR;
+		return KT_STATUS(NVME_SCT_CMD_SPECIFIC, NVME_SC_INVALID_LOG_PAGE, true);
 	}
 	st = check_args(r, &a);
 	if (st)

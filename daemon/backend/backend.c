@@ -127,7 +127,7 @@ uint16_t kt_backend_check(const struct kt_backend *be, const struct kt_bio *bio)
 			uint32_t nlb = le32toh(r[i].nlb);
 
 			if (slba > nblocks || nlb > nblocks - slba)
-				return NVME_SC_LBA_RANGE | KT_SC_DNR;
+				return KT_STATUS(NVME_SCT_GENERIC, NVME_SC_LBA_RANGE, true);
 		}
 		return 0;
 	}
@@ -136,12 +136,12 @@ uint16_t kt_backend_check(const struct kt_backend *be, const struct kt_bio *bio)
 	case KT_IO_WRITE_ZEROES:
 	case KT_IO_COMPARE:
 		if ((io->offset & mask) || (io->length & mask))
-			return NVME_SC_INVALID_FIELD | KT_SC_DNR;
+			return KT_STATUS(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD, true);
 		if (!range_ok(be, io->offset, io->length))
-			return NVME_SC_LBA_RANGE | KT_SC_DNR;
+			return KT_STATUS(NVME_SCT_GENERIC, NVME_SC_LBA_RANGE, true);
 		return 0;
 	}
-	return NVME_SC_INVALID_OPCODE | KT_SC_DNR;
+	return KT_STATUS(NVME_SCT_GENERIC, NVME_SC_INVALID_OPCODE, true);
 }
 
 /*
@@ -163,17 +163,16 @@ uint16_t kt_backend_errno_status(int neg_errno, enum kt_io_op op)
 	case EIO:
 	case EBADMSG:
 	case EUCLEAN:
-		return (NVME_SCT_MEDIA << NVME_SCT_SHIFT) |
-		       (reading ? NVME_SC_READ_ERROR : NVME_SC_WRITE_FAULT);
+		return KT_STATUS(NVME_SCT_MEDIA, reading ? NVME_SC_READ_ERROR : NVME_SC_WRITE_FAULT, false);
 	case ENOSPC:
 	case EDQUOT:
 	case EFBIG:
-		return NVME_SC_CAP_EXCEEDED | KT_SC_DNR;
+		return KT_STATUS(NVME_SCT_GENERIC, NVME_SC_CAP_EXCEEDED, true);
 	case EROFS:
 	case EPERM:
 	case EACCES:
-		return NVME_SC_NS_WRITE_PROTECTED | KT_SC_DNR;
+		return KT_STATUS(NVME_SCT_GENERIC, NVME_SC_NS_WRITE_PROTECTED, true);
 	default:
-		return NVME_SC_INTERNAL | KT_SC_DNR;
+		return KT_STATUS(NVME_SCT_GENERIC, NVME_SC_INTERNAL, true);
 	}
 }

@@ -134,7 +134,7 @@ uint16_t kt_backend_errno_status(int neg_errno, enum kt_io_op op);
 /* NVMe status of a Compare whose data did not match: Compare Failure
  * (SCT Media and Data Integrity Errors) with Do Not Retry. */
 #define KT_SC_COMPARE_FAILED \
-	((uint16_t)((NVME_SCT_MEDIA << NVME_SCT_SHIFT) | NVME_SC_COMPARE_FAILED | KT_SC_DNR))
+	(KT_STATUS(NVME_SCT_MEDIA, NVME_SC_COMPARE_FAILED, true))
 
 /* Checks a namespace description's size and block size (ram, null, and a
  * file whose size is given): block size 0, 512 or 4096 (0 means 512), size

@@ -327,7 +327,7 @@ static void file_submit(struct kt_backend *be, struct kt_bio *bio)
 	if (!bio->ring) {
 		/* a worker without a ring cannot do file I/O without
 		 * blocking; kt_uring_open always gives one */
-		bio->done(bio, NVME_SC_INTERNAL | KT_SC_DNR);
+		bio->done(bio, KT_STATUS(NVME_SCT_GENERIC, NVME_SC_INTERNAL, true));
 		return;
 	}
 	bio->aux = NULL;
@@ -344,7 +344,7 @@ static void file_submit(struct kt_backend *be, struct kt_bio *bio)
 		 * SGL offset can do that): bounce rather than fail. */
 		bio->aux = cmp_get(fb, io->length);
 		if (!bio->aux) {
-			bio->done(bio, NVME_SC_INTERNAL | KT_SC_DNR);
+			bio->done(bio, KT_STATUS(NVME_SCT_GENERIC, NVME_SC_INTERNAL, true));
 			return;
 		}
 		if (io->op == KT_IO_WRITE)
@@ -365,7 +365,7 @@ static void file_submit(struct kt_backend *be, struct kt_bio *bio)
 	case KT_IO_COMPARE:
 		bio->aux = cmp_get(fb, io->length);
 		if (!bio->aux) {
-			bio->done(bio, NVME_SC_INTERNAL | KT_SC_DNR);
+			bio->done(bio, KT_STATUS(NVME_SCT_GENERIC, NVME_SC_INTERNAL, true));
 			return;
 		}
 		req->op = KT_UOP_READ;

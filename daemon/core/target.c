@@ -429,7 +429,7 @@ uint16_t kt_target_connect_admin(struct kt_sq *q, struct kt_cmd *cmd,
 		kt_warn("%s: connect refused for host %s to %s: no free controller id in %u-%u", q->peer,
 			a->hostnqn, a->subnqn, s->cntlid_min, s->cntlid_max);
 		/* as nvmet answers: retrying the same Connect will not help */
-		return (NVME_SCT_CMD_SPECIFIC << NVME_SCT_SHIFT) | NVME_SC_CONNECT_CTRL_BUSY | KT_SC_DNR;
+		return KT_STATUS(NVME_SCT_CMD_SPECIFIC, NVME_SC_CONNECT_CTRL_BUSY, true);
 	}
 	uint64_t now = kt_now_ms();
 	kt_ctrl_init(&dc->c, &target, s, q->port, id, a->hostnqn, a->hostid, a->sqsize, a->kato_ms, now);
@@ -472,7 +472,7 @@ uint16_t kt_target_connect_io(struct kt_sq *q, struct kt_cmd *cmd,
 	if (!st) {
 		for (struct kt_sq *o = dc->queues; o; o = o->ctrl_next) {
 			if (o->qid == a->qid) {
-				st = (NVME_SCT_CMD_SPECIFIC << NVME_SCT_SHIFT) | NVME_SC_CONNECT_CTRL_BUSY;
+				st = KT_STATUS(NVME_SCT_CMD_SPECIFIC, NVME_SC_CONNECT_CTRL_BUSY, false);
 				break;
 			}
 		}
