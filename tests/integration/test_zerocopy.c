@@ -1,6 +1,6 @@
 /*
  * test_zerocopy.c - reads of a RAM namespace are sent from the namespace
- * memory without a copy (daemon/transport/tcp/queue.c, read_zero_copy), also while they
+ * memory without a copy (daemon/core/exec.c, read_zero_copy), also while they
  * wait for a full socket. This checks the rule that makes that safe: the
  * host gets the data as of some moment before the read completed, so a
  * write it issues after seeing a read complete never shows in that read.
