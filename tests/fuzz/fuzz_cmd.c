@@ -1,8 +1,11 @@
 /*
  * fuzz_cmd.c - libFuzzer harness for the command parsers and handlers in
- * proto/: Connect, Property Get/Set, every admin command, I/O parsing.
+ * proto/: Connect, Property Get/Set, every admin command, I/O parsing, and
+ * the one entry point the core drives them through (proto/dispatch.h).
  *
- * Input: byte 0 picks the family, bytes 1..64 are the SQE, byte 65 picks
+ * Input: byte 0 picks the family (bit 6: through kt_cmd_parse and
+ * kt_cmd_exec, with bit 5 "not connected", bit 4 "I/O queue", bit 3
+ * "the data comes in the capsule"), bytes 1..64 are the SQE, byte 65 picks
  * the data length class, the rest is host data. The controller is built
  * once per input and enabled, so handlers past the "not ready" check run.
  * Handlers must return a status and never touch memory beyond data_len.
@@ -11,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "proto/cmd.h"
+#include "proto/dispatch.h"
 #include "proto/ctrl.h"
 #include "proto/fabrics.h"
 
@@ -36,6 +40,36 @@ static struct kt_target target = {
 	.disc_nqn = KT_WELL_KNOWN_DISC_NQN, .genctr = 1, .n_ports = 1, .ports = portp,
 	.n_subsys = 1, .subsys = subsysp, .mdts = 8, .kas = 1, .maxh2cdata = 131072, .mqes = 127,
 };
+
+/* As the core drives a command: parse with what the capsule announced,
+ * place the data as the plan says, execute. The plan must stay inside the
+ * capsule and MDTS, and no handler may return more than the buffer holds. */
+static void dispatch(struct kt_ctrl *ctrl, struct kt_cmd *cmd, uint8_t family, uint8_t *buf, size_t avail)
+{
+	struct kt_qview q = { .target = &target, .ctrl = family & 0x20 ? NULL : ctrl,
+			      .qid = family & 0x10 ? 1 : 0, .max_len = kt_mdts_bytes(&target) };
+	static const struct kt_xfer_caps caps = { .sgl_incapsule = true, .sgl_transport = true };
+	uint32_t icd_len = family & 0x08 ? (uint32_t)(avail < 8192 ? avail : 8192) : 0;
+	struct kt_cmd_plan p;
+	struct kt_cmd_result r;
+
+	if (kt_cmd_parse(&q, &caps, cmd, icd_len, 2000, &p))
+		return;
+	if (p.xfer.src == KT_XFER_INCAPSULE) {
+		if ((uint64_t)p.xfer.off + p.xfer.len > icd_len)
+			abort();
+		cmd->data = buf + p.xfer.off;
+	} else if (p.xfer.src == KT_XFER_TRANSPORT) {
+		if (p.xfer.len > q.max_len || icd_len)
+			abort();
+		cmd->data = buf; /* host data (H2C) or room for the reply (C2H) */
+	}
+	if (cmd->data_len != p.xfer.len)
+		abort();
+	kt_cmd_exec(&q, &p, cmd, 2000, &r);
+	if (cmd->xfer_len > cmd->data_len)
+		abort();
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *in, size_t len)
 {
@@ -66,6 +100,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t len)
 	bool reset;
 	kt_ctrl_prop_set(&ctrl, 0x14, 4, 0x00460001, 1000, &reset); /* CC.EN with IOSQES 6, IOCQES 4 */
 
+	if (family & 0x40) {
+		size_t n = avail < sizeof(buf) ? avail : sizeof(buf);
+		memcpy(buf, in + 66, n); /* the capsule's data, or the host's */
+		dispatch(&ctrl, &cmd, family, buf, n);
+		return 0;
+	}
 	struct kt_connect_args a;
 	struct kt_subsys *s;
 	switch (family & 3) {
