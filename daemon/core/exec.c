@@ -202,7 +202,7 @@ void kt_req_exec(struct kt_req *r)
 	}
 	qview(sq, &v);
 	if (r->plan.route != KT_ROUTE_FABRICS && !v.ctrl) {
-		/* parsed before a reset or close took the controller away */
+		/* defensive: a queue that lost its controller since the parse */
 		kt_req_complete(r, KT_STATUS(NVME_SCT_GENERIC, NVME_SC_CMD_SEQ_ERROR, false));
 		return;
 	}
@@ -224,10 +224,11 @@ void kt_req_exec(struct kt_req *r)
 		kt_dctrl_close_queues(sq->dc, false, "controller reset");
 		kt_sq_drop_stale_aers(sq);
 	}
+	/* keep-alive: the timer, the trace, and a policy that may hold a Keep
+	 * Alive's completion (and complete it later through kt_req_complete) */
 	bool ka_held = false;
 	if (v.ctrl && v.qid == 0 && (res.ka_moved || res.ka_cmd != KT_KA_NONE))
-		ka_held = kt_ka_after_admin(sq->dc, r, &res, kt_req_complete); /* timer, trace, and a policy
-								 that holds Keep Alive completions */
+		ka_held = kt_ka_after_admin(sq->dc, r, &res, kt_req_complete);
 	if (res.close_queue)
 		sq->ops->close_after_reply(sq);
 	if (res.next != KT_NEXT_HOLD && !ka_held)
