@@ -88,15 +88,8 @@ static int listen_all(struct event_base *base, char *err, size_t errlen)
 {
 	const struct kt_target *t = kt_target_get();
 	int rc = kt_transports_start(base, err, errlen);
-	for (size_t i = 0; i < t->n_ports && rc == 0; i++) {
-		const struct kt_transport_ops *tr = kt_transport_for(t->ports[i]);
-		if (!tr) {
-			snprintf(err, errlen, "port %u: no transport for it", t->ports[i]->portid);
-			rc = -EPROTONOSUPPORT;
-		} else {
-			rc = tr->listen(t->ports[i], err, errlen);
-		}
-	}
+	for (size_t i = 0; i < t->n_ports && rc == 0; i++)
+		rc = kt_target_listen(t->ports[i], err, errlen);
 	if (rc == 0)
 		kt_transports_started();
 	return rc;

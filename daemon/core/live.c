@@ -67,24 +67,6 @@ static struct kt_config *running;
 static char *running_path;
 static struct event_base *lbase;
 
-/* Listening through the port's transport (daemon/transport/transport.h). */
-static int port_listen(const struct kt_port *p, char *err, size_t errlen)
-{
-	const struct kt_transport_ops *tr = kt_target_transport(p);
-	if (!tr) {
-		snprintf(err, errlen, "port %u: no transport for it", p->portid);
-		return -EPROTONOSUPPORT;
-	}
-	return tr->listen(p, err, errlen);
-}
-
-static void port_unlisten(const struct kt_port *p)
-{
-	const struct kt_transport_ops *tr = kt_target_transport(p);
-	if (tr)
-		tr->unlisten(p);
-}
-
 /* ---- the graveyard: removed objects still referenced ------------------ */
 
 enum grave_kind { GRAVE_NS, GRAVE_SUBSYS, GRAVE_PORT };
@@ -439,7 +421,7 @@ static void plan_free(struct plan *pl, bool rollback)
 		if (pl->trace_made)
 			unlink(pl->trace_made);
 		for (size_t i = 0; i < pl->new_ports.n; i++) {
-			port_unlisten(pl->new_ports.v[i]);
+			kt_target_unlisten(pl->new_ports.v[i]);
 			kt_target_port_free(pl->new_ports.v[i]);
 		}
 		for (size_t i = 0; i < pl->opened.n; i++)
@@ -680,12 +662,12 @@ static int prepare(struct plan *pl, const struct kt_config *cur, const struct kt
 			kt_target_port_fill(p, cp);
 			p->subsys = arr;
 			p->n_subsys = na;
-			if ((rc = port_listen(p, err, errlen)) < 0) {
+			if ((rc = kt_target_listen(p, err, errlen)) < 0) {
 				kt_target_port_free(p);
 				return rc;
 			}
 			if ((rc = PUSH(pl->new_ports, p)) < 0) {
-				port_unlisten(p);
+				kt_target_unlisten(p);
 				kt_target_port_free(p);
 				return rc;
 			}
@@ -849,7 +831,7 @@ int kt_live_apply(struct kt_config *next, char *err, size_t errlen)
 	}
 	/* no accept may hand a connection to a port being removed */
 	for (size_t i = 0; i < pl.gone_ports.n; i++)
-		port_unlisten(pl.gone_ports.v[i]);
+		kt_target_unlisten(pl.gone_ports.v[i]);
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = kt_workers_pause();
@@ -857,7 +839,7 @@ int kt_live_apply(struct kt_config *next, char *err, size_t errlen)
 		/* cannot publish: put the listeners back as they were */
 		for (size_t i = 0; i < pl.gone_ports.n; i++) {
 			char e2[256];
-			if (port_listen(pl.gone_ports.v[i], e2, sizeof(e2)) < 0)
+			if (kt_target_listen(pl.gone_ports.v[i], e2, sizeof(e2)) < 0)
 				kt_err("live change: %s", e2);
 		}
 		for (size_t i = 0; i < ng; i++)

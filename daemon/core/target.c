@@ -175,6 +175,23 @@ const struct kt_transport_ops *kt_target_transport(const struct kt_port *p)
 	return transport_for ? transport_for(p) : NULL;
 }
 
+int kt_target_listen(const struct kt_port *p, char *err, size_t errlen)
+{
+	const struct kt_transport_ops *tr = kt_target_transport(p);
+	if (!tr) {
+		snprintf(err, errlen, "port %u: no transport for it", p->portid);
+		return -EPROTONOSUPPORT;
+	}
+	return tr->listen(p, err, errlen);
+}
+
+void kt_target_unlisten(const struct kt_port *p)
+{
+	const struct kt_transport_ops *tr = kt_target_transport(p);
+	if (tr)
+		tr->unlisten(p);
+}
+
 void kt_target_port_fill(struct kt_port *p, const struct kt_cfg_port *cp)
 {
 	const struct kt_transport_ops *tr;

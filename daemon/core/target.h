@@ -82,6 +82,10 @@ int kt_target_disconnect(const char *subnqn, uint16_t cntlid, const char *why);
 struct kt_transport_ops;
 void kt_target_set_transports(const struct kt_transport_ops *(*fn)(const struct kt_port *p));
 const struct kt_transport_ops *kt_target_transport(const struct kt_port *p);
+/* Starts / stops listening for port p through its transport (main thread:
+ * at start and at live changes). 0, or a negative errno with err. */
+int kt_target_listen(const struct kt_port *p, char *err, size_t errlen);
+void kt_target_unlisten(const struct kt_port *p);
 
 /* Settings from the "katod" section that the daemon consults. */
 const struct kt_cfg_daemon *kt_target_settings(void);
