@@ -52,11 +52,6 @@ void kt_ka_tcp_settings(int *idle_s, int *interval_s, int *count)
 
 /* ---- the trace's events ------------------------------------------------ */
 
-static inline bool tracing(void)
-{
-	return kt_ka_tracing();
-}
-
 static void trace(const struct kt_ctrl *c, const char *event, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static void trace(const struct kt_ctrl *c, const char *event, const char *fmt, ...)
@@ -70,7 +65,7 @@ static void trace(const struct kt_ctrl *c, const char *event, const char *fmt, .
 static void trace_policy(const struct kt_ctrl *c, const char *action)
 {
 	const struct kt_kapol *p = c->ka_pol;
-	if (!tracing())
+	if (!kt_ka_tracing())
 		return;
 	if (!p) {
 		trace(c, "policy", "\"action\":\"%s\"", action);
@@ -131,19 +126,7 @@ static void heap_move(struct ka_worker *kw, struct kt_dctrl *dc, uint64_t at)
 	dc->ka.armed_ms = at;
 }
 
-/* The timerfd to the heap's earliest entry, when that changed. */
-static void tfd_sync(struct ka_worker *kw)
-{
-	kt_ka_timer_sync(&kw->t);
-}
-
 /* ---- evaluation and expiry -------------------------------------------- */
-
-/* Does traffic count for this controller's deadline right now? */
-static bool traffic_counts(const struct kt_ctrl *c)
-{
-	return kt_ka_traffic_counts(c);
-}
 
 static uint64_t mono_us(void)
 {
@@ -164,7 +147,7 @@ static void ka_shut(struct kt_dctrl *dc, uint64_t now, uint64_t deadline, bool f
 	bool activity = !c->kato_ms;
 	uint64_t last = c->ka_rearm_ms;
 	uint64_t traffic = atomic_load_explicit(&c->last_traffic_ms, memory_order_relaxed);
-	if (traffic_counts(c) && traffic > last)
+	if (kt_ka_traffic_counts(c) && traffic > last)
 		last = traffic;
 
 	heap_remove(kaw_of(dc), dc);
@@ -191,7 +174,7 @@ static void ka_report(const struct ka_done *d, bool forced)
 		    forced ? "keep-alive expiry forced" : activity ? "discovery activity timeout" : "keep-alive timeout",
 		    c->subsys->nqn, activity ? c->ka_activity_ms : c->kato_ms, (unsigned long long)since,
 		    (unsigned long long)late);
-	if (tracing())
+	if (kt_ka_tracing())
 		trace(c, "expiry", "\"kato_ms\":%u,\"activity\":%s,\"forced\":%s,\"deadline_ms\":%llu,"
 			"\"now_ms\":%llu,\"since_rearm_ms\":%llu,\"late_ms\":%llu,\"at_us\":%llu",
 		      activity ? c->ka_activity_ms : c->kato_ms, activity ? "true" : "false",
@@ -218,7 +201,7 @@ static bool ka_check(struct ka_worker *kw, struct kt_dctrl *dc, uint64_t now, st
 		ka_shut(dc, now, due.deadline, false, d);
 		return true;
 	}
-	if (tracing() && traffic_counts(c)) {
+	if (kt_ka_tracing() && kt_ka_traffic_counts(c)) {
 		uint64_t t = atomic_load_explicit(&c->last_traffic_ms, memory_order_relaxed);
 		if (t > c->ka_rearm_ms && t > dc->ka.traced_traffic_ms) {
 			dc->ka.traced_traffic_ms = t;
@@ -258,7 +241,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 		if (ka_check(kw, dc, now, &kw->done[nd]))
 			nd++;
 	}
-	tfd_sync(kw);
+	kt_ka_timer_sync(&kw->t);
 	for (size_t i = 0; i < nd; i++)
 		ka_report(&kw->done[i], false);
 }
@@ -281,7 +264,7 @@ void kt_dctrl_ka_update(struct kt_dctrl *dc)
 	} else if (want != dc->ka.armed_ms) {
 		heap_move(kw, dc, want);
 	}
-	tfd_sync(kw);
+	kt_ka_timer_sync(&kw->t);
 }
 
 int kt_keepalive_worker_init(struct kt_worker *w)
@@ -351,7 +334,7 @@ static bool ka_policy_keep_alive(struct kt_dctrl *dc, struct kt_req *r, uint16_t
 	uint32_t delay = 0;
 	enum kt_kapol_ka_action a = kt_kapol_keep_alive(c->ka_pol, status, &delay);
 	if (a == KT_KAPOL_KA_COMPLETE) {
-		if (*status != before && tracing())
+		if (*status != before && kt_ka_tracing())
 			trace(c, "policy", "\"action\":\"status\",\"status\":%u", *status);
 		return false;
 	}
@@ -383,7 +366,7 @@ static bool ka_policy_keep_alive(struct kt_dctrl *dc, struct kt_req *r, uint16_t
 	}
 	h->next = dc->ka.holds;
 	dc->ka.holds = h;
-	if (tracing())
+	if (kt_ka_tracing())
 		trace(c, "policy", "\"action\":\"%s\",\"cid\":%u,\"delay_ms\":%u,\"status\":%u",
 		      a == KT_KAPOL_KA_DROP ? "drop" : "delay", r->cmd.sqe.cid, delay, *status);
 	return true;
@@ -396,13 +379,13 @@ bool kt_ka_after_admin(struct kt_dctrl *dc, struct kt_req *r, struct kt_cmd_resu
 	bool held = false;
 
 	if (res->ka_cmd == KT_KA_KEEP_ALIVE) {
-		if (tracing())
+		if (kt_ka_tracing())
 			trace(c, "keep_alive", "\"cid\":%u,\"status\":%u,\"rearm_ms\":%llu,\"kato_ms\":%u",
 			      r->cmd.sqe.cid, res->status, (unsigned long long)c->ka_rearm_ms, c->kato_ms);
 		if (c->ka_pol)
 			held = ka_policy_keep_alive(dc, r, &res->status, complete);
 	} else if (res->ka_cmd == KT_KA_SET_KATO) {
-		if (tracing())
+		if (kt_ka_tracing())
 			trace(c, "set_kato", "\"requested_ms\":%u,\"kato_ms\":%u,\"status\":%u",
 			      res->ka_requested_ms, c->kato_ms, res->status);
 	}
@@ -441,7 +424,7 @@ void kt_ka_attach(struct kt_dctrl *dc, uint32_t disc_activity_ms, uint64_t now)
 	if (c->discovery && !c->kato_ms)
 		c->ka_activity_ms = disc_activity_ms;
 	ka_resolve(dc, "attach");
-	if (tracing())
+	if (kt_ka_tracing())
 		trace(c, "connect", "\"kato_req_ms\":%u,\"kato_ms\":%u,\"activity_ms\":%u,\"tbkas\":%s,"
 			"\"kas\":%u,\"now_ms\":%llu",
 		      c->kato_req_ms, c->kato_ms, c->ka_activity_ms, c->ka_traffic_based ? "true" : "false",
@@ -456,7 +439,7 @@ void kt_ka_detach(struct kt_dctrl *dc)
 		return;
 	if (kw) {
 		heap_remove(kw, dc);
-		tfd_sync(kw);
+		kt_ka_timer_sync(&kw->t);
 	}
 	dc->ka.attached = false;
 	while (dc->ka.holds) {
@@ -470,7 +453,7 @@ void kt_ka_detach(struct kt_dctrl *dc)
 
 void kt_ka_teardown_done(struct kt_dctrl *dc)
 {
-	if (tracing())
+	if (kt_ka_tracing())
 		trace(&dc->c, "teardown", "\"expired\":%s", dc->ka.expired ? "true" : "false");
 }
 
@@ -548,7 +531,7 @@ static void force_one(struct kt_dctrl *dc, void *arg)
 		return;
 	uint64_t now = kt_now_ms();
 	ka_expire(dc, now, now, true);
-	tfd_sync(kaw_of(dc));
+	kt_ka_timer_sync(&kaw_of(dc)->t);
 }
 
 static void on_force(struct kt_worker *w, void *arg)
