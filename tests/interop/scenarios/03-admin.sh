@@ -116,10 +116,10 @@ t_get_feature_kato() {
 # controller; set it back so that it matches the host's own 5 s keep-alive schedule again.
 t_set_feature_kato() {
     local k; k=$(klog_mark)
-    run nvme set-feature "/dev/$CTRL" -f 0x0f -v 15000 || return 1
+    run nvme set-feature "/dev/$CTRL" -f 0x0f --value=15000 || return 1
     kato_ms || return 1
     [[ $KATO_MS -eq 15000 ]] || { echo "expected 15000 ms after Set Features"; return 1; }
-    run nvme set-feature "/dev/$CTRL" -f 0x0f -v 5000 || return 1
+    run nvme set-feature "/dev/$CTRL" -f 0x0f --value=5000 || return 1
     kato_ms || return 1
     [[ $KATO_MS -eq 5000 ]] || { echo "expected 5000 ms after setting it back"; return 1; }
     [[ "$(ctrl_state)" == live ]] || { echo "controller state $(ctrl_state)"; return 1; }

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Why this exists: `nvme set-feature -f 0x0f -v N` changes the Keep Alive Timer of a live
+# Why this exists: `nvme set-feature -f 0x0f --value=N` changes the Keep Alive Timer of a live
 # association. katod must take the new KATO at once (trace set_kato, Get Features, its expiry
 # deadline) and the Linux host should move its Keep Alive period with it (kernel commit
 # b58da2d270db, "nvme: update keep alive timer when kato is modified by Set Features Command").
@@ -41,7 +41,7 @@ t_connect() {
 
 t_set() {
     local t; t=$(last_us)
-    run nvme set-feature "/dev/$CTRL" -f 0x0f -v $((KATO2 * 1000)) | tee "$RES/sf.txt" || return 1
+    run nvme set-feature "/dev/$CTRL" -f 0x0f --value=$((KATO2 * 1000)) | tee "$RES/sf.txt" || return 1
     grep '"event":"set_kato"' "$TRACE" | tail -1 | tee "$RES/set_kato.trace"
     expect "$RES/set_kato.trace" "\"requested_ms\":$((KATO2 * 1000)),\"kato_ms\":$((KATO2 * 1000)),\"status\":0" \
         "katod's set_kato event with $((KATO2 * 1000)) ms" || return 1
