@@ -26,6 +26,7 @@ mkdir -p "$RES"
 KLOG="$RES/katod.log"
 STEPLOG="$RES/steps"
 : >"$STEPLOG"
+rm -f "$RES/measure.tsv"
 : >"$KLOG"
 KPID=""
 KSTART=0
@@ -122,6 +123,50 @@ klog_since() { tail -n +"$(($1 + 1))" "$KLOG"; }
 # The same for dmesg (marks are line counts of `dmesg`).
 dmesg_mark() { dmesg | wc -l; }
 dmesg_since() { dmesg | tail -n +"$(($1 + 1))"; }
+
+# ---- measurements for the host-behaviour table (tests/interop/host-table) -------------------
+# katod's keep-alive trace stamps events with CLOCK_MONOTONIC (mono_us); the kernel stamps dmesg
+# with its own clock. kclock_calibrate writes a marker to /dev/kmsg between two readings of
+# /proc/uptime (CLOCK_BOOTTIME, which equals CLOCK_MONOTONIC in a guest that never suspends) and
+# keeps the offset, so that a host's message and katod's event can be subtracted (to ~10 ms).
+KCLOCK_OFF=""
+kclock_calibrate() {
+    local u1 u2 k _
+    read -r u1 _ </proc/uptime
+    echo "kato-clock-mark $$" >/dev/kmsg
+    read -r u2 _ </proc/uptime
+    k=$(dmesg | grep "kato-clock-mark $$" | tail -1 | sed 's/^\[ *\([0-9.]*\)\].*/\1/')
+    KCLOCK_OFF=$(awk -v a="$u1" -v b="$u2" -v k="$k" 'BEGIN { printf "%.3f", (a + b) / 2 - k }')
+}
+# dmesg_first MARK REGEX [NOT_BEFORE]: "SECONDS<TAB>MESSAGE" of the first message since MARK that
+# matches REGEX (and is not stamped before NOT_BEFORE), SECONDS on katod's trace clock; status 1 if
+# there is none.
+dmesg_first() {
+    [[ -n "$KCLOCK_OFF" ]] || kclock_calibrate
+    dmesg_since "$1" | awk -v re="$2" -v nb="${3:-}" -v o="$KCLOCK_OFF" '
+        $0 ~ re { t = $0; sub(/^\[ */, "", t); sub(/\].*/, "", t); t += o
+                  if (nb != "" && t < nb) next
+                  m = $0; sub(/^\[ *[0-9.]*\] */, "", m); printf "%.3f\t%s\n", t, m; found = 1; exit }
+        END { exit !found }'
+}
+# trace_first TRACE GREP-PATTERN...: seconds (mono) of the first trace line matching every pattern.
+trace_first() {
+    local f=$1; shift
+    local lines; lines=$(cat "$f")
+    local p; for p in "$@"; do lines=$(grep -F -- "$p" <<<"$lines"); done
+    [[ -n "$lines" ]] || return 1
+    head -1 <<<"$lines" | sed 's/.*"mono_us":\([0-9]*\).*/\1/' | awk '{ printf "%.3f\n", $1 / 1e6 }'
+}
+# secs_between A B: B - A in seconds, one decimal ("?" when either is missing).
+secs_between() {
+    [[ -n "${1:-}" && -n "${2:-}" ]] || { echo "?"; return; }
+    awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'
+}
+# measure KEY VALUE: one figure for the host-behaviour table, in $RES/measure.tsv.
+measure() {
+    printf '%s\t%s\n' "$1" "$2" >>"$RES/measure.tsv"
+    echo "measured $1: $2"
+}
 
 # ---- steps -----------------------------------------------------------------------------------
 
@@ -326,6 +371,7 @@ skip_on() {
 
 # The scenario's opening line; kernel messages stay off the console (dmesg shows them on failure).
 begin() {
+    printf 'kernel\t%s\nnvme_cli\t%s\n' "$(uname -r)" "$(nvme version | head -1 | sed 's/^nvme version //')" >"$RES/host.tsv"
     echo "$SCENARIO: host ${KATO_HOST:-?}, $(uname -r), $(nvme version | head -1), $(fio --version), katod: $("$KATOD" --version 2>&1)"
     modprobe nvme-tcp
     dmesg -n 1 2>/dev/null

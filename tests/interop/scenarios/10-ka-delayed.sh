@@ -1,14 +1,20 @@
 #!/bin/bash
 # Why this exists: a target whose Keep Alive completions come back later than the host's KATO (or
-# never: 11-ka-dropped.sh runs this with KA_MODE=drop) must make the Linux host give up on that
-# controller and recover by itself: reconnect to a new controller, resume the I/O it had in flight,
-# and find its data intact. katod's keep-alive policy delays (drops) the completions of the first
-# controller only (cntlid 10 of the subsystem's two, 10 and 11), so the reconnect is healthy.
-# TBKAS is off so that the host sends Keep Alive even while I/O flows, and controller 10 never
-# expires on katod's side ("expire": "never"): the Linux host's own Keep Alive timeout (the command
-# times out after KATO; 6.1 sends the next Keep Alive only once one completes, so no later Keep
-# Alive would re-arm katod's timer either) must be what ends the association. Without "never" both
-# sides hit the same deadline and race (seen: katod's expiry 8 ms first).
+# never: 11-ka-dropped.sh runs this with KA_MODE=drop; or with an error: 18-ka-failed.sh, fail; or
+# a target that expires the controller early: 19-ka-early-expiry.sh, early) must make the Linux
+# host give up on that controller and recover by itself: reconnect to a new controller, resume the
+# I/O it had in flight, and find its data intact. katod's keep-alive policy misbehaves for the
+# first controller only (cntlid 10 of the subsystem's two, 10 and 11), so the reconnect is healthy.
+# TBKAS is off so that the host sends Keep Alive even while I/O flows. For delay and drop,
+# controller 10 never expires on katod's side ("expire": "never"): the Linux host's own Keep Alive
+# timeout (the command times out after KATO; the host sends the next Keep Alive only once one
+# completes, so no later Keep Alive would re-arm katod's timer either) must be what ends the
+# association. Without "never" both sides hit the same deadline and race (seen: katod's expiry 8 ms
+# first). fail and early are set live (katoctl) once the controller is connected and written to:
+# a failed Keep Alive stops the Linux host's keep-alive work, and katod's own expiry ends it.
+# Each run records, for the host-behaviour table (tests/interop/host-table): when the host first
+# reacted after the fault, when it started its recovery, how long it took from the old association's
+# end to the new controller's Connect, and whether I/O resumed with no error.
 . "${KATO_SRC:-$(cd "$(dirname "$0")/../../.." && pwd)}/tests/interop/lib.sh"
 
 NQN=nqn.2026-11.io.kato:ka-misbehave
@@ -16,15 +22,23 @@ KA_MODE=${KA_MODE:-delay}
 KATO=${KATO:-5}
 RDELAY=2
 BAD_CNTLID=10
-if [[ $KA_MODE == drop ]]; then
-    RULE='"drop": true'
-else
-    RULE="\"delay_ms\": $((KATO * 1000 * 3))"
-fi
+KATOCTL=${KATOCTL:-${KATO_BUILD:-/kato/build}/katoctl}
+SOCK=/run/katod-interop.sock
+LIVE_RULE=()
+case $KA_MODE in
+    delay) RULE=", \"expire\": \"never\", \"delay_ms\": $((KATO * 1000 * 3))" ;;
+    drop) RULE=', "expire": "never", "drop": true' ;;
+    # Internal Error, not DNR: the host may retry what it likes.
+    fail) RULE="" LIVE_RULE=(--status 6) ;;
+    # A quarter of KATO: the host, sending every KATO/2, is always too late.
+    early) RULE="" LIVE_RULE=(--expire 0.25) ;;
+    *) echo "unknown KA_MODE $KA_MODE"; exit 2 ;;
+esac
 TRACE="$RES/trace.jsonl"
+POLICY=""
+[[ -n "$RULE" ]] && POLICY=", \"policy\": [ { \"cntlid\": $BAD_CNTLID$RULE } ]"
 katod_config_one "$NQN" '{ "backend": "ram", "size": "64M" }' \
-    "{ \"keepalive\": { \"tbkas\": false, \"trace\": \"$TRACE\",
-                    \"policy\": [ { \"cntlid\": $BAD_CNTLID, \"expire\": \"never\", $RULE } ] } }" \
+    "{ \"control_socket\": \"$SOCK\", \"keepalive\": { \"tbkas\": false, \"trace\": \"$TRACE\"$POLICY } }" \
     "\"cntlid_min\": \"$BAD_CNTLID\", \"cntlid_max\": \"11\""
 
 FIO_PID=""
@@ -49,7 +63,10 @@ t_connect() {
     # A known pattern in the first 16 MiB, to read back after the recovery (it may be caught by
     # the recovery itself: the multipath head requeues it).
     dd if=/dev/urandom of=/tmp/base bs=1M count=16 status=none
-    run dd if=/tmp/base of="$NSDEV" bs=1M oflag=direct status=none
+    run dd if=/tmp/base of="$NSDEV" bs=1M oflag=direct status=none || return 1
+    if [[ ${#LIVE_RULE[@]} -gt 0 ]]; then
+        run "$KATOCTL" -s "$SOCK" keepalive policy set --cntlid $BAD_CNTLID "${LIVE_RULE[@]}" || return 1
+    fi
 }
 
 host_noticed() { find_ctrl $NQN && [[ "$(ctrl_state)" != live || "$(ctrl_attr cntlid)" != "$BAD_CNTLID" ]]; }
@@ -68,15 +85,57 @@ t_recover() {
     echo "host live again on $CTRL cntlid $(ctrl_attr cntlid) $(since "$T_CONN") s after connect"
     dmesg_since "$DMARK" | grep -iE 'keep|timeout|recovery|reconnect' | tee "$RES/recover.dmesg"
     expect "$RES/recover.dmesg" "[Ss]uccessfully reconnected" "the host's reconnect message" || return 1
-    expect "$RES/recover.dmesg" "queue 0: timeout request" "the host's admin-queue (Keep Alive) timeout" || return 1
     grep "\"cntlid\":$BAD_CNTLID," "$TRACE" | grep -E '"event":"(policy|expiry|teardown)"' | head -8
-    grep "\"cntlid\":$BAD_CNTLID," "$TRACE" | grep '"event":"policy"' | grep -q "\"action\":\"$KA_MODE" ||
-        { echo "no policy $KA_MODE event for cntlid $BAD_CNTLID in the trace"; return 1; }
-    # The host, not katod, ended the association.
-    if grep "\"cntlid\":$BAD_CNTLID," "$TRACE" | grep -q '"event":"expiry"'; then
-        echo "katod expired controller $BAD_CNTLID despite \"expire\": \"never\""; return 1
-    fi
+    case $KA_MODE in
+    delay|drop)
+        expect "$RES/recover.dmesg" "queue 0: timeout request" "the host's admin-queue (Keep Alive) timeout" || return 1
+        grep "\"cntlid\":$BAD_CNTLID," "$TRACE" | grep '"event":"policy"' | grep -q "\"action\":\"$KA_MODE" ||
+            { echo "no policy $KA_MODE event for cntlid $BAD_CNTLID in the trace"; return 1; }
+        # The host, not katod, ended the association.
+        if grep "\"cntlid\":$BAD_CNTLID," "$TRACE" | grep -q '"event":"expiry"'; then
+            echo "katod expired controller $BAD_CNTLID despite \"expire\": \"never\""; return 1
+        fi ;;
+    fail)
+        grep "\"cntlid\":$BAD_CNTLID," "$TRACE" | grep '"event":"policy"' | grep -q '"action":"status' ||
+            { echo "no failed Keep Alive (policy status) for cntlid $BAD_CNTLID in the trace"; return 1; } ;;
+    early)
+        grep "\"cntlid\":$BAD_CNTLID," "$TRACE" | grep -q '"event":"expiry"' ||
+            { echo "katod never expired controller $BAD_CNTLID early"; return 1; } ;;
+    esac
     klog_since "$KMARK" | grep -v ' debug: ' | grep -iE "keep|ctrl $BAD_CNTLID" | head -10
+    measure_recovery
+}
+
+# The host-behaviour figures of this fault, from the trace (katod's clock) and dmesg (calibrated):
+# fault = the first faulted Keep Alive (policy event) or, for early, katod's expiry; detect = the
+# host's first nvme message after it; reset = its first error-recovery or reset message; reconnect =
+# from the old association's end (katod's teardown of controller 10) to the next admin Connect.
+measure_recovery() {
+    local b="\"cntlid\":$BAD_CNTLID," t_fault t_end t_conn d r
+    case $KA_MODE in
+        early) t_fault=$(trace_first "$TRACE" "$b" '"event":"expiry"') ;;
+        fail) t_fault=$(trace_first "$TRACE" "$b" '"event":"policy"' '"action":"status"') ;;
+        *) t_fault=$(trace_first "$TRACE" "$b" '"event":"policy"' "\"action\":\"$KA_MODE\"") ;;
+    esac
+    # The host's messages are looked for from 0.1 s before the fault: katod stamps its event after
+    # sending the completion, and the two clocks agree only to ~10 ms (kclock_calibrate).
+    local nb; nb=$(awk -v t="${t_fault:-0}" 'BEGIN { printf "%.3f", t - 0.1 }')
+    t_end=$(trace_first "$TRACE" "$b" '"event":"teardown"')
+    t_conn=$(grep '"event":"connect"' "$TRACE" | grep -v "$b" |
+             awk -v e="$t_end" '{ t = $0; sub(/.*"mono_us":/, "", t); sub(/[^0-9].*/, "", t); t /= 1e6
+                                  if (e != "" && t > e) { printf "%.3f\n", t; exit } }')
+    d=$(dmesg_first "$DMARK" 'nvme nvme[0-9]+: ' "$nb")
+    r=$(dmesg_first "$DMARK" 'nvme nvme[0-9]+: .*([Rr]ecovery|[Rr]esetting|reset)' "$nb")
+    local t_det="" msg="" t_reset=""
+    [[ -n "$d" ]] && { t_det=${d%%$'\t'*}; msg=${d#*$'\t'}; }
+    [[ -n "$r" ]] && t_reset=${r%%$'\t'*}
+    measure fault_mode "$KA_MODE"
+    measure kato_s "$KATO"
+    measure detect_s "$(secs_between "$t_fault" "$t_det")"
+    measure detect_msg "${msg#nvme nvme[0-9]*: }"
+    measure reset_s "$(secs_between "$t_fault" "$t_reset")"
+    measure reconnect_s "$(secs_between "$t_end" "$t_conn")"
+    measure reconnect_delay_opt "$RDELAY"
 }
 
 t_data() {
@@ -84,6 +143,11 @@ t_data() {
     local st=0; wait "$FIO_PID" || st=$?
     FIO_PID=""
     cat "$RES/fio-ka.out"
+    if [[ $st -eq 0 ]] && grep -q 'err= *0' "$RES/fio-ka.out" && ! grep -q 'err= *[1-9]' "$RES/fio-ka.out"; then
+        measure io_resumed yes
+    else
+        measure io_resumed "no (fio status $st)"
+    fi
     [[ $st -eq 0 ]] || return 1
     dd if="$NSDEV" of=/tmp/base.read bs=1M count=16 iflag=direct status=none || return 1
     cmp /tmp/base /tmp/base.read || { echo "the first 16 MiB differ after the recovery"; return 1; }

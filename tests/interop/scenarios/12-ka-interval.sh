@@ -44,6 +44,8 @@ t_idle() {
     med=$(echo "$iv" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
     echo "$n intervals, median $med ms = $(awk -v m="$med" -v k="$KATO" 'BEGIN { printf "KATO/%.2f", k * 1000 / m }')"
     [[ $n -ge 4 ]] || { echo "too few Keep Alives"; return 1; }
+    measure "interval_tbkas_${tbkas}_ms" "$med"
+    measure kato_s "$KATO"
     local want; want=$(awk -v k="$KATO" -v f="$frac" 'BEGIN { printf "%d", k * 1000 * f }')
     # Every interval within 15 % of the expected period (timer slack of an emulated CPU).
     echo "$iv" | awk -v w="$want" '$1 < w * 0.85 || $1 > w * 1.15 { bad++ } END { exit bad > 0 }' ||
