@@ -6,6 +6,8 @@
  * (SMART) is left to the daemon, which knows when it really completed.
  *
  * Every refusal carries Do Not Retry: the same command would fail again.
+ * One answer is not a refusal of the command: I/O to a subsystem that was
+ * removed while its controllers are being closed (kt_io_parse).
  */
 #include <endian.h>
 #include <string.h>
@@ -90,6 +92,36 @@ uint16_t kt_io_parse(struct kt_ctrl *ctrl, struct kt_cmd *cmd)
 		return sc_generic(NVME_SC_INVALID_OPCODE);
 	}
 
+	/*
+	 * The subsystem was removed (daemon/core/live.c) and this controller's
+	 * queues are being closed: the command reached us in between. The
+	 * host was told nothing (no notice goes out for a removed subsystem:
+	 * its connections close, and the host reconnects to find out), so
+	 * this is a path going away, not a namespace: Internal Path Error
+	 * (SCT 3h, SC 00h) without DNR, not Invalid Namespace, which the host
+	 * fails to the application at once.
+	 * Why that status:
+	 * - the Linux host (nvme_decide_disposition) fails over any
+	 *   path-related status (SCT 3h) of a multipath request: the bios go
+	 *   back to the namespace head (nvme_failover_req) and wait for a live
+	 *   path (a reconnecting controller counts), with no retry limit; a
+	 *   request without multipath is retried (nvme_max_retries times);
+	 * - Namespace Not Ready (SCT 0h, 82h) and Transient Transport Error
+	 *   (SCT 0h, 22h) are not path errors there: retried on the same
+	 *   controller at once (katod sets no Command Retry Delay), at most
+	 *   nvme_max_retries (5) times, then failed to the application;
+	 * - Asymmetric Access Inaccessible (SCT 3h, 02h) is a path error too,
+	 *   but katod does not report ANA (Identify: CMIC bit 3 clear, ANAGRPID
+	 *   0), and the host answers it by re-reading an ANA log we do not
+	 *   have;
+	 * - it is what the kernel target answers for a namespace that exists
+	 *   but is not serving (nvmet_req_find_ns).
+	 * Checked before the namespace, which a removed subsystem no longer
+	 * lists: a command katod took before the removal keeps the namespace
+	 * it was parsed against (cmd->io.ns) and finishes normally.
+	 */
+	if (ctrl->subsys->removed)
+		return KT_STATUS(NVME_SCT_PATH, NVME_SC_ANA_INTERNAL_PATH_ERROR, false);
 	ns = kt_subsys_find_ns(ctrl->subsys, le32toh(sqe->nsid));
 	if (!ns)
 		return sc_generic(NVME_SC_INVALID_NS);

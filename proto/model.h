@@ -53,6 +53,9 @@ struct kt_subsys {
 	char (*hosts)[KT_NQN_MAX + 1]; /* allowed host NQNs */
 	size_t n_ns;
 	struct kt_ns **ns;            /* sorted by nsid, ascending, unique */
+	bool removed;                 /* taken out of the target (daemon/core/live.c)
+					 while controllers still use it: they are
+					 being closed, and n_ns is 0 (proto/io.c) */
 	void *ctrl_ids;               /* the daemon's: which controller ids are taken
 					 (daemon/core/cntlid.c, kept by target.c);
 					 proto never reads it */

@@ -746,10 +746,22 @@ static void commit(struct plan *pl, const struct kt_config *next, void **old, si
 		p->inline_data_size = pe->inline_data_size;
 	}
 	for (size_t i = 0; i < pl->gone_subsys.n; i++) {
-		/* its controllers may run a command or two before they close: no
-		 * namespace (they are in the graveyard) answers them any more */
-		pl->gone_subsys.v[i]->n_ns = 0;
-		kt_target_close_ctrls(pl->gone_subsys.v[i], NULL, "subsystem removed");
+		/* Its controllers are told to close, but each queue closes on its
+		 * own worker after the resume, and a worker may first read
+		 * commands that were already on the wire. Those are answered with
+		 * a retryable path error, not Invalid Namespace with DNR, which
+		 * the host fails to the application (proto/io.c says which status
+		 * and why): the namespaces are not gone for the host, which
+		 * reconnects once the subsystem is back. The namespace list is
+		 * emptied all the same: its namespaces are in the graveyard and
+		 * freed once no command slot references them, so nothing may
+		 * find them through the list any more (an admin command reads it
+		 * too). Commands parsed before the pause keep their namespace
+		 * (cmd.io.ns) and finish against its still-open backend. */
+		struct kt_subsys *s = pl->gone_subsys.v[i];
+		s->removed = true;
+		s->n_ns = 0;
+		kt_target_close_ctrls(s, NULL, "subsystem removed");
 	}
 	for (size_t i = 0; i < pl->gone_ports.n; i++) {
 		struct kt_port *p = pl->gone_ports.v[i];

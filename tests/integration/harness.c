@@ -333,19 +333,24 @@ int hn_test_end_assoc(struct hn_katod *k, struct kh_host *admin, struct kh_host 
 
 int hn_log_wait(struct hn_katod *k, const char *needle, int timeout_ms)
 {
+	return hn_log_wait_n(k, needle, 1, timeout_ms);
+}
+
+int hn_log_wait_n(struct hn_katod *k, const char *needle, unsigned n, int timeout_ms)
+{
 	uint64_t deadline = now_ms() + (uint64_t)timeout_ms;
 
 	for (;;) {
 		FILE *f = fopen(k->log, "r");
 		char line[2048];
-		bool found = false;
+		unsigned found = 0;
 
 		if (f) {
-			while (!found && fgets(line, sizeof(line), f))
-				found = strstr(line, needle) != NULL;
+			while (found < n && fgets(line, sizeof(line), f))
+				found += strstr(line, needle) != NULL;
 			fclose(f);
 		}
-		if (found)
+		if (found >= n)
 			return 0;
 		if (now_ms() > deadline)
 			return -1;

@@ -134,6 +134,8 @@ long hn_diff(const void *a, const void *b, size_t len);
 
 /* Waits until the log contains `needle` (bounded); 0 or -1. */
 int hn_log_wait(struct hn_katod *k, const char *needle, int timeout_ms);
+/* The same until it contains `needle` on n lines (an event that recurs). */
+int hn_log_wait_n(struct hn_katod *k, const char *needle, unsigned n, int timeout_ms);
 
 /* For CMocka tests (include <cmocka.h> first): a status is SCT/SC. */
 #define HN_ASSERT_SC(rc, sct, sc)                                                      \

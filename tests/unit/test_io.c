@@ -2,8 +2,8 @@
  * test_io.c - I/O command parsing (proto/io.c): opcodes, namespaces, LBA
  * ranges at their boundaries (last block, one past, 64-bit overflow of
  * SLBA + NLB), transfer length against the SGL and MDTS, FUA, Write Zeroes,
- * Flush and Dataset Management ranges. Statuses are compared whole
- * (SCT, SC and Do Not Retry).
+ * Flush and Dataset Management ranges, I/O to a removed subsystem.
+ * Statuses are compared whole (SCT, SC and Do Not Retry).
  */
 #include <endian.h>
 #include <setjmp.h>
@@ -23,6 +23,8 @@
 #define ST_INVALID_NS 0x400b
 #define ST_SGL_LENGTH 0x400f
 #define ST_LBA_RANGE 0x4080
+/* SCT 3h (path related), SC 00h Internal Path Error, without DNR. */
+#define ST_INTERNAL_PATH 0x0300
 
 enum { OPC_FLUSH = 0x00, OPC_WRITE = 0x01, OPC_READ = 0x02, OPC_COMPARE = 0x05,
        OPC_WRITE_ZEROES = 0x08, OPC_DSM = 0x09 };
@@ -330,6 +332,34 @@ static void test_dsm_ranges(void **state __attribute__((unused)))
 	assert_int_equal(cmd->io.nr_ranges, 1);
 }
 
+/* The subsystem was removed while the controller's queues close
+ * (daemon/core/live.c: removed set, namespace list emptied): new I/O gets
+ * the retryable Internal Path Error, never Invalid Namespace with DNR; a
+ * command parsed before keeps its namespace and finishes. */
+static void test_removed_subsystem(void **state __attribute__((unused)))
+{
+	struct kt_cmd *early = dsm(1, 0, 1u << 2, 16);
+
+	assert_int_equal(parse(early), 0);
+	put_range(0, 10, 20);
+	F.s.removed = true;
+	F.s.n_ns = 0;
+	assert_int_equal(kt_io_parse_data(&F.c, early), 0);
+	assert_ptr_equal(early->io.ns, &F.ns[0]);
+	assert_int_equal(early->io.nr_ranges, 1);
+
+	assert_int_equal(parse(rw(OPC_READ, 1, 0, 0, 0, 512)), ST_INTERNAL_PATH);
+	assert_int_equal(parse(rw(OPC_WRITE, 7, 0, 0, 0, 4096)), ST_INTERNAL_PATH);
+	assert_int_equal(parse(rw(OPC_FLUSH, 1, 0, 0, 0, 0)), ST_INTERNAL_PATH);
+	assert_int_equal(parse(dsm(1, 0, 1u << 2, 16)), ST_INTERNAL_PATH);
+	assert_null(F.cmd.io.ns);
+	/* an NSID the subsystem never had: the host retries that too, and
+	 * reconnects to find out */
+	assert_int_equal(parse(rw(OPC_READ, 8, 0, 0, 0, 512)), ST_INTERNAL_PATH);
+	/* a command that is wrong whatever the subsystem still says so */
+	assert_int_equal(parse(rw(0x7f, 1, 0, 0, 0, 512)), ST_INVALID_OPCODE);
+}
+
 static void test_parse_data_other_commands(void **state __attribute__((unused)))
 {
 	struct kt_cmd *cmd = rw(OPC_WRITE, 1, 0, 0, 0, 512);
@@ -355,6 +385,7 @@ int main(void)
 		cmocka_unit_test_setup(test_dsm_parse, setup),
 		cmocka_unit_test_setup(test_dsm_ranges, setup),
 		cmocka_unit_test_setup(test_parse_data_other_commands, setup),
+		cmocka_unit_test_setup(test_removed_subsystem, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
