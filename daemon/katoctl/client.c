@@ -21,17 +21,18 @@ bool opt_json;
 
 /* ---- transport -------------------------------------------------------- */
 
-int katoctl_connect(const char *sock)
+/* The connection, or -1 with the reason in msg. */
+static int connect_to(const char *sock, char *msg, size_t msglen)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	if (strlen(sock) >= sizeof(sa.sun_path)) {
-		fprintf(stderr, "katoctl: socket path too long: %s\n", sock);
+		snprintf(msg, msglen, "socket path too long: %s", sock);
 		return -1;
 	}
 	strcpy(sa.sun_path, sock);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		fprintf(stderr, "katoctl: cannot reach katod at %s: %s\n", sock, strerror(errno));
+		snprintf(msg, msglen, "cannot reach katod at %s: %s", sock, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -39,9 +40,21 @@ int katoctl_connect(const char *sock)
 	return fd;
 }
 
-int rpc(const char *sock, const char *method, struct json_object *params, struct json_object **result)
+int katoctl_connect(const char *sock)
 {
-	int fd = katoctl_connect(sock);
+	char msg[256];
+	int fd = connect_to(sock, msg, sizeof(msg));
+	if (fd < 0)
+		fprintf(stderr, "katoctl: %s\n", msg);
+	return fd;
+}
+
+int rpc_call(const char *sock, const char *method, struct json_object *params, struct json_object **result,
+	     int *code, char *msg, size_t msglen)
+{
+	*code = 0;
+	msg[0] = '\0';
+	int fd = connect_to(sock, msg, msglen);
 	if (fd < 0)
 		return EXIT_USAGE;
 	struct json_object *req = json_object_new_object();
@@ -57,7 +70,7 @@ int rpc(const char *sock, const char *method, struct json_object *params, struct
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			fprintf(stderr, "katoctl: sending to %s: %s\n", sock, strerror(errno));
+			snprintf(msg, msglen, "sending to %s: %s", sock, strerror(errno));
 			json_object_put(req);
 			close(fd);
 			return EXIT_USAGE;
@@ -71,11 +84,13 @@ int rpc(const char *sock, const char *method, struct json_object *params, struct
 	size_t cap = 65536, got = 0;
 	char *buf = malloc(cap);
 	int rc = EXIT_USAGE;
+	if (!buf)
+		snprintf(msg, msglen, "out of memory");
 	while (buf) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		int pr = poll(&p, 1, KATOCTL_TIMEOUT_MS);
 		if (pr == 0) {
-			fprintf(stderr, "katoctl: no answer from katod in %d s\n", KATOCTL_TIMEOUT_MS / 1000);
+			snprintf(msg, msglen, "no answer from katod in %d s", KATOCTL_TIMEOUT_MS / 1000);
 			break;
 		}
 		if (pr < 0 && errno == EINTR)
@@ -90,7 +105,7 @@ int rpc(const char *sock, const char *method, struct json_object *params, struct
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			fprintf(stderr, "katoctl: katod closed the connection without an answer\n");
+			snprintf(msg, msglen, "katod closed the connection without an answer");
 			break;
 		}
 		got += (size_t)n;
@@ -99,19 +114,19 @@ int rpc(const char *sock, const char *method, struct json_object *params, struct
 			struct json_object *ans = json_tokener_parse(buf);
 			struct json_object *err, *res;
 			if (!ans || !json_object_is_type(ans, json_type_object)) {
-				fprintf(stderr, "katoctl: katod's answer is not JSON: %s", buf);
+				snprintf(msg, msglen, "katod's answer is not JSON: %.*s", (int)strcspn(buf, "\n"), buf);
 			} else if (json_object_object_get_ex(ans, "error", &err)) {
 				struct json_object *m, *c;
 				json_object_object_get_ex(err, "message", &m);
 				json_object_object_get_ex(err, "code", &c);
-				fprintf(stderr, "katoctl: %s: %s (error %d)\n", method,
-					m ? json_object_get_string(m) : "?", c ? json_object_get_int(c) : 0);
+				*code = c ? json_object_get_int(c) : 0;
+				snprintf(msg, msglen, "%s: %s (error %d)", method, m ? json_object_get_string(m) : "?", *code);
 				rc = EXIT_RPC;
 			} else if (json_object_object_get_ex(ans, "result", &res)) {
 				*result = json_object_get(res);
 				rc = EXIT_OK;
 			} else {
-				fprintf(stderr, "katoctl: katod's answer has neither result nor error: %s", buf);
+				snprintf(msg, msglen, "katod's answer has neither result nor error: %.*s", (int)strcspn(buf, "\n"), buf);
 			}
 			json_object_put(ans);
 			break;
@@ -119,6 +134,16 @@ int rpc(const char *sock, const char *method, struct json_object *params, struct
 	}
 	free(buf);
 	close(fd);
+	return rc;
+}
+
+int rpc(const char *sock, const char *method, struct json_object *params, struct json_object **result)
+{
+	char msg[1024];
+	int code;
+	int rc = rpc_call(sock, method, params, result, &code, msg, sizeof(msg));
+	if (rc != EXIT_OK)
+		fprintf(stderr, "katoctl: %s\n", msg);
 	return rc;
 }
 

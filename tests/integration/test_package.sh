@@ -3,7 +3,8 @@
 # $KATO_BUILD_DIR (output in a temp dir, the build tree untouched), then
 # dpkg-deb checks: katod and katoctl in /usr/sbin (executable, the ones the
 # unit files start), the systemd units, sysusers.d and tmpfiles.d entries,
-# katod(8), the blktests target-control script, and a control file whose
+# katod(8), the blktests target-control script, kato-configfs and its page
+# (when libfuse3-dev is there), and a control file whose
 # Depends names the package of every shared library katod and katoctl
 # load (dpkg-shlibdeps).
 # Needs KATO_BUILD_DIR and KATO_SRC_DIR (ctest sets them).
@@ -56,6 +57,12 @@ has $L/systemd/system/katod.socket
 has $L/sysusers.d/katod.conf
 has $L/tmpfiles.d/katod.conf
 has /usr/share/man/man8/katod.8
+if grep -q '^FUSE3_STATIC:FILEPATH=/' "$KATO_BUILD_DIR/CMakeCache.txt" 2>/dev/null; then
+	has /usr/sbin/kato-configfs x
+	has /usr/share/man/man8/kato-configfs.8
+else
+	skip "kato-configfs: libfuse3-dev not installed, not built"
+fi
 if grep -q kato-nvme-target-control "$KATO_SRC_DIR/CMakeLists.txt"; then
 	has /usr/sbin/kato-nvme-target-control x
 else

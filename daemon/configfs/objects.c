@@ -1,0 +1,93 @@
+/*
+ * objects.c - whether an object of the tree exists (see objects.h): each
+ * kind looked up in katod's configuration, ports and namespaces also among
+ * those held here. A namespace held here whose subsystem katod no longer
+ * has (removed with katoctl) does not exist; a port or a namespace katod
+ * has wins over one held here with the same id (added with katoctl
+ * meanwhile).
+ */
+#include <errno.h>
+#include <string.h>
+#include <json-c/json.h>
+#include "daemon/configfs/attrs.h"
+#include "daemon/configfs/objects.h"
+#include "daemon/configfs/pending.h"
+#include "daemon/configfs/view.h"
+
+int kcfs_obj_get(const struct kcfs_node *n, enum kcfs_kind kind, struct kcfs_obj *o)
+{
+	memset(o, 0, sizeof(*o));
+	int r = kcfs_view_config(&o->cfg);
+	if (r < 0)
+		return r;
+	switch (kind) {
+	case K_ROOT:
+	case K_NVMET:
+		return 0;
+	case K_SUBSYS:
+		o->subsys = kcfs_v_subsys(o->cfg, n->nqn);
+		return o->subsys ? 0 : -ENOENT;
+	case K_NS:
+		if (!(o->subsys = kcfs_v_subsys(o->cfg, n->nqn)) || !n->nsid_ok)
+			return -ENOENT;
+		o->live = kcfs_v_ns(o->subsys, n->nsid);
+		o->pns = o->live ? NULL : kcfs_pns_find(n->nqn, n->nsid);
+		return o->live || o->pns ? 0 : -ENOENT;
+	case K_PORT:
+		if (!n->portid_ok)
+			return -ENOENT;
+		o->live = kcfs_v_port(o->cfg, n->portid);
+		o->pport = o->live ? NULL : kcfs_pport_find(n->portid);
+		return o->live || o->pport ? 0 : -ENOENT;
+	case K_ANA_GROUP:
+		/* katod has no ANA: only each port's default group 1 */
+		r = kcfs_obj_get(n, K_PORT, o);
+		return r < 0 ? r : n->grpid_ok && n->grpid == 1 ? 0 : -ENOENT;
+	case K_HOST:
+		return kcfs_v_host(o->cfg, n->host) ? 0 : -ENOENT;
+	default:
+		return -ENOENT;
+	}
+}
+
+int kcfs_node_exists(const struct kcfs_node *n)
+{
+	struct kcfs_obj o;
+	int r;
+	switch (n->kind) {
+	case K_ROOT:
+	case K_NVMET:
+	case K_SUBSYSTEMS:
+	case K_PORTS:
+	case K_HOSTS:
+		return 0;
+	case K_SUBSYS:
+	case K_NAMESPACES:
+	case K_ALLOWED_HOSTS:
+		return kcfs_obj_get(n, K_SUBSYS, &o);
+	case K_NS:
+		return kcfs_obj_get(n, K_NS, &o);
+	case K_ALLOWED_HOST:
+		r = kcfs_obj_get(n, K_SUBSYS, &o);
+		return r < 0 ? r : kcfs_v_in(o.subsys, "allowed_hosts", n->host) ? 0 : -ENOENT;
+	case K_PORT:
+	case K_PORT_SUBSYSTEMS:
+	case K_REFERRALS:
+	case K_ANA_GROUPS:
+		return kcfs_obj_get(n, K_PORT, &o);
+	case K_PORT_LINK:
+		r = kcfs_obj_get(n, K_PORT, &o);
+		return r < 0 ? r : o.live && kcfs_v_in(o.live, "subsystems", n->nqn) ? 0 : -ENOENT;
+	case K_REFERRAL:
+		return -ENOENT;
+	case K_ANA_GROUP:
+		return kcfs_obj_get(n, K_ANA_GROUP, &o);
+	case K_HOST:
+		return kcfs_obj_get(n, K_HOST, &o);
+	case K_ATTR:
+		if (!kcfs_attr_find(n->owner, n->name))
+			return -ENOENT;
+		return kcfs_obj_get(n, n->owner, &o);
+	}
+	return -ENOENT;
+}
