@@ -88,7 +88,10 @@ t_recover() {
     grep "\"cntlid\":$BAD_CNTLID," "$TRACE" | grep -E '"event":"(policy|expiry|teardown)"' | head -8
     case $KA_MODE in
     delay|drop)
-        expect "$RES/recover.dmesg" "queue 0: timeout request" "the host's admin-queue (Keep Alive) timeout" || return 1
+        # 6.1: "queue 0: timeout request 0x.. type 4"; 6.12 and later: "I/O tag N (..) type 4
+        # opcode 0x18 (Admin Cmd) QID 0 timeout".
+        expect "$RES/recover.dmesg" "queue 0: timeout request|opcode 0x18 \\(Admin Cmd\\) QID 0 timeout" \
+            "the host's admin-queue (Keep Alive) timeout" || return 1
         grep "\"cntlid\":$BAD_CNTLID," "$TRACE" | grep '"event":"policy"' | grep -q "\"action\":\"$KA_MODE" ||
             { echo "no policy $KA_MODE event for cntlid $BAD_CNTLID in the trace"; return 1; }
         # The host, not katod, ended the association.
