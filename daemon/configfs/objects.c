@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <string.h>
 #include <json-c/json.h>
-#include "daemon/configfs/attrs.h"
 #include "daemon/configfs/objects.h"
 #include "daemon/configfs/pending.h"
 #include "daemon/configfs/view.h"
@@ -50,7 +49,7 @@ int kcfs_obj_get(const struct kcfs_node *n, enum kcfs_kind kind, struct kcfs_obj
 	}
 }
 
-int kcfs_node_exists(const struct kcfs_node *n)
+int kcfs_obj_exists(const struct kcfs_node *n)
 {
 	struct kcfs_obj o;
 	int r;
@@ -85,8 +84,9 @@ int kcfs_node_exists(const struct kcfs_node *n)
 	case K_HOST:
 		return kcfs_obj_get(n, K_HOST, &o);
 	case K_ATTR:
-		if (!kcfs_attr_find(n->owner, n->name))
-			return -ENOENT;
+		/* the object holding it; whether the attribute's name is one of
+		 * that object's is the attribute table's to say (kcfs_attr_find),
+		 * which ops.c asks first: this file stays below the table */
 		return kcfs_obj_get(n, n->owner, &o);
 	}
 	return -ENOENT;

@@ -30,7 +30,9 @@ struct kcfs_obj {
  * negative errno (katod unreachable: -EIO). */
 int kcfs_obj_get(const struct kcfs_node *n, enum kcfs_kind kind, struct kcfs_obj *o);
 
-/* Whether node n exists (any kind): 0, -ENOENT or another negative errno. */
-int kcfs_node_exists(const struct kcfs_node *n);
+/* Whether node n exists (any kind; for an attribute, whether its object
+ * does: the name is checked against the attribute table by the caller):
+ * 0, -ENOENT or another negative errno. */
+int kcfs_obj_exists(const struct kcfs_node *n);
 
 #endif

@@ -49,6 +49,16 @@
 
 #define DEFAULT_DISCOVERY_NQN "nqn.2014-08.org.nvmexpress.discovery"
 
+
+/* Whether node n exists: an attribute when its object has one of that name
+ * (the attribute table) and the object exists; anything else as objects.c
+ * finds it. */
+static int node_exists(const struct kcfs_node *n)
+{
+	if (n->kind == K_ATTR && !kcfs_attr_find(n->owner, n->name))
+		return -ENOENT;
+	return kcfs_obj_exists(n);
+}
 static time_t started;
 
 /* Every operation starts here: the view read before is stale. */
@@ -71,7 +81,7 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 {
 	struct kcfs_node n;
 	int r = begin(path, &n);
-	if (r < 0 || (r = kcfs_node_exists(&n)) < 0)
+	if (r < 0 || (r = node_exists(&n)) < 0)
 		return r;
 	memset(st, 0, sizeof(*st));
 	st->st_uid = getuid();
@@ -98,7 +108,7 @@ static int op_readlink(const char *path, char *buf, size_t size)
 {
 	struct kcfs_node n;
 	int r = begin(path, &n);
-	if (r < 0 || (r = kcfs_node_exists(&n)) < 0)
+	if (r < 0 || (r = node_exists(&n)) < 0)
 		return r;
 	if (n.kind != K_PORT_LINK && n.kind != K_ALLOWED_HOST)
 		return -EINVAL;
@@ -131,7 +141,7 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 	struct kcfs_obj o;
 	char num[16];
 	int r = begin(path, &n);
-	if (r < 0 || (r = kcfs_node_exists(&n)) < 0)
+	if (r < 0 || (r = node_exists(&n)) < 0)
 		return r;
 	if (!kcfs_is_dir(n.kind))
 		return -ENOTDIR;
@@ -227,7 +237,7 @@ static int op_mkdir(const char *path, mode_t mode)
 	int r = begin(path, &n);
 	if (r < 0)
 		return r == -ENOENT ? -EPERM : r;
-	r = kcfs_node_exists(&n);
+	r = node_exists(&n);
 	if (r != -ENOENT)
 		return r < 0 ? r : -EEXIST;
 	switch (n.kind) {
@@ -269,7 +279,7 @@ static int op_rmdir(const char *path)
 	struct kcfs_node n;
 	struct kcfs_obj o;
 	int r = begin(path, &n);
-	if (r < 0 || (r = kcfs_node_exists(&n)) < 0)
+	if (r < 0 || (r = node_exists(&n)) < 0)
 		return r;
 	if (!kcfs_is_dir(n.kind))
 		return -ENOTDIR;
@@ -388,12 +398,12 @@ static int op_symlink(const char *target, const char *path)
 	if (r < 0)
 		return r == -ENOENT ? -EPERM : r;
 	if (n.kind != K_PORT_LINK && n.kind != K_ALLOWED_HOST)
-		return kcfs_node_exists(&n) == 0 ? -EEXIST : -EPERM;
+		return node_exists(&n) == 0 ? -EEXIST : -EPERM;
 	/* the link's directory, from the mount point */
 	char dir[PATH_MAX];
 	snprintf(dir, sizeof(dir), "%s", path);
 	*strrchr(dir, '/') = '\0';
-	if (kcfs_resolve_target(dir, target, &t) < 0 || kcfs_node_exists(&t) < 0)
+	if (kcfs_resolve_target(dir, target, &t) < 0 || node_exists(&t) < 0)
 		return kcfs_refuse(-ENOENT, "%s: no such object in the tree", target);
 	const char *want = n.kind == K_PORT_LINK ? n.nqn : n.host;
 	const char *have = t.kind == K_SUBSYS ? t.nqn : t.kind == K_HOST ? t.host : "";
@@ -434,7 +444,7 @@ static int op_unlink(const char *path)
 {
 	struct kcfs_node n;
 	int r = begin(path, &n);
-	if (r < 0 || (r = kcfs_node_exists(&n)) < 0)
+	if (r < 0 || (r = node_exists(&n)) < 0)
 		return r;
 	if (n.kind == K_ALLOWED_HOST)
 		return kcfs_callv("subsystems.disallow_host", NULL, "nqn", n.nqn, "host", n.host, (const char *)NULL);
@@ -460,7 +470,7 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 {
 	struct kcfs_node n;
 	int r = begin(path, &n);
-	if (r < 0 || (r = kcfs_node_exists(&n)) < 0)
+	if (r < 0 || (r = node_exists(&n)) < 0)
 		return r;
 	if (n.kind != K_ATTR)
 		return -EISDIR;
@@ -496,7 +506,7 @@ static int op_write(const char *path, const char *buf, size_t size, off_t off, s
 	struct kcfs_node n;
 	char val[KCFS_ATTR_MAX];
 	int r = begin(path, &n);
-	if (r < 0 || (r = kcfs_node_exists(&n)) < 0)
+	if (r < 0 || (r = node_exists(&n)) < 0)
 		return r;
 	if (n.kind != K_ATTR)
 		return -EISDIR;
@@ -521,7 +531,7 @@ static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 {
 	struct kcfs_node n;
 	int r = begin(path, &n);
-	if (r < 0 || (r = kcfs_node_exists(&n)) < 0)
+	if (r < 0 || (r = node_exists(&n)) < 0)
 		return r;
 	return n.kind == K_ATTR ? 0 : kcfs_is_dir(n.kind) ? -EISDIR : -EPERM;
 }
@@ -530,7 +540,7 @@ static int op_utimens(const char *path, const struct timespec tv[2], struct fuse
 {
 	struct kcfs_node n;
 	int r = begin(path, &n);
-	return r < 0 ? r : kcfs_node_exists(&n);
+	return r < 0 ? r : node_exists(&n);
 }
 
 /* configfs has no create, mknod or rename: the VFS answers EACCES, EPERM. */
