@@ -371,7 +371,7 @@ skip_on() {
 
 # The scenario's opening line; kernel messages stay off the console (dmesg shows them on failure).
 begin() {
-    printf 'kernel\t%s\nnvme_cli\t%s\n' "$(uname -r)" "$(nvme version | head -1 | sed 's/^nvme version //')" >"$RES/host.tsv"
+    printf 'kernel\t%s\nnvme_cli\t%s\n' "$(uname -r)" "$(nvme version | head -1 | sed 's/^nvme version //; s/ (git .*//')" >"$RES/host.tsv"
     echo "$SCENARIO: host ${KATO_HOST:-?}, $(uname -r), $(nvme version | head -1), $(fio --version), katod: $("$KATOD" --version 2>&1)"
     modprobe nvme-tcp
     dmesg -n 1 2>/dev/null
