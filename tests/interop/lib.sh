@@ -160,7 +160,7 @@ trace_first() {
 # secs_between A B: B - A in seconds, one decimal ("?" when either is missing).
 secs_between() {
     [[ -n "${1:-}" && -n "${2:-}" ]] || { echo "?"; return; }
-    awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'
+    awk -v a="$1" -v b="$2" 'BEGIN { d = b - a; if (d > -0.05 && d < 0.05) d = 0; printf "%.1f", d }'
 }
 # measure KEY VALUE: one figure for the host-behaviour table, in $RES/measure.tsv.
 measure() {
