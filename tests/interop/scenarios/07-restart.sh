@@ -16,10 +16,12 @@ rm -f "$IMG"; truncate -s 128M "$IMG"
 katod_config_one "$NQN" "{ \"path\": \"$IMG\" }"
 
 # Sequential 64 KiB writes, two jobs of 48 MiB each, every block verified at the end; the rate
-# limit (writes only) makes the writes last about 8 s, so that the restart comes in the middle of them.
+# limit (writes only) makes the writes last about 16 s, so that the restart (SIGTERM after 3 s, up
+# to 5 s of draining, the host's reconnect delay) comes in the middle of them: at 8 s the 7.x host
+# once finished its writes before it had reconnected.
 FIO_JOB=(--filename=/dev/null --rw=write --bs=64k --numjobs=2 --size=48M --offset_increment=64M
          --iodepth=32 --verify=crc32c --group_reporting)
-FIO_RATE=('--rate=,6m')
+FIO_RATE=('--rate=,3m')
 FIO_PID=""
 
 t_katod_up() { katod_start; }
