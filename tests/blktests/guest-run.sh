@@ -229,7 +229,7 @@ run_check() {
                     cat /proc/"$p"/stack 2>/dev/null
                 done
             } >"$hang" 2>&1
-            echo w >/proc/sysrq-trigger 2>/dev/null
+            echo w 2>/dev/null >/proc/sysrq-trigger
             say "!!! $t exceeded $BT_TEST_TIMEOUT s: killing it (what it was doing: $(basename "$hang"))"
             kill -TERM -- -"$cpid" 2>/dev/null
             for _ in $(seq 1 30); do kill -0 "$cpid" 2>/dev/null || break; sleep 1; done
@@ -323,7 +323,7 @@ summarize() {
     [[ -f $n ]] || : >"$n"
     gawk -F'\t' -v gaps="$KNOWN_GAPS" -v tsv="$RES/summary.tsv" -v txt="$RES/summary.txt" \
          -v tests="${TESTS[*]}" -v group="${GROUP[*]}" -v ktime="$(cat "$RES/katod/time.txt" 2>/dev/null)" \
-         -v ntime="$(cat "$RES/nvmet/time.txt" 2>/dev/null)" -v host="${KATO_HOST:-?} ($(uname -r))" '
+         -v ntime="$(cat "$RES/nvmet/time.txt" 2>/dev/null)" -v host="$(cat "$RES/host.txt")" '
         function key(t, c) { return t SUBSEP c }
         function short(s, n) { return length(s) > n ? substr(s, 1, n - 3) "..." : s }
         BEGIN {
@@ -413,7 +413,7 @@ summarize() {
     # the header line of summary.tsv, then JSON from it
     sed -i '1i test\tcondition\tkatod\tkatod_runtime_s\tkatod_reason\tkernel\tkernel_runtime_s\tkernel_reason\tverdict\tknown_gap' "$RES/summary.tsv"
     jq -R -s --argjson gate "$([[ $gate -eq 0 ]] && echo true || echo false)" \
-       --arg host "${KATO_HOST:-}" --arg kernel "$(uname -r)" '
+       --arg host "$(cut -d' ' -f1 "$RES/host.txt")" --arg kernel "$(cut -d' ' -f2 "$RES/host.txt" | tr -d '()')" '
         split("\n") | map(select(length > 0) | split("\t")) | .[0] as $h | .[1:]
         | map([$h, .] | transpose | map({(.[0]): (.[1] // "")}) | add)
         | {host: $host, kernel: $kernel, gate_passed: $gate, rows: .,
@@ -425,6 +425,20 @@ summarize() {
 }
 
 # ---- main -------------------------------------------------------------------------------------
+
+# `guest-run.sh --summary DIR` (on the host too): judge an earlier run's rows again, e.g. after
+# known-gaps changed, without running anything.
+if [[ ${1:-} == --summary ]]; then
+    [[ -d ${2:-} ]] || { say "usage: $0 --summary RESULTS_DIR"; exit 2; }
+    RES=$(realpath "$2")
+    here=$(cd "$(dirname "$0")" && pwd)
+    KNOWN_GAPS=$here/known-gaps
+    GROUP=()
+    for f in "$here"/upstream/tests/nvme/[0-9][0-9][0-9]; do GROUP+=("nvme/${f##*/}"); done
+    read -r -a TESTS < <(cut -f1 "$RES/katod/rows.tsv" "$RES/nvmet/rows.tsv" 2>/dev/null | sort -u | tr '\n' ' ')
+    summarize
+    exit
+fi
 
 cleanup() {
     [[ -n "$KPID" ]] && { timeout 60 nvme disconnect-all >/dev/null 2>&1; katod_stop; }
@@ -438,6 +452,7 @@ say "host ${KATO_HOST:-?}, kernel $(uname -r), $(nvme version | head -1), katod 
 dmesg -n 1 2>/dev/null
 mkdir -p "$W" "$RES"
 rm -rf "$RES/katod" "$RES/nvmet" "$RES"/summary.*
+echo "${KATO_HOST:-?} ($(uname -r))" >"$RES/host.txt"
 [[ -d $SRC/tests/blktests/upstream ]] || { say "no blktests at $SRC/tests/blktests/upstream"; exit 2; }
 cp -a "$SRC/tests/blktests/upstream" "$BT"
 if [[ -d $BUILD/blktests/src ]]; then
