@@ -460,6 +460,12 @@ if [[ -d $BUILD/blktests/src ]]; then
 else
     say "warning: no helpers in $BUILD/blktests/src (cmake --build BUILD --target blktests_helpers); tests that need them will not run"
 fi
+# blktests refuses to run (both targets: "configfs is not mounted") unless configfs is mounted;
+# it is a module in the guests' kernels (6.1 and 6.12), so the guest's own boot-time mount can
+# come too early.
+modprobe configfs 2>/dev/null
+mountpoint -q /sys/kernel/config || mount -t configfs configfs /sys/kernel/config ||
+    say "warning: cannot mount configfs"
 # blktests waits for udev (udevadm settle) and expects device nodes and events as on a normal
 # system; the guest boots without udev.
 if ! pgrep -x systemd-udevd >/dev/null; then
