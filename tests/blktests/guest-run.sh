@@ -68,6 +68,7 @@ SUBSYSNQN=blktests-subsystem-1 # blktests' def_subsysnqn, which the control scri
 export KATOCTL=$BUILD/katoctl KATOD_SOCKET=$W/katod.sock KATO_BLKTESTS_STATE_DIR=$W/control-state
 export KATO_BLKTESTS_SIZE=$BT_IMG_SIZE
 KPID=""
+OUTLOOP=""                     # the loop device under blktests' OUTPUT (see main)
 UDEVD_STARTED=0
 KATOD_EVENTS=0                 # times katod died or stopped answering
 T0=$EPOCHREALTIME
@@ -150,20 +151,20 @@ nvmet_reset() {
         rmdir "$s" 2>/dev/null
     done
     for p in "$c"/hosts/*; do rmdir "$p" 2>/dev/null; done
-    losetup -l -n -O NAME,BACK-FILE 2>/dev/null | awk -v w="$W" 'index($2, w) == 1 { print $1 }' |
+    losetup -l -n -O NAME,BACK-FILE 2>/dev/null | awk -v w="$W/out/" 'index($2, w) == 1 { print $1 }' |
         while read -r n; do losetup -d "$n"; done
 }
 
 # ---- one target's run -------------------------------------------------------------------------
 
-# parse_check OUTFILE TEST: blktests' verdict lines of one ./check run as rows
+# parse_check OUTFILE TEST [KILLED_AFTER_S]: blktests' verdict lines of one ./check run as rows
 # "TEST<TAB>COND<TAB>STATUS<TAB>RUNTIME<TAB>DETAIL". A verdict line is
 #   nvme/NNN (tr=tcp bd=device) (description)                   [passed|failed|not run]
 # followed by indented lines: for "not run" blktests' reasons, for "failed" the key/value lines
 # ("    runtime  ...  3.2s", skipped here) and then what failed (a diff, an exit status, dmesg).
 # A group-level refusal ("nvme/*** [not run]") is given to TEST.
 parse_check() {
-    gawk -v test="$2" -v out="$OUTDIR" '
+    gawk -v test="$2" -v out="$OUTDIR" -v killed="${3:-}" '
         function flush(   detail, f, line, k, v, rt) {
             if (name == "") return
             detail = ""
@@ -186,6 +187,7 @@ parse_check() {
         }
         /^nvme\/([0-9]+|\*\*\*) / && /\[(passed|failed|not run)\]$/ {
             flush()
+            pending = ""
             name = $1; if (name == "nvme/***") name = test
             cond = ""
             if (match($0, /^nvme\/[^ ]+ \(([a-z]+=[^ ()]+( [a-z]+=[^ ()]+)*)\)/, m)) cond = m[1]
@@ -193,7 +195,15 @@ parse_check() {
             nd = 0
             next
         }
-        /^nvme\// { flush(); next }
+        # the line blktests prints as a test starts: it must be followed by its verdict
+        /^nvme\// {
+            flush()
+            pending = $1; pcond = ""
+            if (match($0, /^nvme\/[^ ]+ \(([a-z]+=[^ ()]+( [a-z]+=[^ ()]+)*)\)/, m)) pcond = m[1]
+            last = ""
+            next
+        }
+        !/^    / && !/column: command not found/ && NF { last = $0 }
         name != "" && /^    / {
             line = $0; sub(/^    /, "", line)
             if (line ~ /^[^ ]+ +\.\.\. / || line ~ /^[^ ]+ +[^ ]* +\.\.\. /) next
@@ -202,7 +212,15 @@ parse_check() {
             d[++nd] = line
             next
         }
-        END { flush() }
+        END {
+            flush()
+            # started and never judged: check itself died (seen: a segfault of its subshell)
+            if (pending != "") {
+                gsub(/\t/, " ", last)
+                if (killed) printf "%s\t%s\tfailed\t%s\tkato: killed after %s s (BT_TEST_TIMEOUT) before blktests gave its verdict\n", pending, pcond, killed, killed
+                else printf "%s\t%s\tfailed\t\tkato: blktests started this and gave no verdict; its last line: %s\n", pending, pcond, last
+            }
+        }
     ' "$1"
 }
 
@@ -248,7 +266,7 @@ run_target() {
     local tdir="$RES/$target"
     mkdir -p "$tdir"
     ROWS="$tdir/rows.tsv"; : >"$ROWS"
-    OUTDIR="$W/out-$target"
+    OUTDIR="$W/out/$target"
     rm -rf "$OUTDIR"; mkdir -p "$OUTDIR"
     cfg="$W/config-$target"
     # NVMET_TRTYPES is blktests' current name for nvme_trtype (common/nvme accepts either).
@@ -275,11 +293,15 @@ run_target() {
         run_check "$t" "$cfg" "$log" "$tdir/hang-${t//\//-}.txt"
         st=$?
         rows_before=$(wc -l <"$ROWS")
-        parse_check "$log" "$t" >>"$ROWS"
+        local killed=""
+        [[ $st -eq 124 ]] && killed=$BT_TEST_TIMEOUT
+        parse_check "$log" "$t" "$killed" >>"$ROWS"
         n=$(( $(wc -l <"$ROWS") - rows_before ))
         if [[ $st -eq 124 ]]; then
-            printf '%s\t\tfailed\t%s\tkato: killed after %s s (BT_TEST_TIMEOUT); blktests gave no verdict for the rest\n' \
-                "$t" "$(elapsed "$t1")" "$BT_TEST_TIMEOUT" >>"$ROWS"
+            # killed between two conditions or after the last verdict (seen: in module unloading)
+            grep -q 'before blktests gave its verdict' <(tail -n +"$((rows_before + 1))" "$ROWS") ||
+                printf '%s\t\tfailed\t%s\tkato: killed after %s s (BT_TEST_TIMEOUT) after its last verdict\n' \
+                    "$t" "$(elapsed "$t1")" "$BT_TEST_TIMEOUT" >>"$ROWS"
             timeout 60 nvme disconnect-all >/dev/null 2>&1
             if [[ $target == katod ]]; then
                 timeout 30 "$CONTROL" cleanup --subsysnqn "$SUBSYSNQN" >/dev/null 2>&1
@@ -444,13 +466,22 @@ cleanup() {
     [[ -n "$KPID" ]] && { timeout 60 nvme disconnect-all >/dev/null 2>&1; katod_stop; }
     nvmet_reset
     [[ $UDEVD_STARTED -eq 1 ]] && timeout 10 udevadm control --exit 2>/dev/null
+    if [[ -n $OUTLOOP ]]; then umount "$W/out" 2>/dev/null; losetup -d "$OUTLOOP" 2>/dev/null; fi
     rm -rf "$W"
 }
 trap cleanup EXIT
 
 say "host ${KATO_HOST:-?}, kernel $(uname -r), $(nvme version | head -1), katod $("$KATOD" --version 2>&1)"
 dmesg -n 1 2>/dev/null
-mkdir -p "$W" "$RES"
+mkdir -p "$W/out" "$RES"
+# blktests' OUTPUT holds the kernel target's file-backed namespaces (bd=file), which nvmet opens
+# with O_DIRECT; tmpfs has no O_DIRECT before 6.6, so on 6.1 every bd=file test failed ("echo 1 >
+# enable: Invalid argument"). OUTPUT is an ext4 on a loop device over a sparse file on the tmpfs
+# instead, mounted with discard so that a deleted image gives its memory back.
+modprobe loop 2>/dev/null
+truncate -s 4G "$W/out.img" && mkfs.ext4 -q -F -E nodiscard "$W/out.img" &&
+    OUTLOOP=$(losetup -f --show "$W/out.img") && mount -o discard "$OUTLOOP" "$W/out" ||
+    { say "cannot make the ext4 for blktests' OUTPUT"; exit 2; }
 rm -rf "$RES/katod" "$RES/nvmet" "$RES"/summary.*
 echo "${KATO_HOST:-?} ($(uname -r))" >"$RES/host.txt"
 [[ -d $SRC/tests/blktests/upstream ]] || { say "no blktests at $SRC/tests/blktests/upstream"; exit 2; }
