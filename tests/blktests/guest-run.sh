@@ -11,8 +11,9 @@
 # Each test runs as its own `./check nvme/NNN` under `timeout`, so that one hung test costs
 # BT_TEST_TIMEOUT and not the rest of the run, and so that katod's health is checked after every
 # test (a katod that died or stopped answering is named, its log kept, and it is restarted for
-# the tests after). blktests' own results (OUTPUT) stay on the guest's tmpfs while a test runs
-# (its image files must not sit on 9p) and are copied to the results directory after it.
+# the tests after). blktests' own results (OUTPUT) stay in guest memory while a test runs (its
+# image files must not sit on 9p; an ext4 over tmpfs, see main) and are copied to the results
+# directory after it.
 #
 # Results ($KATO_RESULTS, /kato/results in the guest):
 #   summary.txt   the table: every test and condition, katod beside the kernel target, totals,
