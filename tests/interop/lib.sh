@@ -26,7 +26,9 @@ mkdir -p "$RES"
 KLOG="$RES/katod.log"
 STEPLOG="$RES/steps"
 : >"$STEPLOG"
-rm -f "$RES/measure.tsv"
+# A results directory is reused by the next run of the same scenario: what a run appends to must
+# start empty (a keep-alive trace holding two boots' clocks made the host table wrong once).
+rm -f "$RES/measure.tsv" "$RES/trace.jsonl"
 : >"$KLOG"
 KPID=""
 KSTART=0
