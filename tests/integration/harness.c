@@ -298,6 +298,18 @@ void hn_cleanup(struct hn_katod *k)
 	k->dir[0] = 0;
 }
 
+int hn_teardown(struct hn_katod *k)
+{
+	int st = k->pid ? hn_stop(k) : 0;
+	if (st != 0) {
+		fprintf(stderr, "katod exited with status %d\n", st);
+		k->test_ok = false;
+	}
+	hn_cleanup(k);
+	memset(k, 0, sizeof(*k));
+	return st == 0 ? 0 : -1;
+}
+
 static long log_size(struct hn_katod *k)
 {
 	struct stat sb;

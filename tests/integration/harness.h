@@ -76,6 +76,11 @@ int hn_stop(struct hn_katod *k);
 /* Stops katod if running, prints its log if anything went wrong (or
  * $KATO_TEST_LOG is set), removes the temp dir. */
 void hn_cleanup(struct hn_katod *k);
+/* A test's CMocka teardown, run even after a failed assertion: katod must
+ * exit cleanly (SIGTERM: drained, no leak under ASan); its log is printed if
+ * anything went wrong, and *k is cleared for the next test. 0, or -1 when
+ * katod exited with another status. */
+int hn_teardown(struct hn_katod *k);
 void hn_dump_log(struct hn_katod *k, long from);
 
 /* Per-test bracketing when several tests share one katod: hn_test_begin

@@ -98,14 +98,7 @@ static int start(bool port1, bool sub2, const char *nsids)
 static int teardown(void **state)
 {
 	(void)state;
-	int st = K.pid ? hn_stop(&K) : 0;
-	if (st != 0) {
-		fprintf(stderr, "katod exited with status %d\n", st);
-		K.test_ok = false;
-	}
-	hn_cleanup(&K);
-	memset(&K, 0, sizeof(K));
-	return st == 0 ? 0 : -1;
+	return hn_teardown(&K);
 }
 
 /* ---- the control socket ------------------------------------------------- */
