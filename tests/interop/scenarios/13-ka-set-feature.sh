@@ -93,7 +93,8 @@ t_refused() {
     local iv; iv=$(ka_intervals_after "$t")
     echo "after the refused Set Features: intervals (ms): $(echo $iv); host sysfs kato $(ctrl_attr kato)"
     local upd; upd=$(dmesg_since "$DMARK" | grep -m1 'keep alive interval updated' | sed 's/^\[ *[0-9.]*\] *//; s/^nvme nvme[0-9]*: //')
-    measure sf_refused_cli "$(grep -v -e '^$' -e '^\$ ' -e '^(exit status' "$RES/sf-refused.txt" | head -1 | cut -c1-60)"
+    # nvme-cli's status line without its explanation: "NVMe status: Invalid Field in Command".
+    measure sf_refused_cli "$(grep -m1 '^NVMe status' "$RES/sf-refused.txt" | sed 's/^\(NVMe status: [^:(]*\)[:(].*/\1/')"
     measure sf_refused_host_kato_s "$(ctrl_attr kato)"
     measure sf_refused_after_ms "$(echo "$iv" | median)"
     measure sf_refused_dmesg "${upd:-none}"
