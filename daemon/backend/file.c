@@ -10,6 +10,7 @@
  *   namespace is the file's size rounded down to whole blocks. A block
  *   device gives its size (BLKGETSIZE64) and its logical block size
  *   (BLKSSZGET); a configured block size must be a multiple of the latter.
+ *   A block device of size 0 is served with zero blocks, as nvmet does.
  * - O_DIRECT unless buffered_io; when the file system refuses it (open
  *   fails with EINVAL, or statx reports no direct I/O or an alignment
  *   coarser than the block size) the file is used buffered. Data buffers
@@ -475,11 +476,15 @@ static int open_blockdev(struct file_backend *fb, const struct kt_cfg_ns *ns, co
 			return -EINVAL;
 		}
 	}
-	devsize -= devsize % bs;
-	if (!devsize) {
+	/* A device of no bytes (an unbound loop device: blktests' nvme/030
+	 * names `losetup -f`) is served as nvmet serves it, a namespace of no
+	 * blocks where every read and write is out of range; a device of a few
+	 * bytes is a mistake. */
+	if (devsize && devsize < bs) {
 		snprintf(err, errlen, "%s: device is smaller than one block", ns->path);
 		return -EINVAL;
 	}
+	devsize -= devsize % bs;
 	fb->be.size = devsize;
 	fb->be.block_size = bs;
 	/* hole punching on a block device is a write-zeroes with unmap and

@@ -68,6 +68,14 @@ SUBSYSNQN=blktests-subsystem-1 # blktests' def_subsysnqn, which the control scri
 # state directory of its own, the namespace size.
 export KATOCTL=$BUILD/katoctl KATOD_SOCKET=$W/katod.sock KATO_BLKTESTS_STATE_DIR=$W/control-state
 export KATO_BLKTESTS_SIZE=$BT_IMG_SIZE
+# katod's namespaces are files on the ext4 of blktests' OUTPUT (see main), one per subsystem, not
+# RAM: nvme/051 disables and enables the namespace through configfs (kato-configfs), and a RAM
+# namespace cannot come back from being disabled.
+export KATO_BLKTESTS_DIR=$W/out/katod-ns
+# kato-configfs (daemon/configfs) serves nvmet's configfs layout over FUSE from katod's state; it
+# is mounted over the real configfs at /sys/kernel/config while katod runs (see configfs_mount).
+KATO_CONFIGFS=$BUILD/kato-configfs
+CFS_ROOT=/sys/kernel/config
 KPID=""
 OUTLOOP=""                     # the loop device under blktests' OUTPUT (see main)
 UDEVD_STARTED=0
@@ -96,6 +104,24 @@ katod_start() {
     done
     say "katod did not answer on $KATOD_SOCKET within 30 s"; tail -20 "$RES/katod/katod.log"
     return 1
+}
+
+# configfs_mount: kato-configfs over the kernel's configfs at /sys/kernel/config, talking to
+# katod's control socket. The tests that write nvmet's tree themselves (048's attr_qid_max, 051's
+# namespaces/1/enable, 030's whole set-up) then reach katod; blktests' own check that configfs is
+# mounted (findmnt -t configfs /sys/kernel/config) still finds the real one underneath. The
+# kernel target's run unmounts it first (configfs_umount): nvmet must see its own tree.
+configfs_mount() {
+    findmnt -n -t fuse.kato-configfs "$CFS_ROOT" >/dev/null && return 0
+    [[ -x $KATO_CONFIGFS ]] || { say "no $KATO_CONFIGFS: tests that write nvmet's configfs cannot reach katod"; return 1; }
+    modprobe fuse 2>/dev/null
+    "$KATO_CONFIGFS" -s "$KATOD_SOCKET" --log "$RES/katod/kato-configfs.log" "$CFS_ROOT" ||
+        { say "kato-configfs did not mount on $CFS_ROOT"; return 1; }
+}
+
+configfs_umount() {
+    findmnt -n -t fuse.kato-configfs "$CFS_ROOT" >/dev/null || return 0
+    umount "$CFS_ROOT" || umount -l "$CFS_ROOT"
 }
 
 # katod_stop: SIGTERM, 20 s, then SIGKILL; status 0 if katod exited with 0.
@@ -141,7 +167,7 @@ katod_health() {
 
 # nvmet_reset: after a test was killed, take down whatever it left in nvmet's configfs (ports'
 # links first, then ports, namespaces, subsystems, hosts) and its loop devices, as blktests'
-# own _cleanup_nvmet would.
+# own _cleanup_nvmet would. During katod's run the tree is kato-configfs, so this empties katod.
 nvmet_reset() {
     local c=/sys/kernel/config/nvmet p s n
     [[ -d $c ]] || return 0
@@ -277,9 +303,17 @@ run_target() {
         [[ $target == katod ]] && echo "NVME_TARGET_CONTROL=$CONTROL"
     } >"$cfg"
     cp "$cfg" "$tdir/config"
+    # A test blktests keeps for the kernel target (its requires() calls _require_kernel_nvme_target,
+    # which refuses any NVME_TARGET_CONTROL: 030) runs through katod as if katod were that target:
+    # no control script, blktests writing nvmet's configfs, which is kato-configfs.
+    local cfg_cfs="$W/config-$target-configfs"
+    grep -v '^NVME_TARGET_CONTROL=' "$cfg" >"$cfg_cfs"
     if [[ $target == katod ]]; then
         : >"$tdir/katod.log"
         katod_start || { say "katod did not start"; return 1; }
+        configfs_mount || return 1
+    else
+        configfs_umount
     fi
     say "=== $target: ${#TESTS[@]} tests, each bounded by ${BT_TEST_TIMEOUT} s, the run by ${BT_BUDGET} s"
     local t0=$EPOCHREALTIME
@@ -291,7 +325,12 @@ run_target() {
         local log="$tdir/check-${t//\//-}.txt"
         [[ $target == katod ]] && echo "=== blktests $t" >>"$tdir/katod.log"
         t1=$EPOCHREALTIME
-        run_check "$t" "$cfg" "$log" "$tdir/hang-${t//\//-}.txt"
+        local tcfg=$cfg
+        if [[ $target == katod ]] && grep -q '_require_kernel_nvme_target' "$BT/tests/$t"; then
+            tcfg=$cfg_cfs
+            echo "=== $t through kato-configfs (no NVME_TARGET_CONTROL)" >>"$tdir/katod.log"
+        fi
+        run_check "$t" "$tcfg" "$log" "$tdir/hang-${t//\//-}.txt"
         st=$?
         rows_before=$(wc -l <"$ROWS")
         local killed=""
@@ -304,11 +343,10 @@ run_target() {
                 printf '%s\t\tfailed\t%s\tkato: killed after %s s (BT_TEST_TIMEOUT) after its last verdict\n' \
                     "$t" "$(elapsed "$t1")" "$BT_TEST_TIMEOUT" >>"$ROWS"
             timeout 60 nvme disconnect-all >/dev/null 2>&1
-            if [[ $target == katod ]]; then
-                timeout 30 "$CONTROL" cleanup --subsysnqn "$SUBSYSNQN" >/dev/null 2>&1
-            else
-                nvmet_reset
-            fi
+            # katod: the control script's cleanup, then whatever is left in the tree (a test run
+            # through kato-configfs made it there); the kernel target: its configfs
+            [[ $target == katod ]] && timeout 30 "$CONTROL" cleanup --subsysnqn "$SUBSYSNQN" >/dev/null 2>&1
+            nvmet_reset
         elif [[ $n -eq 0 ]]; then
             if grep -q '^test_device()' "$BT/tests/$t"; then
                 # blktests prints nothing for a test_device() test when no TEST_DEVS are set.
@@ -331,6 +369,7 @@ run_target() {
     say "=== $target: done in $(cat "$tdir/time.txt") s"
     if [[ $target == katod ]]; then
         timeout 60 nvme disconnect-all >/dev/null 2>&1
+        configfs_umount
         katod_stop || say "katod did not exit cleanly (see katod/katod.log)"
     fi
     return 0
@@ -414,7 +453,7 @@ summarize() {
             for (i = 1; i <= nt; i++) if (!(T[i] in byt)) why[++bad] = T[i] ": no result at all"
 
             fmt = "%-9s %-17s %-8s %-46s %-8s %-46s %s\n"
-            printf "blktests nvme group on host %s: katod (NVME_TARGET_CONTROL) beside the kernel target (nvmet-tcp)\n\n", host > txt
+            printf "blktests nvme group on host %s: katod (NVME_TARGET_CONTROL, kato-configfs at /sys/kernel/config) beside the kernel target (nvmet-tcp)\n\n", host > txt
             printf fmt, "test", "condition", "katod", "katod: reason", "kernel", "kernel: reason", "verdict" > txt
             for (i = 1; i <= m; i++) {
                 split(row[i], p, SUBSEP); t = p[1]; c = p[2]
@@ -464,6 +503,7 @@ if [[ ${1:-} == --summary ]]; then
 fi
 
 cleanup() {
+    configfs_umount
     [[ -n "$KPID" ]] && { timeout 60 nvme disconnect-all >/dev/null 2>&1; katod_stop; }
     nvmet_reset
     [[ $UDEVD_STARTED -eq 1 ]] && timeout 10 udevadm control --exit 2>/dev/null

@@ -6,7 +6,8 @@
 # environment, the host identity generated once and kept, /etc/nvme's not
 # touched), `setup` (subsystem, namespace with the given UUID, host allowed,
 # linked to a port created on traddr:trsvcid, which then answers an ICReq;
-# --ctrkey/--ctrlkey/--hostkey refused since katod has no DH-HMAC-CHAP),
+# --ctrkey/--ctrlkey/--hostkey refused since katod has no DH-HMAC-CHAP; a
+# namespace file per subsystem with KATO_BLKTESTS_DIR),
 # `add-ports` (N ports on free TCP ports, linked, each answering), `cleanup`
 # (everything setup and add-ports made is gone, what was there before
 # stays) and usage errors.
@@ -125,6 +126,28 @@ done <<<"$out"
 "$SCRIPT" add-ports --ports x >/dev/null 2>&1; check "add-ports --ports x fails" 2 $?
 "$SCRIPT" add-ports --ports 1 --subsysnqn nqn.2026-11.io.kato:none >/dev/null 2>&1
 check "add-ports for an unknown subsystem fails" 1 $?
+# what blktests passes (common/nvme, _add_nvmet_subsys_to_ports): setup's arguments again
+out=$("$SCRIPT" add-ports --ports 1 --subsysnqn "$NQN" --subsys-uuid "$UUID" --hostnqn "$HOST")
+check "add-ports with blktests' arguments exits 0" 0 $?
+check "add-ports with blktests' arguments adds one port" 1 "$(wc -l <<<"$out")"
+msg=$("$SCRIPT" add-ports --ports 1 --subsysnqn "$NQN" --hostkey "DHHC-1:00:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWZ+yFc1:" 2>&1)
+rc=$?
+if [ $rc -eq 1 ] && grep -q DH-HMAC-CHAP <<<"$msg"; then ok "add-ports --hostkey refused"; else bad "add-ports --hostkey: $rc $msg"; fi
+msg=$("$SCRIPT" frobnicate 2>&1)
+check "an unknown command exits 2" 2 $?
+if grep -q '^usage:   add-ports --ports N' <<<"$msg" && ! grep -q 'setup creates' <<<"$msg"; then
+	ok "usage lists the commands"; else bad "usage: $msg"; fi
+
+# ---- KATO_BLKTESTS_DIR: one file per subsystem, made by setup, deleted by cleanup
+NQN2=nqn.2026-11.io.kato:filens
+KATO_BLKTESTS_DIR=$T/ns "$SCRIPT" setup --subsysnqn "$NQN2" --subsys-uuid "$UUID" --hostnqn "$HOST"
+check "setup with KATO_BLKTESTS_DIR exits 0" 0 $?
+F=$T/ns/nqn.2026-11.io.kato_filens.img
+check "setup made the namespace file" 8388608 "$(stat -c %s "$F" 2>/dev/null)"
+check "the namespace is that file" "$F" "$(KC --json namespaces -n "$NQN2" | jq -r '.[0].path')"
+KATO_BLKTESTS_DIR=$T/ns "$SCRIPT" cleanup --subsysnqn "$NQN2"
+check "cleanup with KATO_BLKTESTS_DIR exits 0" 0 $?
+check "cleanup deleted the namespace file" no "$([ -e "$F" ] && echo yes || echo no)"
 
 # ---- cleanup
 "$SCRIPT" cleanup --subsysnqn "$NQN"

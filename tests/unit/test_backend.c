@@ -532,15 +532,16 @@ static void test_ops(void **state)
 }
 
 /* A block device gives its size and logical block size; a configured block
- * size below the device's is refused; a size beyond the device too. */
+ * size below the device's is refused; a size beyond the device too; an
+ * unbound loop device (no bytes) is a namespace of no blocks. */
 static void test_blockdev_rules(void **state)
 {
 	struct kt_cfg_ns ns = { .backend = KT_BACKEND_FILE };
 	char path[160], dev[64], err[256];
 	struct kt_backend *be;
-	int ret1, ret2, ret3, ret4;
+	int ret1, ret2, ret3, ret4, ret5;
 	uint32_t bs2 = 0;
-	uint64_t size2 = 0, size4 = 0;
+	uint64_t size2 = 0, size4 = 0, size5 = 1;
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/bdev.img", g_dir);
@@ -569,6 +570,14 @@ static void test_blockdev_rules(void **state)
 	}
 	teardown_loop(dev);
 	unlink(path);
+	/* the same device unbound, as `losetup -f` names it: no bytes, served
+	 * with no blocks (nvmet does; blktests' nvme/030 relies on it) */
+	ns.size = 0;
+	ret5 = kt_backend_open(&ns, 1, &be, err, sizeof(err));
+	if (ret5 == 0) {
+		size5 = be->size;
+		kt_backend_close(be);
+	}
 	assert_int_equal(ret1, -EINVAL);
 	assert_int_equal(ret2, 0);
 	assert_int_equal(bs2, 4096);
@@ -576,6 +585,8 @@ static void test_blockdev_rules(void **state)
 	assert_int_equal(ret3, -EINVAL);
 	assert_int_equal(ret4, 0);
 	assert_int_equal(size4, 1 << 20);
+	assert_int_equal(ret5, 0);
+	assert_int_equal(size5, 0);
 }
 
 /* ---- many in flight --------------------------------------------------- */
