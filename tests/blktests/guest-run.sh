@@ -507,7 +507,8 @@ cleanup() {
     [[ -n "$KPID" ]] && { timeout 60 nvme disconnect-all >/dev/null 2>&1; katod_stop; }
     nvmet_reset
     [[ $UDEVD_STARTED -eq 1 ]] && timeout 10 udevadm control --exit 2>/dev/null
-    if [[ -n $OUTLOOP ]]; then umount "$W/out" 2>/dev/null; losetup -d "$OUTLOOP" 2>/dev/null; fi
+    # lazily if something still holds it (the guest powers off next; the tmpfs goes with it)
+    if [[ -n $OUTLOOP ]]; then umount "$W/out" 2>/dev/null || umount -l "$W/out"; losetup -d "$OUTLOOP" 2>/dev/null; fi
     rm -rf "$W"
 }
 trap cleanup EXIT
