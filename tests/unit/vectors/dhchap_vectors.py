@@ -207,8 +207,26 @@ def main():
     # the same exchange seen with SHA-512 augmenting
     c1_512 = bytes((0x11 * i + 3) & 0xff for i in range(64))
     out("DH_AUG_C1_SHA512", augmented(3, s1, c1_512))
-    print("/* p-1 (a public value the controller must refuse) ends */")
     out("FFDHE2048_P", p.to_bytes(plen, "big"))
+
+    print("/* ---- every other group: SHA-256(ctrl pub || host pub || Ks) */")
+    for gid in (2, 3, 4, 5):
+        p = ffdhe_prime(gid)
+        plen = FFDHE[gid][0] // 8
+        xc = bytes((0x21 + 5 * i + gid) & 0xff for i in range(PRIVBYTES[gid]))
+        xh = bytes((0x99 ^ (11 * i + gid)) & 0xff for i in range(PRIVBYTES[gid]))
+        pn = dh.DHParameterNumbers(p, 2)
+        kc = dh.DHPrivateNumbers(int.from_bytes(xc, "big"),
+                                 dh.DHPublicNumbers(pow(2, int.from_bytes(xc, "big"), p), pn)).private_key()
+        kh = dh.DHPrivateNumbers(int.from_bytes(xh, "big"),
+                                 dh.DHPublicNumbers(pow(2, int.from_bytes(xh, "big"), p), pn)).private_key()
+        cp = kc.public_key().public_numbers().y.to_bytes(plen, "big")
+        hp = kh.public_key().public_numbers().y.to_bytes(plen, "big")
+        ks = kc.exchange(kh.public_key())
+        assert ks == kh.exchange(kc.public_key()) and len(ks) == plen
+        out("DH%d_X_CTRL" % gid, xc)
+        out("DH%d_X_HOST" % gid, xh)
+        out("DH%d_DIGEST" % gid, hashlib.sha256(cp + hp + ks).digest())
 
 
 if __name__ == "__main__":
