@@ -441,6 +441,11 @@ static int load_auth_attr(struct kcj *c, struct json_object *v, const char *key,
 		return r;
 	if (slot_key || slot_ctrl) {
 		char **dst = slot_key ? slot_key : slot_ctrl;
+		if (!s[0] && *dst) { /* empty: no key (a later group takes one away) */
+			OPENSSL_cleanse(*dst, strlen(*dst));
+			free(*dst);
+			*dst = NULL;
+		}
 		if (s[0]) { /* empty: no key, what nvmet shows for none */
 			struct kt_dhchap_key *k = NULL;
 			const char *why = NULL;
@@ -451,8 +456,9 @@ static int load_auth_attr(struct kcj *c, struct json_object *v, const char *key,
 			if (r < 0)
 				return kcj_fail(c, "not a DH-HMAC-CHAP secret (DHHC-1:hh:base64:): %s",
 						why ? why : "malformed");
-			free(*dst);
-			if ((r = dup_str(dst, s)))
+			if (*dst)
+				OPENSSL_cleanse(*dst, strlen(*dst));
+			if ((r = dup_str(dst, s))) /* frees the one before */
 				return r;
 		}
 	} else if (strstr(key, "hash")) {

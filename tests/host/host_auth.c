@@ -104,7 +104,9 @@ static int failure1(const uint8_t *buf, struct kh_auth_info *info)
 
 	if (buf[1] != KT_AUTH_FAILURE1)
 		return 0;
-	if (kt_auth_failure_parse(buf, AUTH_BUF, &f))
+	/* the host-message parser wants the exact length; the controller
+	 * zero-fills the rest of the AL */
+	if (kt_auth_failure_parse(buf, sizeof(struct kt_auth_dhchap_failure_data), &f))
 		return -EPROTO;
 	if (info)
 		info->failure_reason = f.rescode_exp;
