@@ -7,7 +7,8 @@
  * The format is the JSON that `nvmetcli save` writes for the Linux kernel
  * target, so a saved kernel-target configuration loads unchanged:
  *
- *   "hosts":      [{"nqn": "nqn..."}]
+ *   "hosts":      [{"nqn": "nqn...", "dhchap": {"key": "DHHC-1:..", "ctrl_key": "..",
+ *                                             "hash": "hmac(sha256)", "dhgroup": "null"}}]
  *   "ports":      [{"portid": 1,
  *                   "addr": {"trtype": "tcp", "adrfam": "ipv4", "traddr": "10.0.0.1",
  *                            "trsvcid": "4420", "treq": "not specified", "tsas": "none"},
@@ -59,8 +60,9 @@
  *     would otherwise yield a subsystem with none.
  *   - What would change the meaning of the configuration if ignored is
  *     refused with its reason: a trtype other than "tcp", treq "required" or
- *     tsas "tls1.3" (kato has no TLS), a passthru subsystem, a host with a
- *     DH-HMAC-CHAP key.
+ *     tsas "tls1.3" (kato has no TLS), a passthru subsystem.
+ *   - A host's DH-HMAC-CHAP settings: "dhchap": {"key", "ctrl_key", "hash",
+ *     "dhgroup"} or "attr": {"dhchap_key", ...} (load_host says why both).
  *   - NQNs are 1..223 bytes (NVMe Base 2.0, 4.5) without control characters
  *     or spaces (kt_nqn_problem). Like the Linux target, kato does not
  *     require the "nqn." form: nvmetcli files name subsystems "testnqn".
@@ -80,6 +82,8 @@
 #include <json-c/json.h>
 #include "config/config.h"
 #include "config/jread.h"
+#include "proto/auth.h"
+#include <openssl/crypto.h>
 
 #define NQN_MAX 223                     /* NVMe Base 2.0: 223 bytes, UTF-8 */
 #define WELL_KNOWN_DISC_NQN "nqn.2014-08.org.nvmexpress.discovery"
@@ -123,6 +127,17 @@ void kt_config_free(struct kt_config *cfg)
 	if (!cfg)
 		return;
 	free_strv(cfg->hosts, cfg->n_hosts);
+	for (size_t i = 0; cfg->host_auth && i < cfg->n_hosts; i++) {
+		struct kt_cfg_host_auth *a = &cfg->host_auth[i];
+		/* secrets: wiped before they are freed */
+		if (a->key)
+			OPENSSL_cleanse(a->key, strlen(a->key));
+		if (a->ctrl_key)
+			OPENSSL_cleanse(a->ctrl_key, strlen(a->ctrl_key));
+		free(a->key);
+		free(a->ctrl_key);
+	}
+	free(cfg->host_auth);
 	for (size_t i = 0; cfg->ports && i < cfg->n_ports; i++) {
 		struct kt_cfg_port *p = &cfg->ports[i];
 		free(p->trtype);
@@ -412,9 +427,81 @@ static bool parse_version(const char *s, uint32_t *out)
 
 /* ---- hosts ------------------------------------------------------------- */
 
+/* One DH-HMAC-CHAP attribute of a host: the key's text is checked by
+ * proto's parser, and an error names the JSON path and why, never a byte
+ * of the key. */
+static int load_auth_attr(struct kcj *c, struct json_object *v, const char *key,
+			  struct kt_cfg_host_auth *a, char **slot_key, char **slot_ctrl)
+{
+	char rb[80];
+	const char *s;
+	int r;
+	size_t m = kcj_key(c, key);
+	if ((r = kcj_get_string(c, v, &s)))
+		return r;
+	if (slot_key || slot_ctrl) {
+		char **dst = slot_key ? slot_key : slot_ctrl;
+		if (!s[0] && *dst) { /* empty: no key (a later group takes one away) */
+			OPENSSL_cleanse(*dst, strlen(*dst));
+			free(*dst);
+			*dst = NULL;
+		}
+		if (s[0]) { /* empty: no key, what nvmet shows for none */
+			struct kt_dhchap_key *k = NULL;
+			const char *why = NULL;
+			r = kt_dhchap_key_parse(s, &k, &why);
+			kt_dhchap_key_free(k);
+			if (r == -ENOMEM)
+				return r;
+			if (r < 0)
+				return kcj_fail(c, "not a DH-HMAC-CHAP secret (DHHC-1:hh:base64:): %s",
+						why ? why : "malformed");
+			if (*dst)
+				OPENSSL_cleanse(*dst, strlen(*dst));
+			if ((r = dup_str(dst, s))) /* frees the one before */
+				return r;
+		}
+	} else if (strstr(key, "hash")) {
+		int id = kt_auth_hash_parse(s);
+		if (id < 0)
+			return kcj_fail(c, "%s is not a hash (\"hmac(sha256)\", \"hmac(sha384)\" or \"hmac(sha512)\")",
+					kcj_repr(v, rb, sizeof(rb)));
+		a->hash_id = (uint8_t)id;
+	} else {
+		int id = kt_auth_dhgroup_parse(s);
+		if (id < 0)
+			return kcj_fail(c, "%s is not a DH group (\"null\", \"ffdhe2048\", \"ffdhe3072\", "
+					"\"ffdhe4096\", \"ffdhe6144\" or \"ffdhe8192\")", kcj_repr(v, rb, sizeof(rb)));
+		a->dhgid = (uint8_t)id;
+	}
+	kcj_pop(c, m);
+	return 0;
+}
+
+/* The host's DH-HMAC-CHAP settings, from group (its member names without
+ * prefix: "dhchap": {"key": ..}) or with a prefix ("attr": {"dhchap_key":
+ * ..}). Other members of either group are ignored, as every nvmetcli
+ * attribute group's. */
+static int load_auth_group(struct kcj *c, struct json_object *g, const char *prefix,
+			   struct kt_cfg_host_auth *a)
+{
+	static const char *const names[] = { "key", "ctrl_key", "hash", "dhgroup" };
+	char key[32];
+	int r;
+	for (unsigned i = 0; i < 4; i++) {
+		snprintf(key, sizeof(key), "%s%s", prefix, names[i]);
+		struct json_object *v = member(g, key);
+		if (!v)
+			continue;
+		if ((r = load_auth_attr(c, v, key, a, i == 0 ? &a->key : NULL, i == 1 ? &a->ctrl_key : NULL)))
+			return r;
+	}
+	return 0;
+}
+
 static int load_host(struct loader *L, struct json_object *h, size_t i)
 {
-	static const char *const keys[] = { "nqn", "dhchap", NULL };
+	static const char *const keys[] = { "nqn", "dhchap", "attr", NULL };
 	struct kcj *c = &L->j;
 	char rb[80];
 	int r;
@@ -432,20 +519,31 @@ static int load_host(struct loader *L, struct json_object *h, size_t i)
 			return kcj_fail(c, "%s duplicates hosts[%zu].nqn", kcj_repr(v, rb, sizeof(rb)), k);
 	kcj_pop(c, m);
 
-	/* An authentication key kato would silently not ask for is refused;
-	 * empty ones (what a host without a key shows) are ignored. */
-	struct json_object *auth;
-	if ((r = opt_obj(c, h, "dhchap", &auth)) < 0)
-		return r;
-	if (auth) {
-		m = kcj_key(c, "dhchap");
-		json_object_object_foreach(auth, key, val) {
-			if (json_object_is_type(val, json_type_string) && json_object_get_string_len(val) == 0)
-				continue;
-			kcj_key(c, key);
-			return kcj_fail(c, "DH-HMAC-CHAP is not supported by kato");
-		}
+	/* DH-HMAC-CHAP (nvmet's hosts/NQN/dhchap_key, dhchap_ctrl_key,
+	 * dhchap_hash, dhchap_dhgroup). nvmetcli's Host has no attribute
+	 * group, so `nvmetcli save` writes none of these; by its convention
+	 * for the other objects (configfs file <group>_<name>, JSON
+	 * "<group>": {"<name>": ..}) they are "dhchap": {"key", "ctrl_key",
+	 * "hash", "dhgroup"}, which config_write writes. "attr":
+	 * {"dhchap_key", ...} is read too. */
+	struct kt_cfg_host_auth *a = &L->cfg->host_auth[i];
+	a->hash_id = KT_DHCHAP_SHA256;
+	a->dhgid = KT_DHCHAP_DH_NULL;
+	struct json_object *g;
+	const char *const groups[][2] = { { "dhchap", "" }, { "attr", "dhchap_" } };
+	for (unsigned k = 0; k < 2; k++) {
+		if ((r = opt_obj(c, h, groups[k][0], &g)) < 0)
+			return r;
+		if (!g)
+			continue;
+		m = kcj_key(c, groups[k][0]);
+		if ((r = load_auth_group(c, g, groups[k][1], a)))
+			return r;
 		kcj_pop(c, m);
+	}
+	if (a->ctrl_key && !a->key) {
+		kcj_key(c, "dhchap");
+		return kcj_fail(c, "a controller key (ctrl_key) needs a host key (key)");
 	}
 	return dup_str(&L->cfg->hosts[i], nqn);
 }
@@ -459,7 +557,8 @@ static int load_hosts(struct loader *L, struct json_object *root)
 	if (r <= 0)
 		return r;
 	L->cfg->hosts = calloc(n ? n : 1, sizeof(char *));
-	if (!L->cfg->hosts)
+	L->cfg->host_auth = calloc(n ? n : 1, sizeof(*L->cfg->host_auth));
+	if (!L->cfg->hosts || !L->cfg->host_auth)
 		return -ENOMEM;
 	L->cfg->n_hosts = n;
 	size_t m = kcj_key(c, "hosts");

@@ -91,9 +91,22 @@ struct kt_cfg_daemon {
 	                               (/run/katod/katod.sock), "" = none */
 };
 
+/* A host's DH-HMAC-CHAP settings (nvmet's hosts/NQN/dhchap_*): in the
+ * file as "dhchap": {"key", "ctrl_key", "hash", "dhgroup"} (nvmetcli's
+ * attribute-group form) or "attr": {"dhchap_key", ...}. The keys are
+ * validated DHHC-1 secrets, kept as text (config_write writes them back);
+ * they are secrets: never log them. */
+struct kt_cfg_host_auth {
+	char *key;                  /* host key; NULL: none (no authentication) */
+	char *ctrl_key;             /* controller key (bidirectional); NULL: none */
+	uint8_t hash_id;            /* proto/dhchap.h KT_DHCHAP_SHA*: default SHA-256 */
+	uint8_t dhgid;              /* KT_DHCHAP_DH_NULL (default) .. FFDHE8192 */
+};
+
 struct kt_config {
 	size_t n_hosts;
 	char **hosts;               /* host NQNs ("hosts": [{"nqn": ...}]) */
+	struct kt_cfg_host_auth *host_auth; /* n_hosts entries, beside hosts */
 	size_t n_ports;
 	struct kt_cfg_port *ports;
 	size_t n_subsys;

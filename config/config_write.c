@@ -15,6 +15,7 @@
 #include <string.h>
 #include <json-c/json.h>
 #include "config/config.h"
+#include "proto/auth.h"
 
 /* json_object_object_add takes ownership even of NULL; an allocation
  * failure is noticed once, at the end, through *bad. */
@@ -298,6 +299,29 @@ static size_t compact_empty(char *dst, const char *src)
 	return n;
 }
 
+/* A host's DH-HMAC-CHAP settings, in nvmetcli's attribute-group form
+ * ("dhchap": {"key", "ctrl_key", "hash", "dhgroup"}: config.c's load_host
+ * says why), only when one differs from nvmet's defaults (no key,
+ * hmac(sha256), null), so a host without them is written as nvmetcli
+ * writes it. The keys are written as they are (as nvmetcli writes every
+ * attribute, secrets included): the file is the user's. */
+static void host_auth_json(struct json_object *h, const struct kt_cfg_host_auth *a, bool *bad)
+{
+	if (!a->key && !a->ctrl_key && a->hash_id == KT_DHCHAP_SHA256 && a->dhgid == KT_DHCHAP_DH_NULL)
+		return;
+	struct json_object *g = json_object_new_object();
+	if (!g) {
+		*bad = true;
+		return;
+	}
+	put_str(g, "key", a->key ? a->key : "", bad);
+	put_str(g, "ctrl_key", a->ctrl_key ? a->ctrl_key : "", bad);
+	const char *hash = kt_auth_hash_attr(a->hash_id), *dh = kt_auth_dhgroup_attr(a->dhgid);
+	put_str(g, "hash", hash ? hash : "hmac(sha256)", bad);
+	put_str(g, "dhgroup", dh ? dh : "null", bad);
+	put(h, "dhchap", g, bad);
+}
+
 int kt_config_to_json(const struct kt_config *cfg, char **out)
 {
 	*out = NULL;
@@ -315,8 +339,11 @@ int kt_config_to_json(const struct kt_config *cfg, char **out)
 	}
 	for (size_t i = 0; i < cfg->n_hosts; i++) {
 		struct json_object *h = json_object_new_object();
-		if (h)
+		if (h) {
 			put_str(h, "nqn", cfg->hosts[i], &bad);
+			if (cfg->host_auth)
+				host_auth_json(h, &cfg->host_auth[i], &bad);
+		}
 		push(hosts, h, &bad);
 	}
 	for (size_t i = 0; i < cfg->n_ports; i++)

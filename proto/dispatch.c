@@ -25,6 +25,19 @@ static uint16_t generic(uint16_t sc, bool dnr)
 	return KT_STATUS(NVME_SCT_GENERIC, sc, dnr);
 }
 
+/* Authentication Required, as the kernel target answers a command on a
+ * queue that has not authenticated (NVME_SC_AUTH_REQUIRED | DNR). */
+static uint16_t auth_required(void)
+{
+	return KT_STATUS(NVME_SCT_CMD_SPECIFIC, NVME_SC_AUTH_REQUIRED, true);
+}
+
+static bool is_auth(const struct kt_cmd *cmd)
+{
+	uint8_t fctype = ((const uint8_t *)&cmd->sqe)[4];
+	return fctype == nvme_fabrics_type_auth_send || fctype == nvme_fabrics_type_auth_receive;
+}
+
 /* Queue-state rules of the fabrics commands. */
 static uint16_t fabrics_check(const struct kt_qview *q, uint8_t fctype)
 {
@@ -40,6 +53,12 @@ static uint16_t fabrics_check(const struct kt_qview *q, uint8_t fctype)
 		if (!q->ctrl)
 			return generic(NVME_SC_CMD_SEQ_ERROR, false);
 		return q->qid ? 0 : KT_STATUS(NVME_SCT_CMD_SPECIFIC, NVME_SC_DISCONNECT_INVALID_QTYPE, true);
+	case nvme_fabrics_type_auth_send:
+	case nvme_fabrics_type_auth_receive:
+		/* on any connected queue, admin or I/O, required or not (the
+		 * kernel target runs a transaction a host asks for); before
+		 * Connect, as the kernel target, Invalid Opcode */
+		return q->ctrl && q->auth ? 0 : generic(NVME_SC_INVALID_OPCODE, true);
 	default:
 		return generic(NVME_SC_INVALID_OPCODE, true);
 	}
@@ -70,10 +89,20 @@ uint16_t kt_cmd_parse(const struct kt_qview *q, const struct kt_xfer_caps *caps,
 		st = fabrics_check(q, ((const uint8_t *)&cmd->sqe)[4]);
 		break;
 	case KT_ROUTE_ADMIN:
-		st = c ? kt_admin_check(c, cmd) : generic(NVME_SC_CMD_SEQ_ERROR, false);
+		if (!c)
+			st = generic(NVME_SC_CMD_SEQ_ERROR, false);
+		else if (q->auth && !kt_auth_q_open(q->auth))
+			st = auth_required();
+		else
+			st = kt_admin_check(c, cmd);
 		break;
 	default:
-		st = c ? 0 : generic(NVME_SC_CMD_SEQ_ERROR, false);
+		if (!c)
+			st = generic(NVME_SC_CMD_SEQ_ERROR, false);
+		else if (q->auth && !kt_auth_q_open(q->auth))
+			st = auth_required();
+		else
+			st = 0;
 		break;
 	}
 	if (st)
@@ -89,6 +118,8 @@ uint16_t kt_cmd_parse(const struct kt_qview *q, const struct kt_xfer_caps *caps,
 		return st;
 	}
 	cmd->data_len = p->xfer.len;
+	if (p->route == KT_ROUTE_FABRICS && is_auth(cmd))
+		return kt_auth_cmd_check(&cmd->sqe, cmd->data_len);
 	return p->route == KT_ROUTE_IO ? kt_io_parse(c, cmd) : 0;
 }
 
@@ -110,6 +141,15 @@ static void exec_fabrics(const struct kt_qview *q, struct kt_cmd *cmd, uint64_t 
 		return;
 	case nvme_fabrics_type_disconnect:
 		r->close_queue = true;
+		return;
+	case nvme_fabrics_type_auth_send:
+		r->auth_cmd = true;
+		r->status = kt_auth_send(q->auth, q->auth_ctx, cmd->data, cmd->data_len, now_ms, &r->auth);
+		return;
+	case nvme_fabrics_type_auth_receive:
+		r->auth_cmd = true;
+		r->status = kt_auth_receive(q->auth, q->auth_ctx, cmd->data, cmd->data_len, &cmd->xfer_len,
+					    &r->auth);
 		return;
 	}
 	r->status = generic(NVME_SC_INVALID_OPCODE, true); /* kt_cmd_parse let nothing else through */
@@ -154,6 +194,8 @@ void kt_cmd_exec(const struct kt_qview *q, const struct kt_cmd_plan *p, struct k
 	r->ka_moved = false;
 	r->ka_cmd = KT_KA_NONE;
 	r->ka_requested_ms = 0;
+	r->auth_cmd = false;
+	memset(&r->auth, 0, sizeof(r->auth));
 	switch (p->route) {
 	case KT_ROUTE_FABRICS:
 		exec_fabrics(q, cmd, now_ms, r);

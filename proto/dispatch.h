@@ -8,12 +8,21 @@
  * on a new queue; Property Get/Set only on a connected admin queue;
  * Disconnect only on a connected I/O queue; other commands only once
  * connected) and the admin gate (controller ready, the discovery
- * controller's narrower set, no fused commands); then the data-transfer
+ * controller's narrower set, no fused commands) and the authentication
+ * gate (below); then the data-transfer
  * rules of its descriptor (proto/xfer.h); then, for I/O, the command itself
  * against its namespace. It notes the command's arrival for traffic-based
  * keep-alive. kt_cmd_exec runs once the command's host data is in, and
  * says what the caller must do next and what changed for the keep-alive
  * timer, so nothing downstream decodes the command again.
+ *
+ * Authentication (proto/auth.h): on a queue whose Connect answered ATR,
+ * every admin and I/O command is refused with Authentication Required
+ * (SCT 1h, SC 91h, DNR) until the queue has authenticated; fabrics commands
+ * (Authentication Send/Receive, Property Get/Set, Disconnect) pass, as in
+ * the kernel target, whose gate (nvmet_check_auth_status) sits in the
+ * admin and I/O parsers after the fabrics commands have been routed away.
+ * The gate comes before the controller-ready check, as there.
  *
  * The Error Log: on an admin queue, refusals of the admin gate and of the
  * data-transfer rules are recorded here, and admin commands that fail are
@@ -29,6 +38,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "proto/auth.h"
 #include "proto/cmd.h"
 #include "proto/fabrics.h"
 #include "proto/xfer.h"
@@ -39,6 +49,8 @@ struct kt_qview {
 	struct kt_ctrl *ctrl;    /* NULL until Connect succeeded on this queue */
 	uint16_t qid;            /* meaningful once connected */
 	uint32_t max_len;        /* largest transfer (MDTS) in bytes */
+	struct kt_auth_q *auth;  /* the queue's in-band authentication; NULL: none */
+	const struct kt_auth_ctx *auth_ctx; /* what Authentication Send/Receive need */
 };
 
 enum kt_route {
@@ -78,6 +90,8 @@ struct kt_cmd_result {
 	enum kt_ka_cmd ka_cmd;
 	uint32_t ka_requested_ms; /* KT_KA_SET_KATO: the KATO the host asked for */
 	struct kt_connect_args connect; /* KT_NEXT_CONNECT */
+	bool auth_cmd;           /* an Authentication Send or Receive ran: see auth */
+	struct kt_auth_result auth;
 };
 
 /* Step one, the SQE in cmd->sqe and icd_len bytes of in-capsule data

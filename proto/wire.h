@@ -196,6 +196,11 @@ static_assert(sizeof(struct kt_fabrics_prop_cmd) == 64, "Property Get/Set");
  * Parameters dw0 holds IPO (bits 15:0) and IATTR (bit 16: 1 = the offset is
  * in the connect data, 0 = in the SQE). */
 #define KT_CONNECT_IATTR_DATA (1u << 16)
+/* AUTHREQ (dw0 bits 31:16) of a successful Connect: ATR, an authentication
+ * transaction is required (bit 17: the kernel's NVME_CONNECT_AUTHREQ_ATR);
+ * ASCR, a secure channel is (bit 18; katod has none). */
+#define KT_CONNECT_AUTHREQ_ATR (1u << 17)
+#define KT_CONNECT_AUTHREQ_ASCR (1u << 18)
 
 /* ---- Capsule PDUs, whose header includes an SQE or CQE ---------------- */
 

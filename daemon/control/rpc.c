@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <json-c/json.h>
 #include "config/config.h"
+#include "proto/auth.h"
 #include "daemon/backend/backend.h"
 #include "daemon/core/live.h"
 #include "daemon/log.h"
@@ -291,6 +292,14 @@ static KT_RPC_METHOD(m_hosts_list)
 				if (!strcmp(t->subsys[k]->hosts[j], h))
 					json_object_array_add(in, json_object_new_string(t->subsys[k]->nqn));
 		kt_rpc_put(o, "allowed_in", in);
+		/* DH-HMAC-CHAP: whether a key is set, never the key */
+		const struct kt_cfg_host_auth *au = running->host_auth ? &running->host_auth[i] : NULL;
+		kt_rpc_put_str(o, "dhchap_key", au && au->key ? "set" : "-");
+		kt_rpc_put_str(o, "dhchap_ctrl_key", au && au->ctrl_key ? "set" : "-");
+		const char *hn = au ? kt_auth_hash_attr(au->hash_id) : NULL;
+		const char *dn = au ? kt_auth_dhgroup_attr(au->dhgid) : NULL;
+		kt_rpc_put_str(o, "dhchap_hash", hn ? hn : "hmac(sha256)");
+		kt_rpc_put_str(o, "dhchap_dhgroup", dn ? dn : "null");
 		json_object_array_add(a, o);
 	}
 	*result = a;
@@ -539,6 +548,7 @@ static const struct {
 	{ "namespaces.remove", kt_rpc_namespaces_remove },
 	{ "namespaces.set", kt_rpc_namespaces_set },
 	{ "hosts.add", kt_rpc_hosts_add },
+	{ "hosts.set", kt_rpc_hosts_set },
 	{ "hosts.remove", kt_rpc_hosts_remove },
 	/* keep-alive policy and trace: daemon/control/rpc_keepalive.c */
 	{ "keepalive.policy.set", kt_rpc_ka_policy_set },
@@ -558,7 +568,7 @@ const char *const kt_rpc_methods[] = {
 	"ports.add", "ports.remove", "ports.set", "ports.link", "ports.unlink",
 	"subsystems.add", "subsystems.remove", "subsystems.set", "subsystems.allow_host",
 	"subsystems.disallow_host", "namespaces.add", "namespaces.remove", "namespaces.set",
-	"hosts.add", "hosts.remove",
+	"hosts.add", "hosts.set", "hosts.remove",
 	"keepalive.policy.set", "keepalive.policy.get", "keepalive.policy.clear", "keepalive.policy.list",
 	"keepalive.expire", "keepalive.trace", "keepalive.trace.subscribe", "keepalive.trace.unsubscribe", NULL,
 };

@@ -678,11 +678,25 @@ static int host_answer(const char *nqn, struct json_object **result, char *msg, 
 	return 0;
 }
 
+/* A host's DH-HMAC-CHAP attributes, nvmet's names. They go to the host's
+ * "attr" group, which config.c reads after "dhchap" (what the running
+ * configuration is written with), so a value given here wins and "" takes
+ * a key away; the applied configuration is written back in one group.
+ * The keys are checked by the loader (errors name the JSON path, never a
+ * key byte) and never logged: the log line names the host only. */
+static const struct attr host_attrs[] = {
+	{ "dhchap_key", P_STR, "attr", O_STR },
+	{ "dhchap_ctrl_key", P_STR, "attr", O_STR },
+	{ "dhchap_hash", P_STR, "attr", O_STR },
+	{ "dhchap_dhgroup", P_STR, "attr", O_STR },
+	{ NULL, 0, NULL, 0 },
+};
+
 KT_RPC_METHOD(kt_rpc_hosts_add)
 {
 	static const char *const keys[] = { "nqn", NULL };
 	struct json_object *root;
-	int r = check(params, keys, keys, NULL, msg, msglen);
+	int r = check(params, keys, keys, host_attrs, msg, msglen);
 	const char *nqn = r ? NULL : get_str(params, "nqn", msg, msglen, &r);
 	if (r || (r = begin(&root, msg, msglen)))
 		return r;
@@ -690,8 +704,27 @@ KT_RPC_METHOD(kt_rpc_hosts_add)
 		return drop(root, KT_RPC_INVALID_PARAMS, msg, msglen, "host \"%s\" exists already", nqn);
 	struct json_object *h = json_object_new_object();
 	json_object_object_add(h, "nqn", json_object_new_string(nqn));
+	apply_attrs(h, params, host_attrs);
 	json_object_array_add(array_of(root, "hosts"), h);
 	if ((r = commit(root, msg, msglen, "hosts.add %s", nqn)))
+		return r;
+	return host_answer(nqn, result, msg, msglen);
+}
+
+/* Changes a host's DH-HMAC-CHAP attributes: new Connects and the next
+ * re-authentication of connected controllers use them (nvmet's). */
+KT_RPC_METHOD(kt_rpc_hosts_set)
+{
+	static const char *const keys[] = { "nqn", NULL };
+	struct json_object *root, *h = NULL;
+	int r = check(params, keys, keys, host_attrs, msg, msglen);
+	const char *nqn = r ? NULL : get_str(params, "nqn", msg, msglen, &r);
+	if (r || (r = begin(&root, msg, msglen)))
+		return r;
+	if (!(h = find(root, "hosts", "nqn", 0, nqn, NULL)))
+		return drop(root, KT_RPC_NOT_FOUND, msg, msglen, "no host \"%s\"", nqn);
+	apply_attrs(h, params, host_attrs);
+	if ((r = commit(root, msg, msglen, "hosts.set %s", nqn)))
 		return r;
 	return host_answer(nqn, result, msg, msglen);
 }

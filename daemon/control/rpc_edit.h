@@ -24,6 +24,7 @@ KT_RPC_METHOD(kt_rpc_namespaces_add);
 KT_RPC_METHOD(kt_rpc_namespaces_remove);
 KT_RPC_METHOD(kt_rpc_namespaces_set);
 KT_RPC_METHOD(kt_rpc_hosts_add);
+KT_RPC_METHOD(kt_rpc_hosts_set);
 KT_RPC_METHOD(kt_rpc_hosts_remove);
 
 #endif

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "proto/auth.h"
 #include "proto/ctrl.h"
 #include "proto/kapolicy.h"
 
@@ -40,6 +41,8 @@ struct kt_dctrl {
 	struct kt_worker *admin_worker;
 	struct kt_ka ka;            /* keep-alive engine state (admin worker) */
 	bool dying;
+	bool auth_required;         /* Connect answered ATR (lock) */
+	struct kt_auth_keys auth_keys; /* the host's keys as of the last admin Negotiate (lock); secret */
 	struct kt_dctrl *next, *prev; /* all controllers (target lock); prev: O(1) unlink at teardown */
 };
 

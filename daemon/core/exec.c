@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
+#include "daemon/core/auth.h"
 #include "daemon/core/exec.h"
 #include "daemon/core/keepalive.h"
 #include "daemon/core/sq.h"
@@ -21,12 +22,14 @@
 
 /* ---- parse ------------------------------------------------------------ */
 
-static void qview(const struct kt_sq *sq, struct kt_qview *v)
+static void qview(struct kt_sq *sq, struct kt_qview *v)
 {
 	v->target = kt_target_get();
 	v->ctrl = sq->state == KT_SQ_LIVE && sq->dc ? &sq->dc->c : NULL;
 	v->qid = sq->qid;
 	v->max_len = kt_mdts_bytes(v->target);
+	v->auth = v->ctrl ? &sq->auth : NULL;
+	v->auth_ctx = NULL;
 }
 
 int kt_req_begin(struct kt_req *r, const struct kt_sqe *sqe, uint32_t icd_len, uint8_t **icd)
@@ -176,7 +179,9 @@ static uint16_t sq_connect(struct kt_req *r, const struct kt_connect_args *a)
 	sq->state = KT_SQ_LIVE;
 	if (sq->ops->connected)
 		sq->ops->connected(sq);
-	cmd->cqe.dw0 = htole32(dc->c.cntlid);
+	/* AUTHREQ (dw0 bits 31:16): ATR, "authentication transaction
+	 * required", when the host has a key (daemon/core/auth.c) */
+	cmd->cqe.dw0 = htole32(dc->c.cntlid | (kt_auth_connect(sq, dc) ? KT_CONNECT_AUTHREQ_ATR : 0u));
 	return 0;
 }
 
@@ -201,6 +206,11 @@ void kt_req_exec(struct kt_req *r)
 		}
 	}
 	qview(sq, &v);
+	struct kt_auth_ctx actx;
+	if (v.ctrl) {
+		kt_auth_ctx(sq, &actx);
+		v.auth_ctx = &actx;
+	}
 	if (r->plan.route != KT_ROUTE_FABRICS && !v.ctrl) {
 		/* defensive: a queue that lost its controller since the parse */
 		kt_req_complete(r, KT_STATUS(NVME_SCT_GENERIC, NVME_SC_CMD_SEQ_ERROR, false));
@@ -231,6 +241,8 @@ void kt_req_exec(struct kt_req *r)
 		ka_held = kt_ka_after_admin(sq->dc, r, &res, kt_req_complete);
 	if (res.close_queue)
 		sq->ops->close_after_reply(sq);
+	if (res.auth_cmd)
+		kt_auth_after(r, &res.auth);
 	if (res.next != KT_NEXT_HOLD && !ka_held)
 		kt_req_complete(r, res.status);
 	if (v.ctrl && v.qid == 0)
@@ -242,6 +254,7 @@ void kt_sq_closed(struct kt_sq *sq, const char *why)
 	if (sq->state == KT_SQ_CLOSED)
 		return;
 	sq->state = KT_SQ_CLOSED;
+	kt_auth_sq_end(sq);
 	if (sq->dc) {
 		struct kt_dctrl *dc = sq->dc;
 		kt_log_ctrl(KT_LOG_INFO, &dc->c, "queue %u on %s closed: %s", sq->qid, sq->peer, why);

@@ -49,6 +49,7 @@
 #include "daemon/backend/backend.h"
 #include "daemon/core/keepalive.h"
 #include "daemon/transport/transport.h"
+#include "daemon/core/auth.h"
 #include "daemon/core/live.h"
 #include "daemon/log.h"
 #include "daemon/core/pause.h"
@@ -864,6 +865,11 @@ int kt_live_apply(struct kt_config *next, char *err, size_t errlen)
 	}
 	commit(&pl, next, old, &nold);
 	kt_workers_resume();
+	/* the hosts' keys: used from the next Connect or Negotiate on (a
+	 * table of its own, replaced under its lock: daemon/core/auth.c) */
+	int arc = kt_auth_hosts_set(next);
+	if (arc < 0)
+		kt_err("live change: the hosts' DH-HMAC-CHAP keys stay as they were: %s", strerror(-arc));
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	long paused_us = (t1.tv_sec - t0.tv_sec) * 1000000L + (t1.tv_nsec - t0.tv_nsec) / 1000;
 

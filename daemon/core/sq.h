@@ -20,6 +20,7 @@
 #include "proto/dispatch.h"
 #include "proto/model.h"
 
+struct event;
 struct kt_worker;
 struct kt_dctrl;
 struct kt_transport_ops;
@@ -63,6 +64,8 @@ struct kt_sq {
 	bool zero_copy_ok;        /* reads may be sent from namespace memory (no data digest) */
 
 	uint16_t qid;
+	struct kt_auth_q auth;    /* in-band authentication (daemon/core/auth.c) */
+	struct event *auth_ev;    /* its transaction's timer, NULL until needed */
 	uint16_t sqsize;          /* zero-based */
 	uint16_t sqhd;
 	bool sqhd_disabled;       /* Connect CATTR: SQ flow control off */

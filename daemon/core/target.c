@@ -20,6 +20,7 @@
 #include <string.h>
 #include "daemon/backend/backend.h"
 #include "daemon/log.h"
+#include "daemon/core/auth.h"
 #include "daemon/core/cntlid.h"
 #include "daemon/core/sq.h"
 #include "daemon/core/target.h"
@@ -250,6 +251,10 @@ int kt_target_build(const struct kt_config *cfg, unsigned workers, char *err, si
 	int krc = kt_keepalive_configure(&cfg->daemon, err, errlen); /* copies what it keeps */
 	if (krc < 0)
 		return krc;
+	if ((krc = kt_auth_hosts_set(cfg)) < 0) { /* the hosts' DH-HMAC-CHAP keys */
+		snprintf(err, errlen, "hosts: %s", strerror(-krc));
+		return krc;
+	}
 	struct kt_target *t = &target;
 	memset(t, 0, sizeof(*t));
 	copy_str(t->disc_nqn, sizeof(t->disc_nqn),
@@ -319,6 +324,7 @@ int kt_target_build(const struct kt_config *cfg, unsigned workers, char *err, si
 void kt_target_destroy(void)
 {
 	struct kt_target *t = &target;
+	kt_auth_hosts_free();
 	for (size_t i = 0; i < t->n_subsys; i++) {
 		struct kt_subsys *s = t->subsys[i];
 		for (size_t n = 0; n < s->n_ns; n++)
@@ -552,6 +558,7 @@ void kt_dctrl_queue_gone(struct kt_dctrl *dc, struct kt_sq *q)
 		kt_log_ctrl(KT_LOG_INFO, &dc->c, "controller freed");
 		kt_ka_teardown_done(dc);
 		pthread_mutex_destroy(&dc->lock);
+		kt_auth_keys_clear(&dc->auth_keys);
 		free(dc);
 	}
 }

@@ -142,7 +142,10 @@ static const struct verb verbs[] = {
 	{ "namespaces", "remove", "namespaces.remove", { "subsystem", "nsid" }, "namespaces remove -n NQN --nsid N" },
 	{ "namespaces", "set", "namespaces.set", { "subsystem", "nsid" },
 	  "namespaces set -n NQN --nsid N --ATTRIBUTE VALUE ..." },
-	{ "hosts", "add", "hosts.add", { "nqn", NULL }, "hosts add HOSTNQN" },
+	{ "hosts", "add", "hosts.add", { "nqn", NULL },
+	  "hosts add HOSTNQN [--dhchap-key DHHC-1:..] [--dhchap-ctrl-key DHHC-1:..] [--dhchap-hash hmac(sha256)] "
+	  "[--dhchap-dhgroup null|ffdhe2048..]" },
+	{ "hosts", "set", "hosts.set", { "nqn", NULL }, "hosts set HOSTNQN --dhchap-key K ... (\"\": no key)" },
 	{ "hosts", "remove", "hosts.remove", { "nqn", NULL }, "hosts remove HOSTNQN" },
 	{ "reload", NULL, "reload", { "path", NULL }, "reload [FILE]" },
 };

@@ -64,7 +64,9 @@ static const struct col ns_cols[] = {
 	{ "size", "SIZE" }, { "block_size", "BLOCK" }, { "path", "PATH" }, { "uuid", "UUID" }, { NULL, NULL },
 };
 static const struct col hosts_cols[] = {
-	{ "nqn", "HOST NQN" }, { "allowed_in", "ALLOWED IN" }, { NULL, NULL },
+	{ "nqn", "HOST NQN" },		   { "allowed_in", "ALLOWED IN" }, { "dhchap_key", "DHCHAP KEY" },
+	{ "dhchap_ctrl_key", "CTRL KEY" }, { "dhchap_hash", "HASH" },	   { "dhchap_dhgroup", "DH GROUP" },
+	{ NULL, NULL },
 };
 static const struct col ctrl_cols[] = {
 	{ "cntlid", "CNTLID" }, { "subsystem", "SUBSYSTEM" }, { "hostnqn", "HOST NQN" }, { "peer", "PEER" },

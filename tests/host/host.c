@@ -661,6 +661,7 @@ int kh_fabrics_connect(struct kh_host *h, struct kt_cqe *cqe)
 		*cqe = c;
 	if (rc == 0) {
 		h->cntlid = le32toh(c.dw0) & 0xffff;
+		h->connect_dw0 = le32toh(c.dw0);
 		h->connected_at = kh_now_ms();
 	}
 	return rc;
@@ -704,6 +705,7 @@ void kh_close(struct kh_host *h)
 
 const struct kh_opts *kh_opts_of(const struct kh_host *h) { return &h->o; }
 uint16_t kh_cntlid(const struct kh_host *h) { return h->cntlid; }
+uint32_t kh_connect_dw0(const struct kh_host *h) { return h->connect_dw0; }
 uint32_t kh_maxh2cdata(const struct kh_host *h) { return h->maxh2cdata; }
 uint8_t kh_cpda(const struct kh_host *h) { return h->cpda; }
 bool kh_hdgst(const struct kh_host *h) { return h->hdgst; }

@@ -75,6 +75,9 @@ void kh_close(struct kh_host *h);
 
 /* What was negotiated / granted. */
 uint16_t kh_cntlid(const struct kh_host *h);
+/* dw0 of the Connect completion: CNTLID, and AUTHREQ in bits 31:16
+ * (KT_CONNECT_AUTHREQ_ATR: authenticate before anything else). */
+uint32_t kh_connect_dw0(const struct kh_host *h);
 uint32_t kh_maxh2cdata(const struct kh_host *h);
 uint8_t kh_cpda(const struct kh_host *h);
 bool kh_hdgst(const struct kh_host *h);
@@ -183,6 +186,44 @@ int kh_keep_alive(struct kh_host *h);
 uint32_t kh_id_ctrl_icd(const struct nvme_id_ctrl *id);
 /* Logical block size of the formatted LBA format. */
 uint32_t kh_id_ns_lba_size(const struct nvme_id_ns *id);
+
+/* ---- In-band authentication, DH-HMAC-CHAP (tests/host/host_auth.c) ------ */
+
+/* What the host side of a transaction uses, as the Linux host's
+ * nvme connect --dhchap-secret / --dhchap-ctrl-secret. */
+struct kh_auth_opts {
+	const char *key;          /* the host's DHHC-1 secret (required) */
+	const char *ctrl_key;     /* the controller's: ask for R2 and check it */
+	uint8_t hash_id;          /* 0: offer SHA-256, -384, -512 (Linux's list) */
+	int dhgid;                /* -1: offer null and ffdhe2048..8192 (Linux's
+	                             list); otherwise offer only that group */
+	uint16_t tid;             /* transaction id; 0: 1 */
+	uint32_t seqnum;          /* S2 with a controller key; 0: 0x1234 */
+};
+
+/* What a transaction learnt. */
+struct kh_auth_info {
+	uint8_t hash_id, dhgid;   /* the controller's choice */
+	uint8_t failure_reason;   /* Failure1's reason code explanation */
+	bool r2_checked;          /* the controller's R2 was right */
+};
+
+/* One whole transaction on queue h: Negotiate, Challenge, Reply, Success1
+ * (R2 checked when o->ctrl_key), Success2. Returns 0 (authenticated), a
+ * positive NVMe status of a command, -EACCES when the controller answered
+ * Failure1 (info->failure_reason), -EKEYREJECTED when R2 was wrong (the
+ * host then sends Failure2), -EPROTO for a malformed message, or another
+ * negative errno. info may be NULL. */
+int kh_auth(struct kh_host *h, const struct kh_auth_opts *o, struct kh_auth_info *info);
+/* One Authentication Send of len bytes / Receive of al bytes, with the
+ * SQE fields as given (hostile tests): secp 0xe9 and spsp 1 are right. */
+int kh_auth_send_raw(struct kh_host *h, uint8_t secp, uint8_t spsp0, uint8_t spsp1, uint32_t tl,
+		     const void *buf, uint32_t len, struct kt_cqe *cqe);
+int kh_auth_recv_raw(struct kh_host *h, uint8_t secp, uint8_t spsp0, uint8_t spsp1, uint32_t al,
+		     void *buf, uint32_t len, struct kt_cqe *cqe);
+/* A host's AUTH_Negotiate as Linux sends it (one DH-HMAC-CHAP descriptor);
+ * returns its length. dhgid < 0: every group. */
+size_t kh_auth_negotiate_msg(uint8_t *buf, uint16_t tid, uint8_t hash_id, int dhgid);
 
 /* ---- Discovery (tests/host/host_disc.c) ------------------------------ */
 

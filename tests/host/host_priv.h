@@ -51,6 +51,7 @@ struct kh_host {
 	uint8_t cpda;
 	uint32_t maxh2cdata;
 	uint16_t cntlid;
+	uint32_t connect_dw0;      /* the Connect completion's dw0 (AUTHREQ in bits 31:16) */
 	uint64_t connected_at;
 
 	/* connection state */

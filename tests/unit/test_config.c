@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <json-c/json.h>
 #include "config/config.h"
 
 #ifndef KATO_SRC_DIR
@@ -81,8 +82,13 @@ static void assert_str_eq(const char *a, const char *b)
 static void assert_cfg_equal(const struct kt_config *a, const struct kt_config *b)
 {
 	assert_int_equal(a->n_hosts, b->n_hosts);
-	for (size_t i = 0; i < a->n_hosts; i++)
+	for (size_t i = 0; i < a->n_hosts; i++) {
 		assert_string_equal(a->hosts[i], b->hosts[i]);
+		assert_str_eq(a->host_auth[i].key, b->host_auth[i].key);
+		assert_str_eq(a->host_auth[i].ctrl_key, b->host_auth[i].ctrl_key);
+		assert_int_equal(a->host_auth[i].hash_id, b->host_auth[i].hash_id);
+		assert_int_equal(a->host_auth[i].dhgid, b->host_auth[i].dhgid);
+	}
 	assert_int_equal(a->n_ports, b->n_ports);
 	for (size_t i = 0; i < a->n_ports; i++) {
 		const struct kt_cfg_port *p = &a->ports[i], *q = &b->ports[i];
@@ -568,7 +574,18 @@ static const struct err_case top_cases[] = {
 	{ "{'hosts': [{'nqn': 'nqn.a'}, {'nqn': 'nqn.a'}]}", "hosts[1].nqn: \"nqn.a\" duplicates hosts[0].nqn" },
 	{ "{'hosts': [{'nqn': 'nqn.a', 'nick': 'x'}]}", "hosts[0].nick: unknown key" },
 	{ "{'hosts': [{'nqn': 'nqn.a', 'dhchap': {'key': 'DHHC-1:00:abc:'}}]}",
-	  "hosts[0].dhchap.key: DH-HMAC-CHAP is not supported by kato" },
+	  "hosts[0].dhchap.key: not a DH-HMAC-CHAP secret (DHHC-1:hh:base64:): the key is not base64" },
+	{ "{'hosts': [{'nqn': 'nqn.a', 'attr': {'dhchap_key': 'DHHC-1:00:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWYOtVl4:'}}]}",
+	  "hosts[0].attr.dhchap_key: not a DH-HMAC-CHAP secret (DHHC-1:hh:base64:): CRC mismatch" },
+	{ "{'hosts': [{'nqn': 'nqn.a', 'attr': {'dhchap_ctrl_key': 'secret'}}]}",
+	  "hosts[0].attr.dhchap_ctrl_key: not a DH-HMAC-CHAP secret (DHHC-1:hh:base64:): does not start with DHHC-1:" },
+	{ "{'hosts': [{'nqn': 'nqn.a', 'attr': {'dhchap_hash': 'sha256'}}]}",
+	  "hosts[0].attr.dhchap_hash: \"sha256\" is not a hash (\"hmac(sha256)\", \"hmac(sha384)\" or \"hmac(sha512)\")" },
+	{ "{'hosts': [{'nqn': 'nqn.a', 'dhchap': {'dhgroup': 'ffdhe1024'}}]}",
+	  "hosts[0].dhchap.dhgroup: \"ffdhe1024\" is not a DH group (\"null\", \"ffdhe2048\", \"ffdhe3072\", \"ffdhe4096\", \"ffdhe6144\" or \"ffdhe8192\")" },
+	{ "{'hosts': [{'nqn': 'nqn.a', 'dhchap': {'hash': 3}}]}", "hosts[0].dhchap.hash: expected a string, got an integer" },
+	{ "{'hosts': [{'nqn': 'nqn.a', 'dhchap': {'ctrl_key': 'DHHC-1:00:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWYOtVl3:'}}]}",
+	  "hosts[0].dhchap: a controller key (ctrl_key) needs a host key (key)" },
 	{ "{'hosts': [{'nqn': 'nqn.a', 'dhchap': 'x'}]}", "hosts[0].dhchap: expected an object, got a string" },
 };
 
@@ -846,6 +863,61 @@ static void run_cases(const struct err_case *cases, size_t n)
 }
 
 #define RUN(c) run_cases(c, sizeof(c) / sizeof((c)[0]))
+/* DH-HMAC-CHAP host attributes: both spellings, defaults, and the round
+ * trip (written back in the "dhchap" group form). */
+#define KEY0 "DHHC-1:00:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWYOtVl3:"
+#define KEY1 "DHHC-1:01:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh+KfiaR:"
+static void test_host_auth(void **state)
+{
+	(void)state;
+	struct kt_config *cfg = load_ok(J(
+		"{'hosts': [{'nqn': 'nqn.h1', 'attr': {'dhchap_key': '" KEY1 "', 'dhchap_ctrl_key': '" KEY0 "',"
+		"   'dhchap_hash': 'hmac(sha512)', 'dhchap_dhgroup': 'ffdhe2048'}},"
+		" {'nqn': 'nqn.h2', 'dhchap': {'key': '" KEY0 "', 'hash': 'hmac(sha384)', 'dhgroup': 'ffdhe8192'}},"
+		" {'nqn': 'nqn.h3'},"
+		" {'nqn': 'nqn.h4', 'dhchap': {'key': '', 'ctrl_key': '', 'hash': 'hmac(sha256)', 'dhgroup': 'null'}}]}"));
+	assert_int_equal(cfg->n_hosts, 4);
+	assert_string_equal(cfg->host_auth[0].key, KEY1);
+	assert_string_equal(cfg->host_auth[0].ctrl_key, KEY0);
+	assert_int_equal(cfg->host_auth[0].hash_id, 3);
+	assert_int_equal(cfg->host_auth[0].dhgid, 1);
+	assert_string_equal(cfg->host_auth[1].key, KEY0);
+	assert_null(cfg->host_auth[1].ctrl_key);
+	assert_int_equal(cfg->host_auth[1].hash_id, 2);
+	assert_int_equal(cfg->host_auth[1].dhgid, 5);
+	for (int i = 2; i < 4; i++) {
+		assert_null(cfg->host_auth[i].key);
+		assert_null(cfg->host_auth[i].ctrl_key);
+		assert_int_equal(cfg->host_auth[i].hash_id, 1);
+		assert_int_equal(cfg->host_auth[i].dhgid, 0);
+	}
+	assert_round_trip(cfg);
+
+	/* written back in nvmetcli's attribute-group form; a host without
+	 * settings exactly as nvmetcli writes it */
+	char *json = NULL;
+	assert_int_equal(kt_config_to_json(cfg, &json), 0);
+	struct json_object *root = json_tokener_parse(json), *h, *g, *v;
+	assert_non_null(root);
+	assert_true(json_object_object_get_ex(root, "hosts", &h));
+	assert_true(json_object_object_get_ex(json_object_array_get_idx(h, 0), "dhchap", &g));
+	assert_true(json_object_object_get_ex(g, "key", &v));
+	assert_string_equal(json_object_get_string(v), KEY1);
+	assert_true(json_object_object_get_ex(g, "ctrl_key", &v));
+	assert_string_equal(json_object_get_string(v), KEY0);
+	assert_true(json_object_object_get_ex(g, "hash", &v));
+	assert_string_equal(json_object_get_string(v), "hmac(sha512)");
+	assert_true(json_object_object_get_ex(g, "dhgroup", &v));
+	assert_string_equal(json_object_get_string(v), "ffdhe2048");
+	for (int i = 2; i < 4; i++) {
+		assert_int_equal(json_object_object_length(json_object_array_get_idx(h, i)), 1);
+		assert_false(json_object_object_get_ex(json_object_array_get_idx(h, i), "dhchap", NULL));
+	}
+	json_object_put(root);
+	free(json);
+	kt_config_free(cfg);
+}
+
 static void test_errors_top_hosts(void **state) { (void)state; RUN(top_cases); }
 static void test_errors_subsystems(void **state) { (void)state; RUN(subsys_cases); }
 static void test_errors_namespaces(void **state) { (void)state; RUN(ns_cases); }
@@ -936,6 +1008,7 @@ int main(void)
 		cmocka_unit_test(test_nvmetcli_saved),
 		cmocka_unit_test(test_kato_example),
 		cmocka_unit_test(test_accepted_forms),
+		cmocka_unit_test(test_host_auth),
 		cmocka_unit_test(test_errors_top_hosts),
 		cmocka_unit_test(test_errors_subsystems),
 		cmocka_unit_test(test_errors_namespaces),

@@ -386,8 +386,8 @@ static void test_before_connect(void **state UNUSED)
 	rw(OPC_WRITE, T_INCAPSULE, 0, 0, 512);
 	assert_int_equal(parse(NULL, 1, 512), ST_CMD_SEQ);
 
-	/* An FCTYPE we do not know (or support: Authentication Send 05h and
-	 * Receive 06h): Invalid Opcode, not to be retried. */
+	/* An FCTYPE we do not know, or Authentication Send 05h and Receive
+	 * 06h before Connect: Invalid Opcode, not to be retried. */
 	fabrics(0x10);
 	assert_int_equal(parse(NULL, 0, 0), ST_INVALID_OPCODE);
 	fabrics(0x05);
