@@ -1019,7 +1019,7 @@ static const struct kcfs_attr table[] = {
 	{ "ana_state", K_ANA_GROUP, 0644, show_ana_state, store_ana_state },
 
 	/* the keys 0600: the tree is open to every reader (main.c), a key only
-	 * to root (nvmet's files are 0644; later kernels restrict them too) */
+	 * to root (nvmet's files are 0644; a 2025 patch to nvmet proposes 0600) */
 	{ "dhchap_key", K_HOST, 0600, show_dhchap_key, store_dhchap_key },
 	{ "dhchap_ctrl_key", K_HOST, 0600, show_dhchap_key, store_dhchap_key },
 	{ "dhchap_hash", K_HOST, 0644, show_dhchap_hash, store_dhchap_hash },
