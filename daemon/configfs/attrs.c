@@ -12,9 +12,13 @@
  *   them: 1/0, y/n, t/f, on/off; numbers with a 0x or 0 prefix);
  * - attr_allow_any_host=1 while allowed_hosts lists a host is EINVAL;
  * - attr_qid_max disconnects the subsystem's controllers, so that hosts
- *   reconnect with the new count (nvmet's "force reconnect").
+ *   reconnect with the new count (nvmet's "force reconnect");
+ * - a host's dhchap_key and dhchap_ctrl_key show the key as written, an
+ *   empty value takes it away, a hash or DH group is found by its leading
+ *   name (nvme_auth_hmac_id, nvme_auth_dhgroup_id); every write is live
+ *   (hosts.set). A key is never logged, not even a refused one.
  * What katod cannot do answers EOPNOTSUPP and says why in the log: other
- * ANA states than optimized, DH-HMAC-CHAP keys, per-port max_queue_size
+ * ANA states than optimized, per-port max_queue_size
  * and mdts (katod's are daemon-wide), protection information,
  * reservations, revalidate_size, changing the discovery NQN or TBKAS
  * live. Writing the value an attribute already shows is accepted.
@@ -860,45 +864,116 @@ static int store_ana_state(const struct kcfs_node *n, const char *v)
 	return 0;
 }
 
-/* ---- hosts ------------------------------------------------------------ */
+/* ---- hosts ----------------------------------------------------------- */
 
-static int show_empty(const struct kcfs_node *n, char *buf)
+/* hosts.set of one DH-HMAC-CHAP attribute: katod checks the value, applies
+ * it live (new Connects and the next re-authentication use it) and refuses
+ * it with invalid parameters (EINVAL) in words that never hold a key. */
+static int host_set(const struct kcfs_node *n, const char *key, const char *value)
 {
-	return show(buf, "\n");
+	return kcfs_callv("hosts.set", NULL, "nqn", n->host, key, value, (const char *)NULL);
 }
 
+/* What katod holds for the host: its "dhchap" group, written by config.save
+ * only when a value differs from nvmet's defaults (def). */
+static int show_host_dhchap(const struct kcfs_node *n, char *buf, const char *key, const char *def)
+{
+	struct kcfs_obj o;
+	int r = kcfs_obj_get(n, K_HOST, &o);
+	return r < 0 ? r : show(buf, "%s\n", kcfs_v_str(o.host, "dhchap", key, def));
+}
+
+/* nvmet shows a key as it was written (trailing blanks trimmed), or an
+ * empty line when there is none. The files are 0600 (see the table). */
+static int show_dhchap_key(const struct kcfs_node *n, char *buf)
+{
+	return show_host_dhchap(n, buf, strcmp(n->name, "dhchap_key") ? "ctrl_key" : "key", "");
+}
+
+/* nvmet's own check of a key (nvmet_auth_set_key): sscanf(v,
+ * "DHHC-1:%hhd:%*s") must convert the hash number (what follows it is not
+ * counted), which must be 0 to 3. katod then parses the whole secret
+ * (base64, length, CRC) at hosts.set, where nvmet waits for a Connect. */
+static bool dhchap_key_form(const char *v)
+{
+	char *end;
+	if (strncmp(v, "DHHC-1:", 7))
+		return false;
+	long h = strtol(v + 7, &end, 10); /* blanks skipped, as %hhd */
+	return end != v + 7 && (unsigned char)h <= 3;
+}
+
+/* dhchap_key, dhchap_ctrl_key. As nvmet: an empty value takes the key away
+ * (kato-configfs sees a shell's lone newline as empty: echo > dhchap_key);
+ * trailing blanks are trimmed (strim); a value not of nvmet's form is EINVAL.
+ * Neither the value nor any part of it is ever logged. */
 static int store_dhchap_key(const struct kcfs_node *n, const char *v)
 {
-	return kcfs_refuse(-EOPNOTSUPP, "%s: %s: katod has no DH-HMAC-CHAP", n->host, n->name);
+	bool ctrl = strcmp(n->name, "dhchap_key") != 0;
+	size_t len = strlen(v);
+	while (len && isspace((unsigned char)v[len - 1]))
+		len--;
+	if (len && !dhchap_key_form(v))
+		return kcfs_refuse(-EINVAL, "%s: %s: not a DH-HMAC-CHAP secret (DHHC-1:hh:base64:)", n->host, n->name);
+	struct kcfs_obj o;
+	int r = kcfs_obj_get(n, K_HOST, &o);
+	if (r < 0)
+		return r;
+	/* katod keeps no controller key without a host key (nvmet keeps one,
+	 * unused until a host key comes): say so rather than katod's words */
+	if (!ctrl && !len && *kcfs_v_str(o.host, "dhchap", "ctrl_key", ""))
+		return kcfs_refuse(-EINVAL, "%s: dhchap_key: clear dhchap_ctrl_key first (katod keeps no controller "
+				   "key without a host key)", n->host);
+	if (ctrl && len && !*kcfs_v_str(o.host, "dhchap", "key", ""))
+		return kcfs_refuse(-EINVAL, "%s: dhchap_ctrl_key: set dhchap_key first (katod keeps no controller "
+				   "key without a host key)", n->host);
+	char *text = strndup(v, len);
+	if (!text)
+		return -ENOMEM;
+	r = host_set(n, ctrl ? "dhchap_ctrl_key" : "dhchap_key", text);
+	explicit_bzero(text, len);
+	free(text);
+	return r;
+}
+
+/* One of names (NULL-ended) as nvmet's nvme_auth_hmac_id and
+ * nvme_auth_dhgroup_id find it: the first name the value begins with
+ * (so "hmac(sha256)" followed by a newline or anything else). */
+static int prefix_of(const char *v, const char *const names[])
+{
+	for (int i = 0; names[i]; i++)
+		if (!strncmp(v, names[i], strlen(names[i])))
+			return i;
+	return -1;
 }
 
 static int show_dhchap_hash(const struct kcfs_node *n, char *buf)
 {
-	return show(buf, "hmac(sha256)\n");
+	return show_host_dhchap(n, buf, "hash", "hmac(sha256)");
 }
 
 static int store_dhchap_hash(const struct kcfs_node *n, const char *v)
 {
 	static const char *const names[] = { "hmac(sha256)", "hmac(sha384)", "hmac(sha512)", NULL };
-	int i = one_of(v, names);
+	int i = prefix_of(v, names);
 	if (i < 0)
-		return -EINVAL;
-	return i ? store_dhchap_key(n, v) : 0;
+		return kcfs_refuse(-EINVAL, "%s: dhchap_hash: hmac(sha256), hmac(sha384) or hmac(sha512)", n->host);
+	return host_set(n, "dhchap_hash", names[i]);
 }
 
 static int show_dhchap_dhgroup(const struct kcfs_node *n, char *buf)
 {
-	return show(buf, "null\n");
+	return show_host_dhchap(n, buf, "dhgroup", "null");
 }
 
 static int store_dhchap_dhgroup(const struct kcfs_node *n, const char *v)
 {
 	static const char *const names[] = { "null", "ffdhe2048", "ffdhe3072", "ffdhe4096", "ffdhe6144",
 					     "ffdhe8192", NULL };
-	int i = one_of(v, names);
+	int i = prefix_of(v, names);
 	if (i < 0)
-		return -EINVAL;
-	return i ? store_dhchap_key(n, v) : 0;
+		return kcfs_refuse(-EINVAL, "%s: dhchap_dhgroup: null or ffdhe2048 .. ffdhe8192", n->host);
+	return host_set(n, "dhchap_dhgroup", names[i]);
 }
 
 /* ---- the table -------------------------------------------------------- */
@@ -943,8 +1018,10 @@ static const struct kcfs_attr table[] = {
 
 	{ "ana_state", K_ANA_GROUP, 0644, show_ana_state, store_ana_state },
 
-	{ "dhchap_key", K_HOST, 0644, show_empty, store_dhchap_key },
-	{ "dhchap_ctrl_key", K_HOST, 0644, show_empty, store_dhchap_key },
+	/* the keys 0600: the tree is open to every reader (main.c), a key only
+	 * to root (nvmet's files are 0644; a 2025 patch to nvmet proposes 0600) */
+	{ "dhchap_key", K_HOST, 0600, show_dhchap_key, store_dhchap_key },
+	{ "dhchap_ctrl_key", K_HOST, 0600, show_dhchap_key, store_dhchap_key },
 	{ "dhchap_hash", K_HOST, 0644, show_dhchap_hash, store_dhchap_hash },
 	{ "dhchap_dhgroup", K_HOST, 0644, show_dhchap_dhgroup, store_dhchap_dhgroup },
 };

@@ -43,7 +43,8 @@ int kcfs_obj_get(const struct kcfs_node *n, enum kcfs_kind kind, struct kcfs_obj
 		r = kcfs_obj_get(n, K_PORT, o);
 		return r < 0 ? r : n->grpid_ok && n->grpid == 1 ? 0 : -ENOENT;
 	case K_HOST:
-		return kcfs_v_host(o->cfg, n->host) ? 0 : -ENOENT;
+		o->host = kcfs_v_host(o->cfg, n->host);
+		return o->host ? 0 : -ENOENT;
 	default:
 		return -ENOENT;
 	}

@@ -20,6 +20,7 @@ struct kcfs_obj {
 	struct json_object *cfg;    /* katod's configuration */
 	struct json_object *subsys; /* K_SUBSYS, K_NS: the subsystem */
 	struct json_object *live;   /* K_PORT, K_NS: katod's object */
+	struct json_object *host;   /* K_HOST: katod's host entry */
 	struct kcfs_pport *pport;   /* K_PORT not listening */
 	struct kcfs_pns *pns;       /* K_NS not in katod */
 };

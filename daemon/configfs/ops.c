@@ -517,12 +517,16 @@ static int op_write(const char *path, const char *buf, size_t size, off_t off, s
 	if (len && val[len - 1] == '\n')
 		val[len - 1] = '\0';
 	r = kcfs_attr_find(n.owner, n.name)->store(&n, val);
+	explicit_bzero(val, sizeof(val)); /* it may be a DH-HMAC-CHAP key */
 	return r < 0 ? r : (int)size;
 }
 
 static int op_release(const char *path, struct fuse_file_info *fi)
 {
-	free((struct handle *)(uintptr_t)fi->fh);
+	struct handle *h = (struct handle *)(uintptr_t)fi->fh;
+	if (h)
+		explicit_bzero(h, sizeof(*h)); /* what a dhchap_*key file showed */
+	free(h);
 	return 0;
 }
 

@@ -117,9 +117,9 @@ struct json_object *kcfs_v_ns(struct json_object *subsys, uint32_t nsid)
 	return find(subsys, "namespaces", "nsid", NULL, nsid);
 }
 
-bool kcfs_v_host(struct json_object *cfg, const char *nqn)
+struct json_object *kcfs_v_host(struct json_object *cfg, const char *nqn)
 {
-	return find(cfg, "hosts", "nqn", nqn, 0) != NULL;
+	return find(cfg, "hosts", "nqn", nqn, 0);
 }
 
 bool kcfs_v_in(struct json_object *obj, const char *key, const char *s)

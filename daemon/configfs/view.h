@@ -31,7 +31,7 @@ int kcfs_view_ns_list(const char *nqn, uint32_t nsid, struct json_object **o);
 struct json_object *kcfs_v_subsys(struct json_object *cfg, const char *nqn);
 struct json_object *kcfs_v_port(struct json_object *cfg, uint32_t portid);
 struct json_object *kcfs_v_ns(struct json_object *subsys, uint32_t nsid);
-bool kcfs_v_host(struct json_object *cfg, const char *nqn);
+struct json_object *kcfs_v_host(struct json_object *cfg, const char *nqn);
 /* The array obj[key] ([] when absent) and whether it holds string s. */
 struct json_object *kcfs_v_array(struct json_object *obj, const char *key);
 bool kcfs_v_in(struct json_object *obj, const char *key, const char *s);

@@ -6,11 +6,15 @@
 # environment, the host identity generated once and kept, /etc/nvme's not
 # touched), `setup` (subsystem, namespace with the given UUID, host allowed,
 # linked to a port created on traddr:trsvcid, which then answers an ICReq;
-# --ctrkey/--ctrlkey/--hostkey refused since katod has no DH-HMAC-CHAP; a
-# namespace file per subsystem with KATO_BLKTESTS_DIR),
-# `add-ports` (N ports on free TCP ports, linked, each answering), `cleanup`
-# (everything setup and add-ports made is gone, what was there before
-# stays) and usage errors.
+# --hostkey/--ctrkey set on the host it adds, as `katoctl --json hosts`
+# shows, and live (a host that does not authenticate is refused), or on a
+# host katod had, which cleanup keeps but without them; a bad key or a
+# controller key alone refused, leaving nothing; a namespace file per
+# subsystem with KATO_BLKTESTS_DIR), `add-ports` (N ports on free TCP
+# ports, linked, each answering; setup's keys accepted and ignored, others
+# refused), `cleanup` (everything setup and add-ports made is gone, the host
+# it added with keys too, what was there before stays), no key in the state
+# directory, a log or a message, and usage errors.
 # Needs KATOD_BIN (ctest sets it), KATO_SRC_DIR and KATO_BUILD_DIR.
 set -u
 : "${KATOD_BIN:?}" "${KATO_SRC_DIR:?}" "${KATO_BUILD_DIR:?}"
@@ -102,13 +106,60 @@ icreq "$P1"; check "setup: the port answers an ICReq" 0 $?
 check "setup twice exits 0" 0 $?
 check "setup twice: one subsystem" 1 "$(KC --json subsystems | jq "[.[] | select(.nqn == \"$NQN\")] | length")"
 
-for k in --hostkey --ctrlkey --ctrkey; do
-	msg=$("$SCRIPT" setup --subsysnqn nqn.2026-11.io.kato:auth --subsys-uuid "$UUID" --hostnqn "$HOST" \
-		$k "DHHC-1:00:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWZ+yFc1:" 2>&1)
-	rc=$?
-	if [ $rc -ne 0 ] && grep -q DH-HMAC-CHAP <<<"$msg"; then ok "setup $k refused"; else bad "setup $k: $rc $msg"; fi
+# ---- DH-HMAC-CHAP keys (blktests nvme/041-045: _nvmet_target_setup --hostkey --ctrlkey,
+# which passes the controller key as --ctrkey)
+genkey() { # genkey HH BYTES: a DHHC-1 secret (random key, its CRC-32, base64)
+	python3 -c 'import base64, os, sys, zlib
+k = os.urandom(int(sys.argv[2]))
+print("DHHC-1:%s:%s:" % (sys.argv[1], base64.b64encode(k + zlib.crc32(k).to_bytes(4, "little")).decode()))' "$1" "$2"
+}
+HKEY=$(genkey 01 32) CKEY=$(genkey 00 32) OKEY=$(genkey 00 32)
+hostfield() { KC --json hosts | jq -r ".[] | select(.nqn == \"$1\") | .$2"; }
+ANQN=nqn.2026-11.io.kato:auth
+AHOST=nqn.2014-08.org.nvmexpress:uuid:0f01fb42-9f7f-4856-b0b3-51e60b8de34a
+"$SCRIPT" setup --subsysnqn "$ANQN" --subsys-uuid "$UUID" --hostnqn "$AHOST" --hostkey "$HKEY" --ctrkey "$CKEY"
+check "setup --hostkey --ctrkey exits 0" 0 $?
+check "setup: the host it added has the key (katoctl --json hosts)" set "$(hostfield "$AHOST" dhchap_key)"
+check "setup: and the controller key" set "$(hostfield "$AHOST" dhchap_ctrl_key)"
+check "setup: katod holds exactly those keys" "$HKEY $CKEY" \
+	"$(KC call config.save | jq -r ".config.hosts[] | select(.nqn == \"$AHOST\") | \"\(.dhchap.key) \(.dhchap.ctrl_key)\"")"
+"$KATO_BUILD_DIR/nvmf_identify" -a 127.0.0.1 -s "$P1" -n "$ANQN" -q "$AHOST" >/dev/null 2>&1
+check "setup's keys are live: a host that does not authenticate is refused" 1 $?
+out=$("$SCRIPT" add-ports --ports 1 --subsysnqn "$ANQN" --subsys-uuid "$UUID" --hostnqn "$AHOST" \
+	--hostkey "$HKEY" --ctrkey "$CKEY")
+check "add-ports with setup's keys exits 0" 0 $?
+check "add-ports with setup's keys adds a port" 1 "$(wc -l <<<"$out")"
+msg=$("$SCRIPT" add-ports --ports 1 --subsysnqn "$ANQN" --hostkey "$OKEY" 2>&1)
+rc=$?
+if [ $rc -eq 1 ] && grep -q "differ from the keys setup set" <<<"$msg"; then
+	ok "add-ports with another key refused"; else bad "add-ports with another key: $rc $msg"; fi
+check "add-ports changes no key" set "$(hostfield "$AHOST" dhchap_key)"
+leaked=
+for k in "$HKEY" "$CKEY" "$OKEY"; do
+	b=${k#DHHC-1:??:}; b=${b%:}
+	grep -rqF -- "${b:0:16}" "$T/state" "$T/katod.log" - <<<"$msg" && leaked="$leaked ${k:0:12}"
 done
-KC subsystems nqn.2026-11.io.kato:auth >/dev/null 2>&1; check "a refused setup leaves nothing" 1 $?
+check "no key in the state directory, katod's log or a message" "" "$leaked"
+"$SCRIPT" cleanup --subsysnqn "$ANQN"
+check "cleanup exits 0" 0 $?
+check "cleanup: the host setup added with keys is gone" "" "$(hostfield "$AHOST" nqn)"
+check "cleanup: no port left for it" 0 "$(KC --json ports | jq "[.[] | select(.subsystems | index(\"$ANQN\"))] | length")"
+check "cleanup: no record of the subsystem kept" "" "$(ls "$T/state" | grep 'kato_auth$')"
+# a host katod has already (setup added it for $NQN) gets the keys, and loses them at cleanup
+"$SCRIPT" setup --subsysnqn "$ANQN" --subsys-uuid "$UUID" --hostnqn "$HOST" --hostkey "$HKEY"
+check "setup --hostkey on an existing host exits 0" 0 $?
+check "the existing host has the key" "set -" "$(hostfield "$HOST" dhchap_key) $(hostfield "$HOST" dhchap_ctrl_key)"
+"$SCRIPT" cleanup --subsysnqn "$ANQN"
+check "cleanup: the existing host stays" "$HOST" "$(hostfield "$HOST" nqn)"
+check "cleanup: without the key setup gave it" - "$(hostfield "$HOST" dhchap_key)"
+msg=$("$SCRIPT" setup --subsysnqn "$ANQN" --subsys-uuid "$UUID" --hostnqn "$AHOST" --ctrlkey "$CKEY" 2>&1)
+check "setup --ctrlkey without --hostkey fails" 1 $?
+BAD=${HKEY%????:}AAAA:
+msg=$("$SCRIPT" setup --subsysnqn "$ANQN" --subsys-uuid "$UUID" --hostnqn "$AHOST" --hostkey "$BAD" 2>&1)
+check "setup with a bad key fails" 1 $?
+grep -qF -- "${BAD:10:16}" <<<"$msg" && bad "the bad key is in the message: $msg" || ok "the message holds no key"
+KC subsystems "$ANQN" >/dev/null 2>&1; check "a failed setup leaves no subsystem" 1 $?
+check "a failed setup leaves no host" "" "$(hostfield "$AHOST" nqn)"
 "$SCRIPT" setup --subsysnqn "$NQN" >/dev/null 2>&1; check "setup without --hostnqn fails" 2 $?
 "$SCRIPT" setup --subsysnqn nqn.2026-11.io.kato:bad --subsys-uuid nope --hostnqn "$HOST" >/dev/null 2>&1
 check "setup with a bad UUID fails" 1 $?
@@ -130,9 +181,10 @@ check "add-ports for an unknown subsystem fails" 1 $?
 out=$("$SCRIPT" add-ports --ports 1 --subsysnqn "$NQN" --subsys-uuid "$UUID" --hostnqn "$HOST")
 check "add-ports with blktests' arguments exits 0" 0 $?
 check "add-ports with blktests' arguments adds one port" 1 "$(wc -l <<<"$out")"
-msg=$("$SCRIPT" add-ports --ports 1 --subsysnqn "$NQN" --hostkey "DHHC-1:00:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWZ+yFc1:" 2>&1)
+msg=$("$SCRIPT" add-ports --ports 1 --subsysnqn "$NQN" --hostkey "$HKEY" 2>&1)
 rc=$?
-if [ $rc -eq 1 ] && grep -q DH-HMAC-CHAP <<<"$msg"; then ok "add-ports --hostkey refused"; else bad "add-ports --hostkey: $rc $msg"; fi
+if [ $rc -eq 1 ] && grep -q "differ from the keys setup set" <<<"$msg"; then
+	ok "add-ports with a key setup did not set refused"; else bad "add-ports --hostkey: $rc $msg"; fi
 msg=$("$SCRIPT" frobnicate 2>&1)
 check "an unknown command exits 2" 2 $?
 if grep -q '^usage:   add-ports --ports N' <<<"$msg" && ! grep -q 'setup creates' <<<"$msg"; then

@@ -11,8 +11,12 @@
 # back, links resolve, katoctl's own changes show in the tree; nvmet's
 # errors (EACCES on a linked port's address, EBUSY on an enabled
 # namespace's device_path, ENOTEMPTY, ENOENT, EINVAL, EEXIST, EOPNOTSUPP
-# for what katod lacks); enable 0/1 keeps the namespace's UUID; the
-# blktests teardown order leaves katod as it was.
+# for what katod lacks); a host's DH-HMAC-CHAP key, controller key, hash
+# and DH group written through the tree (katoctl shows them set, the key is
+# live: a host that does not authenticate is refused; reads show the key
+# as written, bad values are EINVAL, empty writes clear, no key reaches a
+# log); enable 0/1 keeps the namespace's UUID; the blktests teardown order
+# leaves katod as it was.
 # Skips (77) unless root with /dev/fuse. Unmounts and stops all it starts.
 # Needs KATOD_BIN (ctest sets it), KATO_SRC_DIR and KATO_BUILD_DIR.
 set -u
@@ -238,7 +242,6 @@ expect "a link named other than its target: EINVAL" EINVAL symlink "$N/subsystem
 expect "a host link into a port: EINVAL" EINVAL symlink "$N/hosts/$HOST" "$P/subsystems/$HOST"
 expect "a link outside the link directories: EPERM" EPERM symlink "$S" "$N/subsystems/link"
 expect "unlink of an attribute: EPERM" EPERM unlink "$S/attr_serial"
-expect "dhchap_key: EOPNOTSUPP (no DH-HMAC-CHAP)" EOPNOTSUPP write "$N/hosts/$HOST/dhchap_key" "DHHC-1:00:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWZ+yFc1:"
 expect "dhchap_hash, the value it has: OK" OK write "$N/hosts/$HOST/dhchap_hash" "hmac(sha256)"
 expect "ana_state inaccessible: EOPNOTSUPP (no ANA)" EOPNOTSUPP write "$P/ana_groups/1/ana_state" inaccessible
 expect "ana_state optimized: OK" OK write "$P/ana_groups/1/ana_state" optimized
@@ -246,6 +249,68 @@ expect "ana_state bogus: EINVAL" EINVAL write "$P/ana_groups/1/ana_state" bogus
 expect "mkdir ana group 2: EOPNOTSUPP" EOPNOTSUPP mkdir "$P/ana_groups/2"
 expect "param_mdts: EACCES on a linked port" EACCES write "$P/param_mdts" 5
 check "katod still serves the namespace after the refusals" "$T/img" "$(KC --json namespaces -n "$NQN" | jq -r .[0].path)"
+
+# ---- DH-HMAC-CHAP keys, as blktests' _set_nvmet_hostkey/_ctrlkey/_hash/_dhgroup
+# write them (echo -n) and as a shell does (echo: a trailing newline)
+H=$N/hosts/$HOST
+genkey() { # genkey HH BYTES: a DHHC-1 secret (random key, its CRC-32, base64)
+	python3 -c 'import base64, os, sys, zlib
+k = os.urandom(int(sys.argv[2]))
+print("DHHC-1:%s:%s:" % (sys.argv[1], base64.b64encode(k + zlib.crc32(k).to_bytes(4, "little")).decode()))' "$1" "$2"
+}
+KEY1=$(genkey 00 32) KEY2=$(genkey 01 32) KEY3=$(genkey 03 64) CKEY=$(genkey 02 48)
+hostfield() { KC --json hosts | jq -r ".[] | select(.nqn == \"$HOST\") | .$1"; }
+reads() { cat "$1"; echo .; } # what a read shows, its last newline included
+check "no key: dhchap_key reads an empty line (nvmet)" "$(printf '\n.')" "$(reads "$H/dhchap_key")"
+check "no key: dhchap_ctrl_key reads an empty line" "$(printf '\n.')" "$(reads "$H/dhchap_ctrl_key")"
+check "dhchap_dhgroup reads null" null "$(cat "$H/dhchap_dhgroup")"
+check "the key files are root's only" "600 600 644 644" \
+	"$(stat -c %a "$H/dhchap_key" "$H/dhchap_ctrl_key" "$H/dhchap_hash" "$H/dhchap_dhgroup" | xargs)"
+echo "$KEY1" >"$H/dhchap_key" && ok "dhchap_key written with echo" || bad "echo > dhchap_key"
+check "katoctl: the key is set" set "$(hostfield dhchap_key)"
+check "dhchap_key reads the key as written, newline stripped" "$(printf '%s\n.' "$KEY1")" "$(reads "$H/dhchap_key")"
+"$IDENT" -a 127.0.0.1 -s "$TRSVCID" -n "$NQN" -q "$HOST" >/dev/null 2>&1
+check "a key set through the tree is live: a host that does not authenticate is refused" 1 $?
+expect "dhchap_key with echo -n (blktests' _set_attr): OK" OK write "$H/dhchap_key" "$KEY2"
+check "dhchap_key reads the new key" "$KEY2" "$(cat "$H/dhchap_key")"
+printf '%s  \n' "$KEY3" >"$H/dhchap_key"
+check "trailing blanks trimmed, as nvmet's strim" "$(printf '%s\n.' "$KEY3")" "$(reads "$H/dhchap_key")"
+expect "dhchap_ctrl_key: OK" OK write "$H/dhchap_ctrl_key" "$CKEY"
+check "katoctl: the controller key is set" set "$(hostfield dhchap_ctrl_key)"
+check "dhchap_ctrl_key reads it" "$CKEY" "$(cat "$H/dhchap_ctrl_key")"
+expect "dhchap_hash hmac(sha384): OK" OK write "$H/dhchap_hash" "hmac(sha384)"
+check "katoctl: hash" "hmac(sha384)" "$(hostfield dhchap_hash)"
+check "dhchap_hash reads it" "hmac(sha384)" "$(cat "$H/dhchap_hash")"
+echo ffdhe2048 >"$H/dhchap_dhgroup"
+check "katoctl: DH group" ffdhe2048 "$(hostfield dhchap_dhgroup)"
+check "dhchap_dhgroup reads it" ffdhe2048 "$(cat "$H/dhchap_dhgroup")"
+BAD_CRC=${KEY1%????:}AAAA:
+for v in nonsense "DHHC-1:04:${KEY1#DHHC-1:00:}" "DHHC-1:00:not base64!:" "$BAD_CRC" " $KEY1"; do
+	expect "dhchap_key '${v:0:12}...': EINVAL" EINVAL write "$H/dhchap_key" "$v"
+done
+expect "dhchap_ctrl_key bad: EINVAL" EINVAL write "$H/dhchap_ctrl_key" "$BAD_CRC"
+check "refused keys change nothing" "$KEY3 $CKEY" "$(cat "$H/dhchap_key") $(cat "$H/dhchap_ctrl_key")"
+expect "dhchap_hash sha1: EINVAL" EINVAL write "$H/dhchap_hash" "hmac(sha1)"
+expect "dhchap_dhgroup ffdhe1024: EINVAL" EINVAL write "$H/dhchap_dhgroup" ffdhe1024
+check "refused values change nothing" "hmac(sha384) ffdhe2048" "$(hostfield dhchap_hash) $(hostfield dhchap_dhgroup)"
+expect "clearing dhchap_key under a controller key: EINVAL (katod keeps none alone)" EINVAL write "$H/dhchap_key" $'\n'
+echo >"$H/dhchap_ctrl_key" && ok "dhchap_ctrl_key cleared with echo" || bad "echo > dhchap_ctrl_key"
+check "katoctl: no controller key" - "$(hostfield dhchap_ctrl_key)"
+check "dhchap_ctrl_key reads an empty line" "$(printf '\n.')" "$(reads "$H/dhchap_ctrl_key")"
+echo >"$H/dhchap_key" && ok "dhchap_key cleared" || bad "echo > dhchap_key"
+check "katoctl: no key" - "$(hostfield dhchap_key)"
+expect "dhchap_ctrl_key without a host key: EINVAL" EINVAL write "$H/dhchap_ctrl_key" "$CKEY"
+echo -n "hmac(sha256)" >"$H/dhchap_hash"; echo -n null >"$H/dhchap_dhgroup"
+"$IDENT" -a 127.0.0.1 -s "$TRSVCID" -n "$NQN" -q "$HOST" >/dev/null 2>&1
+check "no key again: the host connects without authenticating" 0 $?
+grep -q "dhchap_key: not a DH-HMAC-CHAP secret" "$T/fs.log" && ok "a refused key is logged with its reason" ||
+	bad "no reason logged for a refused key"
+leaked=
+for k in "$KEY1" "$KEY2" "$KEY3" "$CKEY" "$BAD_CRC"; do
+	b=${k#DHHC-1:??:}; b=${b%:}
+	grep -qF -- "${b:0:16}" "$T/fs.log" "$T/katod.log" && leaked="$leaked ${k:0:12}"
+done
+check "no key in kato-configfs's or katod's log" "" "$leaked"
 
 # ---- disable and enable again (blktests nvme/051, nvme/058)
 echo 0 >"$NS/enable"
