@@ -127,8 +127,15 @@ const char *kt_auth_hash_attr(uint8_t hash_id);      /* NULL when unknown */
 int kt_auth_dhgroup_parse(const char *name);
 const char *kt_auth_dhgroup_attr(uint8_t dhgid);     /* NULL when unknown */
 
-/* The timeout of a transaction for a controller with this KATO (ms). */
+/* The timeout of a transaction for a controller with this KATO (ms): KATO,
+ * as nvmet, but never less than KT_AUTH_TIMEOUT_MIN_MS, and 2 minutes with
+ * KATO 0. The floor is ours: the timeout only frees a stalled host's state,
+ * and one ffdhe8192 computation took the Linux host more than 5 s (its
+ * default KATO) under emulation, which failed blktests nvme/043 through
+ * katod now and then. Keep-alive does not run meanwhile (daemon/core/auth.c),
+ * so the floor delays nothing a host is judged by. */
 #define KT_AUTH_TIMEOUT_KATO0_MS 120000u
+#define KT_AUTH_TIMEOUT_MIN_MS 15000u
 uint64_t kt_auth_timeout_ms(uint32_t kato_ms);
 
 /* A new queue; required when Connect answered ATR. */
@@ -159,7 +166,7 @@ uint16_t kt_auth_send(struct kt_auth_q *a, const struct kt_auth_ctx *ctx, const 
  * zero-filled); *xfer_len is al on success. Returns an NVMe status: Invalid
  * Field when al cannot hold the message (the state is unchanged). */
 uint16_t kt_auth_receive(struct kt_auth_q *a, const struct kt_auth_ctx *ctx, void *buf,
-			 uint32_t al, uint32_t *xfer_len, struct kt_auth_result *res);
+			 uint32_t al, uint32_t *xfer_len, uint64_t now_ms, struct kt_auth_result *res);
 
 /* The deadline passed (now_ms >= a->deadline_ms): true when a transaction
  * was dropped. */

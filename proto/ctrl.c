@@ -270,6 +270,8 @@ uint64_t kt_ctrl_ka_deadline(const struct kt_ctrl *c)
 {
 	uint64_t traffic = atomic_load_explicit(&c->last_traffic_ms, memory_order_relaxed);
 
+	if (c->ka_wait_auth)
+		return 0;
 	/* A discovery controller without KATO has an activity timeout: any
 	 * command re-arms it, and no policy applies to it. */
 	if (!c->kato_ms)

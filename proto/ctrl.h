@@ -72,6 +72,10 @@ struct kt_ctrl {
 	_Atomic uint64_t last_traffic_ms; /* any command on any queue (TBKAS) */
 	const struct kt_kapol *ka_pol; /* deliberate misbehaviour (proto/kapolicy.h);
 	                                 NULL in normal operation */
+	bool ka_wait_auth;            /* the admin queue must authenticate first: no
+	                                 keep-alive deadline until it has (the host
+	                                 cannot send Keep Alive before; see
+	                                 daemon/core/auth.c) */
 
 	/* Features (current values). */
 	uint32_t feat_arbitration;
@@ -148,7 +152,8 @@ static inline bool kt_ctrl_ready(const struct kt_ctrl *c)
 
 /* Keep-alive: re-arm at now_ms (a Keep Alive command, CC.EN=1, Set Features
  * KATO). The deadline is ka_rearm_ms + kato_ms, or with traffic-based
- * keep-alive, the later of that and last_traffic_ms + kato_ms. 0 = never. */
+ * keep-alive, the later of that and last_traffic_ms + kato_ms. 0 = never,
+ * and while the admin queue waits for its first authentication. */
 void kt_ctrl_ka_rearm(struct kt_ctrl *c, uint64_t now_ms);
 uint64_t kt_ctrl_ka_deadline(const struct kt_ctrl *c);
 /* Installs (or with NULL removes) the controller's keep-alive policy; a

@@ -149,7 +149,7 @@ static void exec_fabrics(const struct kt_qview *q, struct kt_cmd *cmd, uint64_t 
 	case nvme_fabrics_type_auth_receive:
 		r->auth_cmd = true;
 		r->status = kt_auth_receive(q->auth, q->auth_ctx, cmd->data, cmd->data_len, &cmd->xfer_len,
-					    &r->auth);
+					    now_ms, &r->auth);
 		return;
 	}
 	r->status = generic(NVME_SC_INVALID_OPCODE, true); /* kt_cmd_parse let nothing else through */

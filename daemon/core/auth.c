@@ -18,6 +18,16 @@
  * - A failed transaction fails the controller, as the kernel's
  *   nvmet_ctrl_fatal_error: the queue closes once its answer (Failure1)
  *   is out, and the controller's other queues close.
+ * - Keep-alive waits for authentication: a host cannot send Keep Alive on
+ *   an admin queue that has not authenticated (every command but the
+ *   authentication ones is refused), and one DH computation may take it
+ *   longer than KATO (ffdhe8192 on a slow or emulated host), so the
+ *   controller's keep-alive deadline starts when its admin queue first
+ *   authenticates (nvmet's starts at CC.EN, which comes after that).
+ *   Until then the authentication timer bounds the controller: from
+ *   Connect the host has the authentication timeout to send Negotiate,
+ *   and an admin queue whose transaction expires before it ever
+ *   authenticated loses its controller.
  * - Logs: one line per outcome with the controller id and host NQN;
  *   never a key, a challenge, a response or a DH value.
  */
@@ -32,6 +42,7 @@
 
 #include "daemon/core/auth.h"
 #include "daemon/core/dctrl.h"
+#include "daemon/core/keepalive.h"
 #include "daemon/core/sq.h"
 #include "daemon/core/worker.h"
 #include "daemon/log.h"
@@ -131,6 +142,8 @@ static void host_lookup(const char *nqn, struct kt_auth_keys *out)
 
 /* ---- Connect ------------------------------------------------------------ */
 
+static void arm(struct kt_sq *sq);
+
 bool kt_auth_connect(struct kt_sq *sq, struct kt_dctrl *dc)
 {
 	bool required;
@@ -156,6 +169,12 @@ bool kt_auth_connect(struct kt_sq *sq, struct kt_dctrl *dc)
 	if (required)
 		kt_dbg("ctrl %u host %s: queue %u: authentication required", dc->c.cntlid, dc->c.hostnqn,
 		       sq->qid);
+	if (required && sq->qid == 0) { /* see the header: keep-alive waits */
+		dc->c.ka_wait_auth = true;
+		kt_dctrl_ka_update(dc);
+		sq->auth.deadline_ms = kt_now_ms() + kt_auth_timeout_ms(dc->c.kato_ms);
+		arm(sq);
+	}
 	return required;
 }
 
@@ -226,9 +245,20 @@ static void on_expire(evutil_socket_t fd, short what, void *arg)
 	if (sq->state != KT_SQ_LIVE || !sq->dc)
 		return;
 	enum kt_auth_step step = sq->auth.step;
+	struct kt_dctrl *dc = sq->dc;
 	if (kt_auth_expire(&sq->auth, now)) {
-		kt_log_ctrl(KT_LOG_WARN, &sq->dc->c, "queue %u: authentication transaction timed out (%s)",
+		kt_log_ctrl(KT_LOG_WARN, &dc->c, "queue %u: authentication transaction timed out (%s)",
 			    sq->qid, kt_auth_step_name(step));
+		if (sq->qid == 0 && dc->c.ka_wait_auth) {
+			/* never authenticated, so no keep-alive either: the
+			 * controller goes, as it would at a keep-alive expiry */
+			kt_log_ctrl(KT_LOG_WARN, &dc->c, "admin queue never authenticated: controller failed");
+			pthread_mutex_lock(&dc->lock);
+			dc->dying = true;
+			for (struct kt_sq *q = dc->queues; q; q = q->ctrl_next)
+				kt_sq_close_async(q, "authentication timed out");
+			pthread_mutex_unlock(&dc->lock);
+		}
 	} else if (sq->auth.deadline_ms) {
 		struct timeval tv = { .tv_sec = (time_t)((sq->auth.deadline_ms - now) / 1000),
 				      .tv_usec = (suseconds_t)((sq->auth.deadline_ms - now) % 1000 * 1000) };
@@ -282,6 +312,11 @@ void kt_auth_after(struct kt_req *r, const struct kt_auth_result *res)
 		return;
 	switch (res->event) {
 	case KT_AUTH_EV_SUCCESS:
+		if (sq->qid == 0 && dc->c.ka_wait_auth) { /* keep-alive starts now */
+			dc->c.ka_wait_auth = false;
+			kt_ctrl_ka_rearm(&dc->c, kt_now_ms());
+			kt_dctrl_ka_update(dc);
+		}
 		kt_log_ctrl(KT_LOG_INFO, &dc->c, "queue %u: %s (%s, %s%s)", sq->qid,
 			    res->reauth ? "re-authenticated" : "authenticated", name(kt_dhchap_hash_name(sq->auth.hash_id)),
 			    name(kt_dhchap_dhgroup_name(sq->auth.dhgid)), sq->auth.bidi ? ", bidirectional" : "");

@@ -91,9 +91,12 @@ static void start(struct kt_auth_q *a, uint8_t *buf)
 	assert_int_equal(kt_auth_send(a, &CTX, buf, (uint32_t)n, 1000, &res), 0);
 	assert_int_equal(res.event, KT_AUTH_EV_NONE);
 	assert_int_equal(a->step, KT_AUTH_ST_CHALLENGE);
-	assert_int_equal(a->deadline_ms, 6000);
+	assert_int_equal(a->deadline_ms, 16000); /* KATO 5 s: the 15 s floor */
 	memset(buf, 0xee, 4096);
-	assert_int_equal(kt_auth_receive(a, &CTX, buf, 4096, &xfer, &res), 0);
+	/* the Challenge goes out 1 s later (our DH value took that long): the
+	 * host's time for the Reply starts now */
+	assert_int_equal(kt_auth_receive(a, &CTX, buf, 4096, &xfer, 2000, &res), 0);
+	assert_int_equal(a->deadline_ms, 17000);
 	assert_int_equal(xfer, 4096);
 	static const uint8_t hdr[16] = { 1, 1, 0, 0, 0x34, 0x12, 32, 0, 1, 0, 0, 0, 4, 3, 2, 1 };
 	assert_memory_equal(buf, hdr, 16);
@@ -145,7 +148,7 @@ static void test_unidirectional(void **state)
 	assert_int_equal(res.event, KT_AUTH_EV_SUCCESS);
 	assert_false(res.reauth);
 	assert_true(kt_auth_q_open(&a));
-	assert_int_equal(kt_auth_receive(&a, &CTX, buf, 4096, &xfer, &res), 0);
+	assert_int_equal(kt_auth_receive(&a, &CTX, buf, 4096, &xfer, 0, &res), 0);
 	static const uint8_t s1[16] = { 1, 3, 0, 0, 0x34, 0x12, 32, 0, 0 };
 	assert_memory_equal(buf, s1, 16);
 	assert_int_equal(a.step, KT_AUTH_ST_DONE);
@@ -174,7 +177,7 @@ static void test_wrong_response(void **state)
 	assert_int_equal(kt_auth_send(&a, &CTX, buf, (uint32_t)n, 2000, &res), 0);
 	assert_int_equal(res.event, KT_AUTH_EV_NONE);
 	assert_false(kt_auth_q_open(&a));
-	assert_int_equal(kt_auth_receive(&a, &CTX, buf, 4096, &xfer, &res), 0);
+	assert_int_equal(kt_auth_receive(&a, &CTX, buf, 4096, &xfer, 0, &res), 0);
 	static const uint8_t f1[8] = { 0, 0xf1, 0, 0, 0x34, 0x12, 1, KT_AUTH_FAILED };
 	assert_memory_equal(buf, f1, 8);
 	assert_int_equal(res.event, KT_AUTH_EV_FAILURE);
@@ -195,7 +198,7 @@ static void test_wrong_tid_and_out_of_turn(void **state)
 	start(&a, buf);
 	size_t n = reply(buf, false, false, TID + 1);
 	assert_int_equal(kt_auth_send(&a, &CTX, buf, (uint32_t)n, 2000, &res), 0);
-	assert_int_equal(kt_auth_receive(&a, &CTX, buf, 4096, &xfer, &res), 0);
+	assert_int_equal(kt_auth_receive(&a, &CTX, buf, 4096, &xfer, 0, &res), 0);
 	assert_int_equal(buf[1], KT_AUTH_FAILURE1);
 	assert_int_equal(buf[7], KT_AUTH_INCORRECT_PAYLOAD);
 	kt_auth_q_clear(&a);
@@ -210,13 +213,13 @@ static void test_wrong_tid_and_out_of_turn(void **state)
 	/* a truncated message: Failure1, Incorrect Payload */
 	kt_auth_q_init(&a, true);
 	assert_int_equal(kt_auth_send(&a, &CTX, buf, 3, 2000, &res), 0);
-	assert_int_equal(kt_auth_receive(&a, &CTX, buf, 4096, &xfer, &res), 0);
+	assert_int_equal(kt_auth_receive(&a, &CTX, buf, 4096, &xfer, 0, &res), 0);
 	assert_int_equal(buf[1], KT_AUTH_FAILURE1);
 	assert_int_equal(buf[7], KT_AUTH_INCORRECT_PAYLOAD);
 	/* an AL too short for the Challenge: Invalid Field, nothing changes */
 	start(&a, buf);
 	a.step = KT_AUTH_ST_CHALLENGE;
-	assert_int_equal(kt_auth_receive(&a, &CTX, buf, 20, &xfer, &res),
+	assert_int_equal(kt_auth_receive(&a, &CTX, buf, 20, &xfer, 0, &res),
 			 KT_STATUS(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD, true));
 	assert_int_equal(a.step, KT_AUTH_ST_CHALLENGE);
 	kt_auth_q_clear(&a);
@@ -235,7 +238,7 @@ static void test_bidirectional(void **state)
 	assert_int_equal(kt_auth_send(&a, &CTX, buf, (uint32_t)n, 2000, &res), 0);
 	assert_int_equal(res.event, KT_AUTH_EV_NONE); /* not before Success2 */
 	assert_false(kt_auth_q_open(&a));
-	assert_int_equal(kt_auth_receive(&a, &CTX, buf, 4096, &xfer, &res), 0);
+	assert_int_equal(kt_auth_receive(&a, &CTX, buf, 4096, &xfer, 0, &res), 0);
 	assert_int_equal(buf[1], KT_AUTH_SUCCESS1);
 	assert_int_equal(buf[6], 32);
 	assert_int_equal(buf[8], 1);
@@ -263,11 +266,13 @@ static void test_expire(void **state)
 	uint8_t buf[4096];
 	with_ctrl_key = false;
 	start(&a, buf);
-	assert_false(kt_auth_expire(&a, 5999));
-	assert_true(kt_auth_expire(&a, 6000));
+	assert_false(kt_auth_expire(&a, 16999));
+	assert_true(kt_auth_expire(&a, 17000));
 	assert_int_equal(a.step, KT_AUTH_ST_NEGOTIATE);
 	assert_false(kt_auth_q_open(&a));
 	assert_int_equal(kt_auth_timeout_ms(0), 120000);
+	assert_int_equal(kt_auth_timeout_ms(2000), 15000);
+	assert_int_equal(kt_auth_timeout_ms(30000), 30000);
 	kt_auth_q_clear(&a);
 }
 
