@@ -393,7 +393,7 @@ struct port_edit {
 	struct kt_port *p;
 	struct kt_subsys **subsys;
 	size_t n_subsys;
-	uint8_t treq;
+	uint8_t treq, sectype;
 	uint32_t inline_data_size;
 };
 
@@ -640,17 +640,18 @@ static int prepare(struct plan *pl, const struct kt_config *cur, const struct kt
 				if (!strcmp(next->subsys[j].nqn, cp->subsystems[k]))
 					arr[na++] = pl->subsys[j];
 		if (p) {
-			struct port_edit pe = { p, arr, na, 0, 0 };
+			struct port_edit pe = { p, arr, na, 0, 0, 0 };
 			struct kt_port tmp = { 0 };
 			kt_target_port_fill(&tmp, cp);
 			pe.treq = tmp.treq;
+			pe.sectype = tmp.sectype;
 			pe.inline_data_size = tmp.inline_data_size;
 			if ((rc = PUSH(pl->kports, pe)) < 0) {
 				free(arr);
 				return rc;
 			}
 			bool same = na == p->n_subsys && !memcmp(arr, p->subsys, na * sizeof(*arr));
-			if (!same || pe.treq != p->treq) {
+			if (!same || pe.treq != p->treq || pe.sectype != p->sectype) {
 				pl->disc_changed = true;
 				pl->port_changed++;
 			}
@@ -744,6 +745,7 @@ static void commit(struct plan *pl, const struct kt_config *next, void **old, si
 		p->subsys = pe->subsys;
 		p->n_subsys = pe->n_subsys;
 		p->treq = pe->treq;
+		p->sectype = pe->sectype; /* for connections accepted from now on */
 		p->inline_data_size = pe->inline_data_size;
 	}
 	for (size_t i = 0; i < pl->gone_subsys.n; i++) {

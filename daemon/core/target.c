@@ -206,6 +206,8 @@ void kt_target_port_fill(struct kt_port *p, const struct kt_cfg_port *cp)
 	p->treq = cp->treq && strcmp(cp->treq, "required") == 0 ? NVMF_TREQ_REQUIRED
 		  : cp->treq && strcmp(cp->treq, "not required") == 0 ? NVMF_TREQ_NOT_REQUIRED
 								      : NVMF_TREQ_NOT_SPECIFIED;
+	p->sectype = cp->tsas && strcmp(cp->tsas, "tls1.3") == 0 ? NVMF_TCP_SECTYPE_TLS13
+								 : NVMF_TCP_SECTYPE_NONE;
 	copy_str(p->traddr, sizeof(p->traddr), cp->traddr);
 	copy_str(p->trsvcid, sizeof(p->trsvcid), cp->trsvcid);
 	p->inline_data_size = cp->inline_data_size ? cp->inline_data_size : 8192;
