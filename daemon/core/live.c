@@ -48,6 +48,7 @@
 #include "config/config.h"
 #include "daemon/backend/backend.h"
 #include "daemon/core/keepalive.h"
+#include "daemon/core/tls_keys.h"
 #include "daemon/transport/transport.h"
 #include "daemon/core/auth.h"
 #include "daemon/core/live.h"
@@ -872,6 +873,9 @@ int kt_live_apply(struct kt_config *next, char *err, size_t errlen)
 	int arc = kt_auth_hosts_set(next);
 	if (arc < 0)
 		kt_err("live change: the hosts' DH-HMAC-CHAP keys stay as they were: %s", strerror(-arc));
+	/* the hosts' TLS PSKs: from the next handshake on (daemon/core/tls_keys.c) */
+	if ((arc = kt_tls_keys_set(next)) < 0)
+		kt_err("live change: the hosts' TLS keys stay as they were: %s", strerror(-arc));
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	long paused_us = (t1.tv_sec - t0.tv_sec) * 1000000L + (t1.tv_nsec - t0.tv_nsec) / 1000;
 
