@@ -59,8 +59,17 @@
  *     unknown key is refused as a probable typo: a misspelt "namespaces"
  *     would otherwise yield a subsystem with none.
  *   - What would change the meaning of the configuration if ignored is
- *     refused with its reason: a trtype other than "tcp", treq "required" or
- *     tsas "tls1.3" (kato has no TLS), a passthru subsystem.
+ *     refused with its reason: a trtype other than "tcp", treq "required"
+ *     without tsas "tls1.3" (no secure channel to require), a tsas other
+ *     than "none" or "tls1.3", a passthru subsystem.
+ *   - TLS (a kato extension, nvmet's keys live in the kernel keyring): a
+ *     port's "addr.tsas" "tls1.3" makes every connection TLS 1.3 with a PSK;
+ *     "addr.treq" then is "required" (the default, as nvmet sets it when tsas
+ *     becomes tls1.3) or "not required" (a plain ICReq is served too); a
+ *     host's PSKs are "tls": {"key": "NVMeTLSkey-1:hh:base64:", "derive":
+ *     "both" (default) | "rfc" | "compat", "subsystem_keys": {"<subnqn>":
+ *     "NVMeTLSkey-1:..."}} or "attr": {"tls_key", "tls_derive"} (what the
+ *     control socket's hosts.add/hosts.set write); errors never print a key.
  *   - A host's DH-HMAC-CHAP settings: "dhchap": {"key", "ctrl_key", "hash",
  *     "dhgroup"} or "attr": {"dhchap_key", ...} (load_host says why both).
  *   - NQNs are 1..223 bytes (NVMe Base 2.0, 4.5) without control characters
@@ -83,6 +92,7 @@
 #include "config/config.h"
 #include "config/jread.h"
 #include "proto/auth.h"
+#include "proto/tls_psk.h"
 #include <openssl/crypto.h>
 
 #define NQN_MAX 223                     /* NVMe Base 2.0: 223 bytes, UTF-8 */
@@ -136,6 +146,15 @@ void kt_config_free(struct kt_config *cfg)
 			OPENSSL_cleanse(a->ctrl_key, strlen(a->ctrl_key));
 		free(a->key);
 		free(a->ctrl_key);
+		if (a->tls_key)
+			OPENSSL_cleanse(a->tls_key, strlen(a->tls_key));
+		free(a->tls_key);
+		for (size_t k = 0; k < a->n_tls_sub; k++) {
+			if (a->tls_sub_key && a->tls_sub_key[k])
+				OPENSSL_cleanse(a->tls_sub_key[k], strlen(a->tls_sub_key[k]));
+		}
+		free_strv(a->tls_sub_key, a->n_tls_sub);
+		free_strv(a->tls_sub_nqn, a->n_tls_sub);
 	}
 	free(cfg->host_auth);
 	for (size_t i = 0; cfg->ports && i < cfg->n_ports; i++) {
@@ -145,6 +164,7 @@ void kt_config_free(struct kt_config *cfg)
 		free(p->traddr);
 		free(p->trsvcid);
 		free(p->treq);
+		free(p->tsas);
 		free_strv(p->subsystems, p->n_subsystems);
 	}
 	free(cfg->ports);
@@ -499,9 +519,108 @@ static int load_auth_group(struct kcj *c, struct json_object *g, const char *pre
 	return 0;
 }
 
+/* A TLS PSK's text at the current path: checked by proto's parser; an
+ * error names the JSON path and why, never a byte of the key. "" is no key. */
+static int load_tls_key(struct kcj *c, struct json_object *v, char **dst)
+{
+	const char *s;
+	int r;
+	if ((r = kcj_get_string(c, v, &s)))
+		return r;
+	if (*dst) {
+		OPENSSL_cleanse(*dst, strlen(*dst));
+		free(*dst);
+		*dst = NULL;
+	}
+	if (!s[0])
+		return 0;
+	struct kt_tls_key k;
+	const char *why = NULL;
+	r = kt_tls_key_parse(&k, s, strlen(s), &why);
+	kt_tls_key_clear(&k);
+	if (r < 0)
+		return kcj_fail(c, "not a TLS PSK (NVMeTLSkey-1:hh:base64:): %s", why ? why : "malformed");
+	return dup_str(dst, s);
+}
+
+static int load_tls_derive(struct kcj *c, struct json_object *v, uint8_t *out)
+{
+	char rb[80];
+	const char *s;
+	int r;
+	if ((r = kcj_get_string(c, v, &s)))
+		return r;
+	if (!strcmp(s, "both") || !s[0])
+		*out = 0;
+	else if (!strcmp(s, "rfc"))
+		*out = KT_TLS_DERIVE_RFC;
+	else if (!strcmp(s, "compat"))
+		*out = KT_TLS_DERIVE_COMPAT;
+	else
+		return kcj_fail(c, "%s is not a derivation (\"both\", \"rfc\" or \"compat\")",
+				kcj_repr(v, rb, sizeof(rb)));
+	return 0;
+}
+
+/* "tls": {"key", "derive", "subsystem_keys"} (prefix "") or "attr":
+ * {"tls_key", "tls_derive"} (prefix "tls_"). */
+static int load_tls_group(struct kcj *c, struct json_object *g, const char *prefix,
+			  struct kt_cfg_host_auth *a)
+{
+	char key[32], rb[80];
+	int r;
+	size_t m;
+	struct json_object *v;
+	snprintf(key, sizeof(key), "%skey", prefix);
+	if ((v = member(g, key))) {
+		m = kcj_key(c, key);
+		if ((r = load_tls_key(c, v, &a->tls_key)))
+			return r;
+		kcj_pop(c, m);
+	}
+	snprintf(key, sizeof(key), "%sderive", prefix);
+	if ((v = member(g, key))) {
+		m = kcj_key(c, key);
+		if ((r = load_tls_derive(c, v, &a->tls_derive)))
+			return r;
+		kcj_pop(c, m);
+	}
+	if (prefix[0])
+		return 0;
+	static const char *const own[] = { "key", "derive", "subsystem_keys", NULL };
+	if ((r = kcj_only_keys(c, g, own)))
+		return r;
+	if ((r = opt_obj(c, g, "subsystem_keys", &v)) < 0)
+		return r;
+	if (!v)
+		return 0;
+	m = kcj_key(c, "subsystem_keys");
+	size_t n = (size_t)json_object_object_length(v);
+	a->tls_sub_nqn = calloc(n ? n : 1, sizeof(char *));
+	a->tls_sub_key = calloc(n ? n : 1, sizeof(char *));
+	if (!a->tls_sub_nqn || !a->tls_sub_key)
+		return -ENOMEM;
+	json_object_object_foreach(v, nqn, kv) {
+		size_t m2 = kcj_key(c, nqn);
+		const char *why = kt_nqn_problem(nqn);
+		if (why)
+			return kcj_fail(c, "\"%.60s\" %s", nqn, why);
+		if ((r = dup_str(&a->tls_sub_nqn[a->n_tls_sub], nqn)))
+			return r;
+		a->n_tls_sub++;
+		if ((r = load_tls_key(c, kv, &a->tls_sub_key[a->n_tls_sub - 1])))
+			return r;
+		if (!a->tls_sub_key[a->n_tls_sub - 1])
+			return kcj_fail(c, "%s: a subsystem key may not be empty", kcj_repr(kv, rb, sizeof(rb)));
+		kcj_pop(c, m2);
+	}
+	kcj_pop(c, m);
+	return 0;
+}
+
 static int load_host(struct loader *L, struct json_object *h, size_t i)
 {
-	static const char *const keys[] = { "nqn", "dhchap", "attr", NULL };
+	static const char *const keys[] = { "nqn", "dhchap", "attr", "tls", NULL };
 	struct kcj *c = &L->j;
 	char rb[80];
 	int r;
@@ -538,6 +657,17 @@ static int load_host(struct loader *L, struct json_object *h, size_t i)
 			continue;
 		m = kcj_key(c, groups[k][0]);
 		if ((r = load_auth_group(c, g, groups[k][1], a)))
+			return r;
+		kcj_pop(c, m);
+	}
+	const char *const tgroups[][2] = { { "tls", "" }, { "attr", "tls_" } };
+	for (unsigned k = 0; k < 2; k++) {
+		if ((r = opt_obj(c, h, tgroups[k][0], &g)) < 0)
+			return r;
+		if (!g)
+			continue;
+		m = kcj_key(c, tgroups[k][0]);
+		if ((r = load_tls_group(c, g, tgroups[k][1], a)))
 			return r;
 		kcj_pop(c, m);
 	}
@@ -1051,31 +1181,44 @@ static int load_addr(struct loader *L, struct json_object *a, struct kt_cfg_port
 	if ((r = dup_str(&p->trsvcid, buf)))
 		return r;
 
-	const char *treq = "not specified";
-	if ((r = opt_str(c, a, "treq", &treq)) < 0)
+	/* tsas first: it decides what treq may be. The kernel shows "none"
+	 * for a TCP port without TLS ("not required" or "not specified" on
+	 * older kernels). */
+	const char *tsas = "none";
+	if ((r = opt_str(c, a, "tsas", &s)) < 0)
 		return r;
-	if (!strcmp(treq, "required")) {
-		kcj_key(c, "treq");
-		return kcj_fail(c, "\"required\" asks for a secure channel, which kato does not provide (no TLS)");
+	if (r && !strcmp(s, "tls1.3")) {
+		tsas = "tls1.3";
+	} else if (r && *s && strcmp(s, "none") != 0 && strcmp(s, "not required") != 0 &&
+		   strcmp(s, "not specified") != 0) {
+		kcj_key(c, "tsas");
+		return kcj_fail(c, "%s is not a tsas value (\"none\" or \"tls1.3\")",
+				kcj_repr(member(a, "tsas"), rb, sizeof(rb)));
 	}
-	if (strcmp(treq, "not specified") != 0 && strcmp(treq, "not required") != 0) {
+	if ((r = dup_str(&p->tsas, tsas)))
+		return r;
+	bool tls = !strcmp(tsas, "tls1.3");
+
+	/* As nvmet (nvmet_addr_tsas_store): a TLS port requires TLS unless
+	 * treq says "not required"; "required" without TLS has no secure
+	 * channel to require. */
+	const char *treq = tls ? "required" : "not specified";
+	if ((r = opt_str(c, a, "treq", &s)) < 0)
+		return r;
+	if (r && !(tls && !strcmp(s, "not specified")))
+		treq = s;
+	if (!strcmp(treq, "required") && !tls) {
+		kcj_key(c, "treq");
+		return kcj_fail(c, "\"required\" asks for a secure channel: set addr.tsas to \"tls1.3\"");
+	}
+	if (strcmp(treq, "not specified") != 0 && strcmp(treq, "not required") != 0 &&
+	    strcmp(treq, "required") != 0) {
 		kcj_key(c, "treq");
 		return kcj_fail(c, "%s is not a treq value (\"not specified\", \"required\" or \"not required\")",
 				kcj_repr(member(a, "treq"), rb, sizeof(rb)));
 	}
 	if ((r = dup_str(&p->treq, treq)))
 		return r;
-
-	/* The kernel shows "none" for a TCP port without TLS ("not required"
-	 * or "not specified" on older kernels). */
-	if ((r = opt_str(c, a, "tsas", &s)) < 0)
-		return r;
-	if (r && *s && strcmp(s, "none") != 0 && strcmp(s, "not required") != 0 &&
-	    strcmp(s, "not specified") != 0) {
-		kcj_key(c, "tsas");
-		return kcj_fail(c, "%s is not supported (kato has no TLS; use \"none\")",
-				kcj_repr(member(a, "tsas"), rb, sizeof(rb)));
-	}
 	/* addr_portid and other attributes: accepted, ignored */
 	return 0;
 }
@@ -1716,7 +1859,7 @@ int kt_config_default(struct kt_config **out)
 		p->portid = (uint16_t)(i + 1);
 		if (dup_str(&p->trtype, "tcp") || dup_str(&p->adrfam, "ipv4") ||
 		    dup_str(&p->traddr, "127.0.0.1") || dup_str(&p->trsvcid, i == 0 ? "4420" : "8009") ||
-		    dup_str(&p->treq, "not specified"))
+		    dup_str(&p->treq, "not specified") || dup_str(&p->tsas, "none"))
 			goto nomem;
 	}
 	cfg->ports[0].subsystems = calloc(1, sizeof(char *));

@@ -5,6 +5,11 @@
  * `subsystems`, with nvmetcli's attribute names and string-typed values), so
  * a saved kernel-target configuration loads unchanged, plus:
  *   - a top-level "katod" object of daemon settings;
+ *   - a port's "addr.tsas" "tls1.3" (with "addr.treq" "required", the
+ *     default, or "not required": plain connections too), and a host's
+ *     "tls": {"key": "NVMeTLSkey-1:hh:...:", "derive": "both"|"rfc"|"compat",
+ *     "subsystem_keys": {"<subnqn>": "NVMeTLSkey-1:..."}} (nvmet takes PSKs
+ *     from the kernel keyring, which katod cannot use);
  *   - in a namespace's "device", an optional "backend" ("file", the default,
  *     as nvmetcli has it: "path" names a regular file or block device;
  *     "ram" or "null", which take "size" instead of "path"), and optional
@@ -64,6 +69,7 @@ struct kt_cfg_port {
 	char *traddr;
 	char *trsvcid;
 	char *treq;            /* "not specified", "required", "not required" */
+	char *tsas;            /* "none" or "tls1.3" (TLS 1.3 with PSKs on every connection) */
 	uint32_t inline_data_size; /* param.inline_data_size; 0 = default */
 	size_t n_subsystems;
 	char **subsystems;     /* NQNs exported on this port */
@@ -101,6 +107,16 @@ struct kt_cfg_host_auth {
 	char *ctrl_key;             /* controller key (bidirectional); NULL: none */
 	uint8_t hash_id;            /* proto/dhchap.h KT_DHCHAP_SHA*: default SHA-256 */
 	uint8_t dhgid;              /* KT_DHCHAP_DH_NULL (default) .. FFDHE8192 */
+	/* NVMe/TCP TLS 1.3 pre-shared keys (a kato extension: nvmet takes them
+	 * from the kernel keyring): in the file as "tls": {"key", "derive",
+	 * "subsystem_keys": {"<subnqn>": key}} or "attr": {"tls_key",
+	 * "tls_derive"}. Keys are validated "NVMeTLSkey-1:hh:base64:" text
+	 * (proto/tls_psk.h), secrets like the DH-HMAC-CHAP keys. */
+	char *tls_key;              /* for every subsystem the host may reach; NULL: none */
+	uint8_t tls_derive;         /* KT_TLS_DERIVE_* bits accepted; 0: both (default) */
+	size_t n_tls_sub;
+	char **tls_sub_nqn;         /* per-subsystem keys, taking precedence */
+	char **tls_sub_key;
 };
 
 struct kt_config {

@@ -16,6 +16,7 @@
 #include <json-c/json.h>
 #include "config/config.h"
 #include "proto/auth.h"
+#include "proto/tls_psk.h"
 
 /* json_object_object_add takes ownership even of NULL; an allocation
  * failure is noticed once, at the end, through *bad. */
@@ -159,7 +160,7 @@ static struct json_object *port_json(const struct kt_cfg_port *p, bool *bad)
 	put_str(addr, "treq", p->treq ? p->treq : "not specified", bad);
 	put_str(addr, "trsvcid", p->trsvcid ? p->trsvcid : "4420", bad);
 	put_str(addr, "trtype", p->trtype ? p->trtype : "tcp", bad);
-	put_str(addr, "tsas", "none", bad);
+	put_str(addr, "tsas", p->tsas ? p->tsas : "none", bad);
 	put(o, "addr", addr, bad);
 	put(o, "ana_groups", json_object_new_array(), bad);
 	if (p->inline_data_size)
@@ -322,6 +323,32 @@ static void host_auth_json(struct json_object *h, const struct kt_cfg_host_auth 
 	put(h, "dhchap", g, bad);
 }
 
+/* A host's TLS PSKs (kato's "tls" group, config.c's load_host), only when
+ * it has one or a derivation other than both. Keys written as they are. */
+static void host_tls_json(struct json_object *h, const struct kt_cfg_host_auth *a, bool *bad)
+{
+	if (!a->tls_key && !a->tls_derive && !a->n_tls_sub)
+		return;
+	struct json_object *g = json_object_new_object();
+	if (!g) {
+		*bad = true;
+		return;
+	}
+	if (a->tls_key)
+		put_str(g, "key", a->tls_key, bad);
+	put_str(g, "derive", a->tls_derive == KT_TLS_DERIVE_RFC ? "rfc"
+			     : a->tls_derive == KT_TLS_DERIVE_COMPAT ? "compat" : "both", bad);
+	if (a->n_tls_sub) {
+		struct json_object *sk = json_object_new_object();
+		if (!sk)
+			*bad = true;
+		for (size_t k = 0; sk && k < a->n_tls_sub; k++)
+			put_str(sk, a->tls_sub_nqn[k], a->tls_sub_key[k], bad);
+		put(g, "subsystem_keys", sk, bad);
+	}
+	put(h, "tls", g, bad);
+}
+
 int kt_config_to_json(const struct kt_config *cfg, char **out)
 {
 	*out = NULL;
@@ -341,8 +368,10 @@ int kt_config_to_json(const struct kt_config *cfg, char **out)
 		struct json_object *h = json_object_new_object();
 		if (h) {
 			put_str(h, "nqn", cfg->hosts[i], &bad);
-			if (cfg->host_auth)
+			if (cfg->host_auth) {
 				host_auth_json(h, &cfg->host_auth[i], &bad);
+				host_tls_json(h, &cfg->host_auth[i], &bad);
+			}
 		}
 		push(hosts, h, &bad);
 	}

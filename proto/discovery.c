@@ -130,6 +130,8 @@ static void fill_entry(struct nvmf_disc_log_entry *e, const struct kt_ctrl *c,
 	put_nqn(e->subnqn, sizeof(e->subnqn), nqn);
 	put_ascii(e->traddr, sizeof(e->traddr), traddr);
 	e->tsas = kt_port_xport(p)->tsas;
+	if (e->trtype == NVMF_TRTYPE_TCP)
+		e->tsas.tcp.sectype = p->sectype; /* as nvmet's disc_addr.tsas */
 }
 
 /* The window [off, off + len) of the page, and what to copy into it. */

@@ -154,6 +154,17 @@ uint16_t kt_connect_admit(struct kt_target *t, const struct kt_port *port,
 	return 0;
 }
 
+uint16_t kt_connect_check_tls(const struct kt_connect_args *a, const char *hostnqn, const char *subnqn,
+			      struct kt_cmd *cmd)
+{
+	cmd->cqe.dw0 = 0;
+	if (strcmp(a->subnqn, subnqn) != 0)
+		return invalid_param(cmd, IPO_DATA_SUBNQN, true);
+	if (strcmp(a->hostnqn, hostnqn) != 0)
+		return invalid_host(cmd, IPO_DATA_HOSTNQN);
+	return 0;
+}
+
 /*
  * I/O queue Connect against the controller the host named.
  * - No such controller: Invalid Parameters at CNTLID.

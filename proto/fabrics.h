@@ -45,6 +45,13 @@ uint16_t kt_connect_admit(struct kt_target *t, const struct kt_port *port,
 			  const struct kt_connect_args *a, struct kt_cmd *cmd,
 			  struct kt_subsys **out);
 
+/* A Connect on a TLS connection names the host and subsystem of the PSK
+ * identity the handshake used (hostnqn, subnqn): another subsystem is
+ * Invalid Parameters at SUBNQN, another host Connect Invalid Host, both
+ * with IPO/IATTR in cmd->cqe.dw0. Every queue, admin or I/O. */
+uint16_t kt_connect_check_tls(const struct kt_connect_args *a, const char *hostnqn, const char *subnqn,
+			      struct kt_cmd *cmd);
+
 /* Checks an I/O-queue Connect against the controller it names (found by
  * the caller from subnqn + cntlid; NULL if none): host NQN and host ID
  * match, QID within the granted queues, SQSIZE within CAP.MQES, controller

@@ -82,6 +82,9 @@ struct kt_port {
 	uint16_t portid;
 	uint8_t adrfam;               /* enum nvmf_addr_family */
 	uint8_t treq;                 /* enum nvmf_treq */
+	uint8_t sectype;              /* NVMe/TCP: enum nvmf_tcp_sectype, NONE or TLS13 (TLS 1.3
+					 with PSKs on every connection; with treq NOT_REQUIRED a
+					 plain ICReq is served too) */
 	char traddr[NVMF_TRADDR_SIZE + 1];
 	char trsvcid[NVMF_TRSVCID_SIZE + 1];
 	uint32_t inline_data_size;    /* in-capsule data bytes accepted on I/O queues */

@@ -9,7 +9,8 @@
  * (SGLS bits 1:0 = 01b) with offset addressing for in-capsule data (bit
  * 20, which every admin queue takes: 8 KiB); one SGL descriptor per
  * command; the response capsule is the 16-byte CQE alone; no security
- * type (TLS is not offered yet). */
+ * type here: a port's own (struct kt_port sectype) goes into its discovery
+ * entries. */
 const struct kt_xport kt_xport_tcp = {
 	.trtype = NVMF_TRTYPE_TCP,
 	.sgls = 1u | 1u << 20,

@@ -21,6 +21,7 @@
 #include <json-c/json.h>
 #include "config/config.h"
 #include "proto/auth.h"
+#include "proto/tls_psk.h"
 #include "daemon/backend/backend.h"
 #include "daemon/core/live.h"
 #include "daemon/log.h"
@@ -134,6 +135,7 @@ static KT_RPC_METHOD(m_ports_list)
 		kt_rpc_put_str(o, "traddr", p->traddr);
 		kt_rpc_put_str(o, "trsvcid", p->trsvcid);
 		kt_rpc_put_str(o, "treq", treq_name(p->treq));
+		kt_rpc_put_str(o, "tsas", p->sectype == NVMF_TCP_SECTYPE_TLS13 ? "tls1.3" : "none");
 		kt_rpc_put(o, "inline_data_size", json_object_new_int64(p->inline_data_size));
 		struct json_object *s = json_object_new_array();
 		for (size_t k = 0; k < p->n_subsys; k++)
@@ -300,6 +302,10 @@ static KT_RPC_METHOD(m_hosts_list)
 		const char *dn = au ? kt_auth_dhgroup_attr(au->dhgid) : NULL;
 		kt_rpc_put_str(o, "dhchap_hash", hn ? hn : "hmac(sha256)");
 		kt_rpc_put_str(o, "dhchap_dhgroup", dn ? dn : "null");
+		/* TLS: whether a PSK is set (any per-subsystem one counts), never the key */
+		kt_rpc_put_str(o, "tls_key", au && (au->tls_key || au->n_tls_sub) ? "set" : "-");
+		kt_rpc_put_str(o, "tls_derive", !au || !au->tls_derive ? "both"
+				: au->tls_derive == KT_TLS_DERIVE_RFC ? "rfc" : "compat");
 		json_object_array_add(a, o);
 	}
 	*result = a;

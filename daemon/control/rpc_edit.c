@@ -273,6 +273,7 @@ static const struct attr port_attrs[] = {
 	{ "traddr", P_STR, "addr", O_STR },	  { "trsvcid", P_SCALAR, "addr", O_STR },
 	{ "adrfam", P_STR, "addr", O_STR },	  { "trtype", P_STR, "addr", O_STR },
 	{ "treq", P_STR, "addr", O_STR },	  { "inline_data_size", P_SCALAR, "param", O_STR },
+	{ "tsas", P_STR, "addr", O_STR },
 	{ NULL, P_STR, NULL, O_STR },
 };
 
@@ -678,7 +679,9 @@ static int host_answer(const char *nqn, struct json_object **result, char *msg, 
 	return 0;
 }
 
-/* A host's DH-HMAC-CHAP attributes, nvmet's names. They go to the host's
+/* A host's DH-HMAC-CHAP attributes, nvmet's names, and its TLS PSK
+ * (tls_key, "NVMeTLSkey-1:..", and tls_derive: kato's, nvmet keeps PSKs in
+ * the kernel keyring). They go to the host's
  * "attr" group, which config.c reads after "dhchap" (what the running
  * configuration is written with), so a value given here wins and "" takes
  * a key away; the applied configuration is written back in one group.
@@ -689,6 +692,8 @@ static const struct attr host_attrs[] = {
 	{ "dhchap_ctrl_key", P_STR, "attr", O_STR },
 	{ "dhchap_hash", P_STR, "attr", O_STR },
 	{ "dhchap_dhgroup", P_STR, "attr", O_STR },
+	{ "tls_key", P_STR, "attr", O_STR },
+	{ "tls_derive", P_STR, "attr", O_STR },
 	{ NULL, 0, NULL, 0 },
 };
 

@@ -48,6 +48,7 @@
 #include "config/config.h"
 #include "daemon/backend/backend.h"
 #include "daemon/core/keepalive.h"
+#include "daemon/core/tls_keys.h"
 #include "daemon/transport/transport.h"
 #include "daemon/core/auth.h"
 #include "daemon/core/live.h"
@@ -393,7 +394,7 @@ struct port_edit {
 	struct kt_port *p;
 	struct kt_subsys **subsys;
 	size_t n_subsys;
-	uint8_t treq;
+	uint8_t treq, sectype;
 	uint32_t inline_data_size;
 };
 
@@ -640,17 +641,18 @@ static int prepare(struct plan *pl, const struct kt_config *cur, const struct kt
 				if (!strcmp(next->subsys[j].nqn, cp->subsystems[k]))
 					arr[na++] = pl->subsys[j];
 		if (p) {
-			struct port_edit pe = { p, arr, na, 0, 0 };
+			struct port_edit pe = { p, arr, na, 0, 0, 0 };
 			struct kt_port tmp = { 0 };
 			kt_target_port_fill(&tmp, cp);
 			pe.treq = tmp.treq;
+			pe.sectype = tmp.sectype;
 			pe.inline_data_size = tmp.inline_data_size;
 			if ((rc = PUSH(pl->kports, pe)) < 0) {
 				free(arr);
 				return rc;
 			}
 			bool same = na == p->n_subsys && !memcmp(arr, p->subsys, na * sizeof(*arr));
-			if (!same || pe.treq != p->treq) {
+			if (!same || pe.treq != p->treq || pe.sectype != p->sectype) {
 				pl->disc_changed = true;
 				pl->port_changed++;
 			}
@@ -744,6 +746,7 @@ static void commit(struct plan *pl, const struct kt_config *next, void **old, si
 		p->subsys = pe->subsys;
 		p->n_subsys = pe->n_subsys;
 		p->treq = pe->treq;
+		p->sectype = pe->sectype; /* for connections accepted from now on */
 		p->inline_data_size = pe->inline_data_size;
 	}
 	for (size_t i = 0; i < pl->gone_subsys.n; i++) {
@@ -870,6 +873,9 @@ int kt_live_apply(struct kt_config *next, char *err, size_t errlen)
 	int arc = kt_auth_hosts_set(next);
 	if (arc < 0)
 		kt_err("live change: the hosts' DH-HMAC-CHAP keys stay as they were: %s", strerror(-arc));
+	/* the hosts' TLS PSKs: from the next handshake on (daemon/core/tls_keys.c) */
+	if ((arc = kt_tls_keys_set(next)) < 0)
+		kt_err("live change: the hosts' TLS keys stay as they were: %s", strerror(-arc));
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	long paused_us = (t1.tv_sec - t0.tv_sec) * 1000000L + (t1.tv_nsec - t0.tv_nsec) / 1000;
 

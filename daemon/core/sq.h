@@ -19,6 +19,7 @@
 #include "daemon/backend/backend.h"
 #include "proto/dispatch.h"
 #include "proto/model.h"
+#include "proto/tls_psk.h"
 
 struct event;
 struct kt_worker;
@@ -62,6 +63,9 @@ struct kt_sq {
 	enum kt_sq_state state;
 	uint64_t now_ms;          /* the transport's time of the current wake-up */
 	bool zero_copy_ok;        /* reads may be sent from namespace memory (no data digest) */
+	/* TLS: the PSK identity of the handshake (the transport's memory), whose
+	 * host and subsystem every Connect must name; NULL on plain TCP */
+	const struct kt_tls_identity *tls;
 
 	uint16_t qid;
 	struct kt_auth_q auth;    /* in-band authentication (daemon/core/auth.c) */

@@ -23,6 +23,7 @@
 #include "daemon/core/auth.h"
 #include "daemon/core/cntlid.h"
 #include "daemon/core/sq.h"
+#include "daemon/core/tls_keys.h"
 #include "daemon/core/target.h"
 #include "daemon/core/worker.h"
 #include "daemon/transport/transport.h"
@@ -206,6 +207,8 @@ void kt_target_port_fill(struct kt_port *p, const struct kt_cfg_port *cp)
 	p->treq = cp->treq && strcmp(cp->treq, "required") == 0 ? NVMF_TREQ_REQUIRED
 		  : cp->treq && strcmp(cp->treq, "not required") == 0 ? NVMF_TREQ_NOT_REQUIRED
 								      : NVMF_TREQ_NOT_SPECIFIED;
+	p->sectype = cp->tsas && strcmp(cp->tsas, "tls1.3") == 0 ? NVMF_TCP_SECTYPE_TLS13
+								 : NVMF_TCP_SECTYPE_NONE;
 	copy_str(p->traddr, sizeof(p->traddr), cp->traddr);
 	copy_str(p->trsvcid, sizeof(p->trsvcid), cp->trsvcid);
 	p->inline_data_size = cp->inline_data_size ? cp->inline_data_size : 8192;
@@ -253,6 +256,10 @@ int kt_target_build(const struct kt_config *cfg, unsigned workers, char *err, si
 		return krc;
 	if ((krc = kt_auth_hosts_set(cfg)) < 0) { /* the hosts' DH-HMAC-CHAP keys */
 		snprintf(err, errlen, "hosts: %s", strerror(-krc));
+		return krc;
+	}
+	if ((krc = kt_tls_keys_set(cfg)) < 0) { /* the hosts' TLS PSKs */
+		snprintf(err, errlen, "hosts: TLS keys: %s", strerror(-krc));
 		return krc;
 	}
 	struct kt_target *t = &target;
@@ -325,6 +332,7 @@ void kt_target_destroy(void)
 {
 	struct kt_target *t = &target;
 	kt_auth_hosts_free();
+	kt_tls_keys_free();
 	for (size_t i = 0; i < t->n_subsys; i++) {
 		struct kt_subsys *s = t->subsys[i];
 		for (size_t n = 0; n < s->n_ns; n++)
@@ -422,11 +430,26 @@ static void attach_locked(struct kt_dctrl *dc, struct kt_sq *sq)
 	dc->nr_queues++;
 }
 
+/* A TLS queue's Connect names its PSK identity's host and subsystem. */
+static uint16_t check_tls(struct kt_sq *q, struct kt_cmd *cmd, const struct kt_connect_args *a)
+{
+	if (!q->tls)
+		return 0;
+	uint16_t st = kt_connect_check_tls(a, q->tls->hostnqn, q->tls->subnqn, cmd);
+	if (st)
+		kt_warn("%s: queue %u connect refused for host %s to %s: the TLS identity names host %s, subsystem %s",
+			q->peer, a->qid, a->hostnqn, a->subnqn, q->tls->hostnqn, q->tls->subnqn);
+	return st;
+}
+
 uint16_t kt_target_connect_admin(struct kt_sq *q, struct kt_cmd *cmd,
 				 const struct kt_connect_args *a, struct kt_dctrl **out)
 {
 	struct kt_subsys *s;
-	uint16_t st = kt_connect_admit(&target, q->port, a, cmd, &s);
+	uint16_t st = check_tls(q, cmd, a);
+	if (st)
+		return st;
+	st = kt_connect_admit(&target, q->port, a, cmd, &s);
 	if (st) {
 		kt_warn("%s: connect refused for host %s to %s: status 0x%x", q->peer, a->hostnqn,
 			a->subnqn, st);
@@ -480,6 +503,9 @@ uint16_t kt_target_connect_admin(struct kt_sq *q, struct kt_cmd *cmd,
 uint16_t kt_target_connect_io(struct kt_sq *q, struct kt_cmd *cmd,
 			      const struct kt_connect_args *a, struct kt_dctrl **out)
 {
+	uint16_t st = check_tls(q, cmd, a);
+	if (st)
+		return st;
 	struct kt_subsys *s = kt_target_find_subsys(&target, a->subnqn);
 	pthread_mutex_lock(&target_lock);
 	struct kt_dctrl *dc = s ? find_ctrl_locked(s, a->cntlid) : NULL;
@@ -491,7 +517,7 @@ uint16_t kt_target_connect_io(struct kt_sq *q, struct kt_cmd *cmd,
 		pthread_mutex_unlock(&dc->lock);
 		dc = NULL;
 	}
-	uint16_t st = kt_connect_check_io(dc ? &dc->c : NULL, a, cmd);
+	st = kt_connect_check_io(dc ? &dc->c : NULL, a, cmd);
 	if (!st) {
 		for (struct kt_sq *o = dc->queues; o; o = o->ctrl_next) {
 			if (o->qid == a->qid) {

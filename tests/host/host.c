@@ -30,6 +30,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include "proto/crc32c.h"
 #include "proto/pdu.h"
 #include "tests/host/host_priv.h"
@@ -121,8 +123,30 @@ static void mark_closed(struct kh_host *h)
 	}
 }
 
+/* TLS: SSL_write_ex/SSL_read_ex on the non-blocking socket. */
+static int tls_flush_some(struct kh_host *h)
+{
+	while (h->ooff < h->olen) {
+		size_t n = 0;
+		int r = SSL_write_ex(h->ssl, h->obuf + h->ooff, h->olen - h->ooff, &n);
+		if (r <= 0) {
+			int e = SSL_get_error(h->ssl, r);
+			if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ)
+				return 0;
+			ERR_clear_error();
+			h->wclosed = true;
+			h->ooff = h->olen = 0;
+			return 0;
+		}
+		h->ooff += n;
+	}
+	return 0;
+}
+
 static int flush_some(struct kh_host *h)
 {
+	if (h->ssl)
+		return tls_flush_some(h);
 	while (h->ooff < h->olen) {
 		ssize_t n = send(h->fd, h->obuf + h->ooff, h->olen - h->ooff,
 				 MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -472,6 +496,20 @@ static int read_some(struct kh_host *h)
 		h->ibuf = p;
 		h->icap *= 2;
 	}
+	if (h->ssl) {
+		size_t got = 0;
+		int r = SSL_read_ex(h->ssl, h->ibuf + h->ilen, h->icap - h->ilen, &got);
+		if (r <= 0) {
+			int e = SSL_get_error(h->ssl, r);
+			if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+				return 0;
+			ERR_clear_error();
+			mark_closed(h);
+			return 0;
+		}
+		h->ilen += got;
+		return rx_parse(h);
+	}
 	n = recv(h->fd, h->ibuf + h->ilen, h->icap - h->ilen, MSG_DONTWAIT);
 	if (n == 0 || (n < 0 && (errno == ECONNRESET || errno == EPIPE))) {
 		mark_closed(h);
@@ -500,7 +538,8 @@ int kh_pump(struct kh_host *h, uint64_t deadline)
 	pfd.fd = h->fd;
 	pfd.events = POLLIN | (h->olen > h->ooff && !h->wclosed ? POLLOUT : 0);
 	pfd.revents = 0;
-	n = poll(&pfd, 1, (int)(deadline - now));
+	/* TLS: a record OpenSSL holds already does not wake the socket */
+	n = h->ssl && SSL_has_pending(h->ssl) ? (pfd.revents = POLLIN, 1) : poll(&pfd, 1, (int)(deadline - now));
 	if (n < 0)
 		return errno == EINTR ? 0 : -errno;
 	if (n == 0)
@@ -591,6 +630,10 @@ int kh_open(struct kh_host **out, const char *addr, uint16_t port, const struct 
 	}
 	freeaddrinfo(ai);
 	setsockopt(h->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (h->o.tls && (rc = kh_tls_start(h)) < 0) {
+		kh_close(h);
+		return rc;
+	}
 	*out = h;
 	return 0;
 }
@@ -694,6 +737,7 @@ void kh_close(struct kh_host *h)
 {
 	if (!h)
 		return;
+	kh_tls_free(h);
 	if (h->fd >= 0)
 		close(h->fd);
 	free(h->obuf);

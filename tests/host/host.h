@@ -36,6 +36,17 @@
 /* A completion whose data arrived with a bad data digest. */
 #define KH_EDDGST (-EBADMSG)
 
+/* TLS 1.3 with a PSK (host_tls.c), as the Linux host with tlshd. */
+struct kh_tls {
+	const char *key;          /* the configured PSK, "NVMeTLSkey-1:hh:...:" */
+	uint8_t version;          /* identity version, 0 or 1 */
+	unsigned form;            /* enum kt_tls_derive the host uses; 0: RFC */
+	bool bind_sha256;         /* a 48-byte key bound with SHA-256 (older tlshd) */
+	uint16_t suite;           /* 0: the key's (0x1301 or 0x1302); else 0x1301..0x1303 */
+	const char *id_hostnqn;   /* NULL: the Connect's host NQN */
+	const char *id_subnqn;    /* NULL: the Connect's subsystem NQN */
+};
+
 struct kh_opts {
 	const char *hostnqn;      /* NULL: KH_DEFAULT_HOSTNQN */
 	uint8_t hostid[16];       /* all zero: derived from the host NQN */
@@ -55,6 +66,7 @@ struct kh_opts {
 	/* Raw modes for hostile tests: no_icreq stops after the TCP connect,
 	 * no_connect after ICReq/ICResp. */
 	bool no_icreq, no_connect;
+	const struct kh_tls *tls; /* NULL: plain TCP; else TLS first (kh_open) */
 };
 
 struct kh_host;
@@ -72,6 +84,8 @@ int kh_open(struct kh_host **out, const char *addr, uint16_t port, const struct 
 int kh_icreq(struct kh_host *h);
 int kh_fabrics_connect(struct kh_host *h, struct kt_cqe *cqe);
 void kh_close(struct kh_host *h);
+/* The TLS cipher suite's name, NULL on plain TCP. */
+const char *kh_tls_cipher(const struct kh_host *h);
 
 /* What was negotiated / granted. */
 uint16_t kh_cntlid(const struct kh_host *h);

@@ -190,6 +190,8 @@ int kh_io_up(struct kh_host **out, struct kh_host *admin, const char *addr, uint
 	o.hostnqn = admin->o.hostnqn;
 	memcpy(o.hostid, admin->o.hostid, sizeof(o.hostid));
 	o.subnqn = admin->o.subnqn;
+	if (!o.tls)
+		o.tls = admin->o.tls; /* TLS on every queue, as the Linux host */
 	o.cntlid = admin->cntlid;
 	o.qid = qid;
 	if (!opts || !opts->sqsize)

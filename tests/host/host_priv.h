@@ -36,8 +36,13 @@ struct kh_slot {
 	struct kh_done done;
 };
 
+struct kh_tls_state;
+struct ssl_st;
+
 struct kh_host {
 	int fd;
+	struct ssl_st *ssl;        /* TLS (host_tls.c), or NULL */
+	struct kh_tls_state *tls;
 	struct kh_opts o;
 	char hostnqn[257]; /* room for over-long NQNs in tests */
 	char subnqn[257];
@@ -84,6 +89,8 @@ struct kh_host {
 	size_t term_len;
 };
 
+int kh_tls_start(struct kh_host *h);
+void kh_tls_free(struct kh_host *h);
 int kh_proto_err(struct kh_host *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int kh_out_append(struct kh_host *h, const void *buf, size_t n);
 int kh_flush_all(struct kh_host *h);

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 #include "config/config.h"
+#include "proto/tls_psk.h"
 
 #ifndef KATO_SRC_DIR
 #define KATO_SRC_DIR "."
@@ -88,6 +89,13 @@ static void assert_cfg_equal(const struct kt_config *a, const struct kt_config *
 		assert_str_eq(a->host_auth[i].ctrl_key, b->host_auth[i].ctrl_key);
 		assert_int_equal(a->host_auth[i].hash_id, b->host_auth[i].hash_id);
 		assert_int_equal(a->host_auth[i].dhgid, b->host_auth[i].dhgid);
+		assert_str_eq(a->host_auth[i].tls_key, b->host_auth[i].tls_key);
+		assert_int_equal(a->host_auth[i].tls_derive, b->host_auth[i].tls_derive);
+		assert_int_equal(a->host_auth[i].n_tls_sub, b->host_auth[i].n_tls_sub);
+		for (size_t k = 0; k < a->host_auth[i].n_tls_sub; k++) {
+			assert_string_equal(a->host_auth[i].tls_sub_nqn[k], b->host_auth[i].tls_sub_nqn[k]);
+			assert_string_equal(a->host_auth[i].tls_sub_key[k], b->host_auth[i].tls_sub_key[k]);
+		}
 	}
 	assert_int_equal(a->n_ports, b->n_ports);
 	for (size_t i = 0; i < a->n_ports; i++) {
@@ -98,6 +106,7 @@ static void assert_cfg_equal(const struct kt_config *a, const struct kt_config *
 		assert_str_eq(p->traddr, q->traddr);
 		assert_str_eq(p->trsvcid, q->trsvcid);
 		assert_str_eq(p->treq, q->treq);
+		assert_str_eq(p->tsas, q->tsas);
 		assert_int_equal(p->inline_data_size, q->inline_data_size);
 		assert_int_equal(p->n_subsystems, q->n_subsystems);
 		for (size_t k = 0; k < p->n_subsystems; k++)
@@ -560,6 +569,9 @@ struct err_case {
 	const char *msg;
 };
 
+#define TLS_BAD_WHY "key must be 32 or 48 bytes with a CRC-32"
+#define TLS_BAD_WHY2 "not an NVMe TLS PSK (\"NVMeTLSkey-1:\" expected)"
+#define TLS_BAD_WHY3 TLS_BAD_WHY2
 static const struct err_case top_cases[] = {
 	{ "[]", "top level: expected an object, got an array" },
 	{ "{'hostz': []}", "hostz: unknown key" },
@@ -584,6 +596,16 @@ static const struct err_case top_cases[] = {
 	{ "{'hosts': [{'nqn': 'nqn.a', 'dhchap': {'dhgroup': 'ffdhe1024'}}]}",
 	  "hosts[0].dhchap.dhgroup: \"ffdhe1024\" is not a DH group (\"null\", \"ffdhe2048\", \"ffdhe3072\", \"ffdhe4096\", \"ffdhe6144\" or \"ffdhe8192\")" },
 	{ "{'hosts': [{'nqn': 'nqn.a', 'dhchap': {'hash': 3}}]}", "hosts[0].dhchap.hash: expected a string, got an integer" },
+	{ "{'hosts': [{'nqn': 'nqn.a', 'tls': {'key': 'NVMeTLSkey-1:01:secretsecret:'}}]}",
+	  "hosts[0].tls.key: not a TLS PSK (NVMeTLSkey-1:hh:base64:): " TLS_BAD_WHY },
+	{ "{'hosts': [{'nqn': 'nqn.a', 'attr': {'tls_key': 'DHHC-1:00:MDEy:'}}]}",
+	  "hosts[0].attr.tls_key: not a TLS PSK (NVMeTLSkey-1:hh:base64:): " TLS_BAD_WHY2 },
+	{ "{'hosts': [{'nqn': 'nqn.a', 'tls': {'derive': 'old'}}]}",
+	  "hosts[0].tls.derive: \"old\" is not a derivation (\"both\", \"rfc\" or \"compat\")" },
+	{ "{'hosts': [{'nqn': 'nqn.a', 'tls': {'kee': ''}}]}",
+	  "hosts[0].tls.kee: unknown key" },
+	{ "{'hosts': [{'nqn': 'nqn.a', 'tls': {'subsystem_keys': {'nqn.s': 'x'}}}]}",
+	  "hosts[0].tls.subsystem_keys.nqn.s: not a TLS PSK (NVMeTLSkey-1:hh:base64:): " TLS_BAD_WHY3 },
 	{ "{'hosts': [{'nqn': 'nqn.a', 'dhchap': {'ctrl_key': 'DHHC-1:00:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWYOtVl3:'}}]}",
 	  "hosts[0].dhchap: a controller key (ctrl_key) needs a host key (key)" },
 	{ "{'hosts': [{'nqn': 'nqn.a', 'dhchap': 'x'}]}", "hosts[0].dhchap: expected an object, got a string" },
@@ -736,11 +758,16 @@ static const struct err_case port_cases[] = {
 	{ P0 "{'portid': 1, 'addr': {'traddr': '127.0.0.1', 'trsvcid': []}}]}",
 	  "ports[0].addr.trsvcid: expected a string, got an array" },
 	{ P0 "{'portid': 1, 'addr': {'traddr': '127.0.0.1', 'treq': 'required'}}]}",
-	  "ports[0].addr.treq: \"required\" asks for a secure channel, which kato does not provide (no TLS)" },
+	  "ports[0].addr.treq: \"required\" asks for a secure channel: set addr.tsas to \"tls1.3\"" },
+	{ P0 "{'portid': 1, 'addr': {'traddr': '127.0.0.1', 'treq': 'required', 'tsas': 'none'}}]}",
+	  "ports[0].addr.treq: \"required\" asks for a secure channel: set addr.tsas to \"tls1.3\"" },
+	{ P0 "{'portid': 1, 'addr': {'traddr': '127.0.0.1', 'tsas': 'tls1.2'}}]}",
+	  "ports[0].addr.tsas: \"tls1.2\" is not a tsas value (\"none\" or \"tls1.3\")" },
+	{ P0 "{'portid': 1, 'addr': {'traddr': '127.0.0.1', 'tsas': 3}}]}",
+	  "ports[0].addr.tsas: expected a string, got an integer" },
 	{ P0 "{'portid': 1, 'addr': {'traddr': '127.0.0.1', 'treq': 'maybe'}}]}",
 	  "ports[0].addr.treq: \"maybe\" is not a treq value (\"not specified\", \"required\" or \"not required\")" },
-	{ P0 "{'portid': 1, 'addr': {'traddr': '127.0.0.1', 'tsas': 'tls1.3'}}]}",
-	  "ports[0].addr.tsas: \"tls1.3\" is not supported (kato has no TLS; use \"none\")" },
+
 	{ P0 "{'portid': 1, " ADDR ", 'param': {'inline_data_size': '0'}}]}",
 	  "ports[0].param.inline_data_size: \"0\" is not supported: kato always accepts in-capsule data (-1 selects the default)" },
 	{ P0 "{'portid': 1, " ADDR ", 'param': {'inline_data_size': '1000000'}}]}",
@@ -918,6 +945,51 @@ static void test_host_auth(void **state)
 	kt_config_free(cfg);
 }
 
+#define TLSKEY1 "NVMeTLSkey-1:01:VRLbtnN9AQb2WXW3c9+wEf/DRLz0QuLdbYvEhwtdWwNf9LrZ:"
+#define TLSKEY2 "NVMeTLSkey-1:02:VRLbtnN9AQb2WXW3c9+wEf/DRLz0QuLdbYvEhwtdWwP/w0S89ELi3W2LxIcLXVsDn8kXZQ==:"
+
+/* TLS: ports with tsas tls1.3 (treq required by default, or not
+ * required), hosts' PSKs in both forms, a per-subsystem key; all written
+ * back and read again. */
+static void test_tls(void **state)
+{
+	(void)state;
+	struct kt_config *cfg = load_ok(J(
+		"{'hosts': [{'nqn': 'nqn.h1', 'tls': {'key': '" TLSKEY1 "', 'derive': 'compat',"
+		"              'subsystem_keys': {'nqn.s': '" TLSKEY2 "'}}},"
+		"           {'nqn': 'nqn.h2', 'attr': {'tls_key': '" TLSKEY2 "', 'tls_derive': 'rfc'}},"
+		"           {'nqn': 'nqn.h3'}],"
+		" 'subsystems': [{'nqn': 'nqn.s'}],"
+		" 'ports': [{'portid': 1, 'addr': {'traddr': '127.0.0.1', 'tsas': 'tls1.3'}},"
+		"           {'portid': 2, 'addr': {'traddr': '127.0.0.1', 'trsvcid': '4421', 'tsas': 'tls1.3',"
+		"                                  'treq': 'not required'}},"
+		"           {'portid': 3, 'addr': {'traddr': '127.0.0.1', 'trsvcid': '4422', 'treq': 'not specified',"
+		"                                  'tsas': 'tls1.3'}},"
+		"           {'portid': 4, 'addr': {'traddr': '127.0.0.1', 'trsvcid': '4423'}}]}"));
+	assert_string_equal(cfg->ports[0].tsas, "tls1.3");
+	assert_string_equal(cfg->ports[0].treq, "required");
+	assert_string_equal(cfg->ports[1].treq, "not required");
+	assert_string_equal(cfg->ports[2].treq, "required"); /* nvmet: tls1.3 makes it required */
+	assert_string_equal(cfg->ports[3].tsas, "none");
+	assert_string_equal(cfg->ports[3].treq, "not specified");
+	assert_string_equal(cfg->host_auth[0].tls_key, TLSKEY1);
+	assert_int_equal(cfg->host_auth[0].tls_derive, KT_TLS_DERIVE_COMPAT);
+	assert_int_equal(cfg->host_auth[0].n_tls_sub, 1);
+	assert_string_equal(cfg->host_auth[0].tls_sub_nqn[0], "nqn.s");
+	assert_string_equal(cfg->host_auth[0].tls_sub_key[0], TLSKEY2);
+	assert_string_equal(cfg->host_auth[1].tls_key, TLSKEY2);
+	assert_int_equal(cfg->host_auth[1].tls_derive, KT_TLS_DERIVE_RFC);
+	assert_null(cfg->host_auth[2].tls_key);
+	assert_int_equal(cfg->host_auth[2].tls_derive, 0);
+	assert_round_trip(cfg);
+	char *json = NULL;
+	assert_int_equal(kt_config_to_json(cfg, &json), 0);
+	assert_non_null(strstr(json, "\"tsas\":\"tls1.3\"") ? json : strstr(json, "\"tsas\": \"tls1.3\""));
+	assert_null(strstr(json, "\"nqn.h3\", \"tls\""));
+	free(json);
+	kt_config_free(cfg);
+}
+
 static void test_errors_top_hosts(void **state) { (void)state; RUN(top_cases); }
 static void test_errors_subsystems(void **state) { (void)state; RUN(subsys_cases); }
 static void test_errors_namespaces(void **state) { (void)state; RUN(ns_cases); }
@@ -1009,6 +1081,7 @@ int main(void)
 		cmocka_unit_test(test_kato_example),
 		cmocka_unit_test(test_accepted_forms),
 		cmocka_unit_test(test_host_auth),
+		cmocka_unit_test(test_tls),
 		cmocka_unit_test(test_errors_top_hosts),
 		cmocka_unit_test(test_errors_subsystems),
 		cmocka_unit_test(test_errors_namespaces),

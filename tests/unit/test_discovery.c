@@ -83,6 +83,7 @@ static int setup(void **state)
 	F.ports[2].portid = 3;
 	F.ports[2].adrfam = NVMF_ADDR_FAMILY_IP4;
 	F.ports[2].treq = NVMF_TREQ_REQUIRED;
+	F.ports[2].sectype = NVMF_TCP_SECTYPE_TLS13; /* tsas tls1.3: TLS required */
 	strcpy(F.ports[2].traddr, "10.0.0.3");
 	strcpy(F.ports[2].trsvcid, "4421");
 	F.p3_subsys[0] = &F.t.disc;
@@ -154,7 +155,9 @@ static void assert_entry(const uint8_t *e, uint8_t adrfam, uint8_t subtype, uint
 	assert_bytes(e + 64, 192, 0);
 	assert_field(e + 256, 256, subnqn, 0);
 	assert_field(e + 512, 256, traddr, ' ');
-	assert_int_equal(e[768], 0);               /* TSAS: SECTYPE none */
+	/* TSAS: SECTYPE TLS 1.3 on the fixture's TLS port (the only one
+	 * requiring a secure channel), none elsewhere */
+	assert_int_equal(e[768], treq == NVMF_TREQ_REQUIRED ? NVMF_TCP_SECTYPE_TLS13 : 0);
 	assert_bytes(e + 769, 255, 0);
 }
 
@@ -193,6 +196,25 @@ static void test_other_host(void **state UNUSED)
 	F.subsys[1].allow_any_host = true;
 	assert_int_equal(kt_disc_log_read(&F.c, 8, F.page, 8), 0);
 	assert_int_equal(get_le(F.page, 8), 4);
+}
+
+/* A TLS port that also serves plain connections: TREQ "not required"
+ * (2), TSAS SECTYPE TLS 1.3 (2), as nvmet fills them from addr_treq and
+ * addr_tsas; `nvme discover` prints "sectype: tls13". */
+static void test_tls_not_required(void **state UNUSED)
+{
+	F.ports[0].sectype = NVMF_TCP_SECTYPE_TLS13;
+	memset(F.page, 0xee, sizeof(F.page));
+	assert_int_equal(kt_disc_log_read(&F.c, 0, F.page, 5 * 1024), 0);
+	const uint8_t *e = F.page + 2048;
+	assert_int_equal(e[3], NVMF_TREQ_NOT_REQUIRED);
+	assert_int_equal(e[768], NVMF_TCP_SECTYPE_TLS13);
+	assert_bytes(e + 769, 255, 0);
+	e = F.page + 4096;
+	assert_int_equal(e[3], NVMF_TREQ_REQUIRED);
+	assert_int_equal(e[768], NVMF_TCP_SECTYPE_TLS13);
+	/* the discovery port's own entry stays plain */
+	assert_int_equal(F.page[1024 + 768], 0);
 }
 
 static void test_pieces_at_odd_offsets(void **state UNUSED)
@@ -344,6 +366,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_allowed_host, setup),
 		cmocka_unit_test_setup(test_other_host, setup),
+		cmocka_unit_test_setup(test_tls_not_required, setup),
 		cmocka_unit_test_setup(test_pieces_at_odd_offsets, setup),
 		cmocka_unit_test_setup(test_offsets_at_and_past_end, setup),
 		cmocka_unit_test_setup(test_genctr, setup),

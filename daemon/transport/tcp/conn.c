@@ -1,18 +1,22 @@
 /*
  * conn.c - a TCP connection as an I/O object (daemon/transport/tcp/conn.h):
  * reads into the worker's buffer (or straight into a payload's place),
- * replies gathered into one writev per loop turn.
+ * replies gathered into one writev per loop turn; over TLS, the same
+ * through an OpenSSL session (see conn.h).
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
 #include <event2/event.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include "daemon/transport/tcp/conn.h"
 
 /* One writev takes every reply a loop turn produced (up to the kernel's
@@ -148,12 +152,239 @@ socket_full:
 	event_add(c->wr_ev, NULL); /* zero-copy reads wait in namespace memory (daemon/core/exec.c) */
 }
 
+/* ---- TLS ------------------------------------------------------------ */
+
+/* One TLS record's plaintext: SSL_write_ex of this much makes one record. */
+#define TLS_TX_MAX 16384u
+
+static void handshake_step(struct kt_conn *c);
+
+/* What an OpenSSL call that failed means for the connection: 0 to wait
+ * (the events are set), or the reason it ended. */
+static const char *tls_error(struct kt_conn *c, int ret, const char *what, char *buf, size_t len)
+{
+	int e = SSL_get_error(c->ssl, ret);
+	switch (e) {
+	case SSL_ERROR_WANT_READ:
+		return NULL; /* the read event is always on */
+	case SSL_ERROR_WANT_WRITE:
+		event_add(c->wr_ev, NULL);
+		return NULL;
+	case SSL_ERROR_ZERO_RETURN:
+		return "peer closed";
+	case SSL_ERROR_SYSCALL:
+		if (errno == EAGAIN || errno == EINTR)
+			return NULL;
+		ERR_clear_error();
+		return errno ? strerror(errno) : "peer closed";
+	default: {
+		unsigned long err = ERR_get_error();
+		const char *r = err ? ERR_reason_error_string(err) : NULL;
+		snprintf(buf, len, "%s: %s", what, r ? r : "TLS error");
+		ERR_clear_error();
+		return buf;
+	}
+	}
+}
+
+/* Gathers the control PDU and queued replies into tls_tx (their sources
+ * are free once copied: reported sent) and writes them, one record per
+ * SSL_write_ex; a write that would block is retried with the same bytes. */
+static void tls_flush(struct kt_conn *c)
+{
+	char buf[160];
+	for (;;) {
+		if (!c->tls_tx_len) {
+			uint32_t n = 0;
+			if (c->ctl_off < c->ctl_len) {
+				uint32_t k = c->ctl_len - c->ctl_off;
+				memcpy(c->tls_tx, c->ctl + c->ctl_off, k);
+				n = k;
+			}
+			if (!c->ctl_only) {
+				for (struct kt_conn_tx *tx = c->head; tx && n < TLS_TX_MAX; tx = tx->next) {
+					for (unsigned i = tx->pos; i < tx->iovcnt && n < TLS_TX_MAX; i++) {
+						size_t off = i == tx->pos ? tx->off : 0;
+						size_t k = tx->iov[i].iov_len - off;
+						if (k > TLS_TX_MAX - n)
+							k = TLS_TX_MAX - n;
+						memcpy(c->tls_tx + n, (uint8_t *)tx->iov[i].iov_base + off, k);
+						n += (uint32_t)k;
+					}
+				}
+			}
+			if (!n)
+				break;
+			c->tls_tx_len = n;
+			tx_advance(c, n); /* copied: the replies' buffers are free */
+			if (c->closed)
+				return;
+		}
+		size_t w = 0;
+		int ret = SSL_write_ex(c->ssl, c->tls_tx, c->tls_tx_len, &w);
+		if (ret <= 0) {
+			const char *why = tls_error(c, ret, "TLS write", buf, sizeof(buf));
+			if (why)
+				c->ops->ended(c, why);
+			return;
+		}
+		c->tls_tx_len = 0;
+	}
+	event_del(c->wr_ev);
+	if (c->finish)
+		c->ops->ended(c, c->ctl_only ? "transport error" : "disconnect");
+}
+
+static void tls_read(struct kt_conn *c)
+{
+	char buf[160];
+	for (int rounds = 0; rounds < 16 && !c->closed && !c->ctl_only; rounds++) {
+		size_t remaining = 0, n = 0;
+		uint8_t *dst = c->ops->direct ? c->ops->direct(c, &remaining) : NULL;
+		bool direct = dst && remaining > RX_DIRECT_MIN;
+		int ret = direct ? SSL_read_ex(c->ssl, dst, remaining - 1, &n)
+				 : SSL_read_ex(c->ssl, c->rxbuf, c->rxbuf_len, &n);
+		if (ret <= 0) {
+			const char *why = tls_error(c, ret, "TLS read", buf, sizeof(buf));
+			if (why)
+				c->ops->ended(c, why);
+			return;
+		}
+		if (direct)
+			c->ops->placed(c, n);
+		else if (c->ops->data(c, c->rxbuf, n) < 0)
+			return;
+	}
+	/* a record OpenSSL holds already will not wake the socket */
+	if (!c->closed && !c->ctl_only && SSL_has_pending(c->ssl))
+		event_active(c->rd_ev, EV_READ, 0);
+}
+
+static void handshake_step(struct kt_conn *c)
+{
+	char buf[160];
+	ERR_clear_error();
+	int ret = SSL_do_handshake(c->ssl);
+	if (ret == 1) {
+		c->mode = KT_CONN_TLS;
+		event_del(c->hs_ev);
+		event_del(c->wr_ev);
+		if (c->ops->secured)
+			c->ops->secured(c);
+		if (!c->closed)
+			tls_read(c); /* the host's ICReq may be in OpenSSL's hands already */
+		if (!c->closed)
+			tx_schedule(c);
+		return;
+	}
+	const char *why = tls_error(c, ret, "TLS handshake failed", buf, sizeof(buf));
+	if (why) {
+		if (strncmp(why, "TLS", 3) != 0) {
+			snprintf(buf, sizeof(buf), "TLS handshake failed: %s", why);
+			why = buf;
+		}
+		c->ops->ended(c, why);
+	}
+}
+
+static void on_handshake_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct kt_conn *c = arg;
+	if (c->ops->hold)
+		c->ops->hold(c, true);
+	if (!c->closed && (c->mode == KT_CONN_SNIFF || c->mode == KT_CONN_HANDSHAKE))
+		c->ops->ended(c, "TLS handshake timed out");
+	if (c->ops->hold)
+		c->ops->hold(c, false);
+}
+
+/* The first 8 bytes: a plain ICReq's common header (type 0, HLEN 128,
+ * PLEN 128) is served as plain NVMe/TCP, anything else starts TLS, as
+ * nvmet_tcp_try_peek_pdu decides. Edge-triggered: fewer bytes wait for
+ * more. */
+static void on_sniff(evutil_socket_t fd, short what, void *arg)
+{
+	struct kt_conn *c = arg;
+	uint8_t h[8];
+	ssize_t n = recv(c->fd, h, sizeof(h), MSG_PEEK);
+	if (c->ops->hold)
+		c->ops->hold(c, true);
+	if (n == 0) {
+		c->ops->ended(c, "peer closed");
+	} else if (n < 0) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			c->ops->ended(c, strerror(errno));
+	} else if (n == (ssize_t)sizeof(h)) {
+		event_del(c->sniff_ev);
+		event_add(c->rd_ev, NULL);
+		bool icreq = h[0] == KT_PDU_ICREQ && h[2] == 128 && h[4] == 128 && !h[5] && !h[6] && !h[7];
+		if (icreq) {
+			c->mode = KT_CONN_PLAIN;
+			event_del(c->hs_ev);
+			if (c->ops->secured)
+				c->ops->secured(c);
+			if (!c->closed)
+				event_active(c->rd_ev, EV_READ, 0);
+		} else {
+			c->mode = KT_CONN_HANDSHAKE;
+			handshake_step(c);
+		}
+	}
+	if (c->ops->hold)
+		c->ops->hold(c, false);
+}
+
+int kt_conn_tls_start(struct kt_conn *c, struct ssl_st *ssl, bool sniff, int timeout_ms)
+{
+	struct event_base *base = event_get_base(c->rd_ev);
+	c->ssl = ssl;
+	c->tls_tx = malloc(TLS_TX_MAX);
+	c->hs_ev = evtimer_new(base, on_handshake_timeout, c);
+	if (sniff)
+		c->sniff_ev = event_new(base, c->fd, EV_READ | EV_PERSIST | EV_ET, on_sniff, c);
+	if (!c->tls_tx || !c->hs_ev || (sniff && !c->sniff_ev))
+		return -ENOMEM;
+	struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
+	evtimer_add(c->hs_ev, &tv);
+	if (sniff) {
+		c->mode = KT_CONN_SNIFF;
+		event_del(c->rd_ev);
+		event_add(c->sniff_ev, NULL);
+	} else {
+		c->mode = KT_CONN_HANDSHAKE;
+	}
+	return 0;
+}
+
 static void on_tx(evutil_socket_t fd, short what, void *arg)
 {
 	struct kt_conn *c = arg;
 	c->tx_scheduled = false;
-	if (!c->closed)
+	if (c->closed)
+		return;
+	switch (c->mode) {
+	case KT_CONN_PLAIN:
 		tx_flush(c);
+		break;
+	case KT_CONN_TLS:
+		if (c->ops->hold)
+			c->ops->hold(c, true);
+		tls_flush(c);
+		if (c->ops->hold)
+			c->ops->hold(c, false);
+		break;
+	case KT_CONN_HANDSHAKE:
+		if (what & EV_WRITE && fd >= 0) {
+			if (c->ops->hold)
+				c->ops->hold(c, true);
+			handshake_step(c);
+			if (c->ops->hold)
+				c->ops->hold(c, false);
+		}
+		break;
+	case KT_CONN_SNIFF:
+		break;
+	}
 }
 
 /* ---- receive -------------------------------------------------------- */
@@ -185,6 +416,15 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 	struct kt_conn *c = arg;
 	if (c->ops->hold)
 		c->ops->hold(c, true); /* a callback may end the owner */
+	if (c->mode != KT_CONN_PLAIN) {
+		if (c->mode == KT_CONN_TLS)
+			tls_read(c);
+		else if (c->mode == KT_CONN_HANDSHAKE)
+			handshake_step(c);
+		if (c->ops->hold)
+			c->ops->hold(c, false);
+		return;
+	}
 	for (int rounds = 0; rounds < 4 && !c->closed && !c->ctl_only; rounds++) {
 		size_t direct;
 		ssize_t n = rx_read(c, &direct);
@@ -295,6 +535,10 @@ void kt_conn_close(struct kt_conn *c)
 		event_del(c->wr_ev);
 	if (c->tx_ev)
 		event_del(c->tx_ev);
+	if (c->hs_ev)
+		event_del(c->hs_ev);
+	if (c->sniff_ev)
+		event_del(c->sniff_ev);
 	if (c->fd >= 0)
 		shutdown(c->fd, SHUT_RDWR);
 }
@@ -307,6 +551,14 @@ void kt_conn_fini(struct kt_conn *c)
 		event_free(c->wr_ev);
 	if (c->tx_ev)
 		event_free(c->tx_ev);
+	if (c->hs_ev)
+		event_free(c->hs_ev);
+	if (c->sniff_ev)
+		event_free(c->sniff_ev);
+	SSL_free(c->ssl); /* no close_notify: as the kernel's kTLS, the socket just closes */
+	c->ssl = NULL;
+	free(c->tls_tx);
+	c->tls_tx = NULL;
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;

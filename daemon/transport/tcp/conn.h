@@ -12,6 +12,17 @@
  * written by a deferred event once per loop turn, up to 1024 iovecs per
  * writev; a control PDU (ops' ICResp, a C2HTermReq) goes first, and an
  * exclusive one goes alone, the rest dropped.
+ *
+ * TLS (kt_conn_tls_start, on a port with tsas tls1.3): an OpenSSL session
+ * on the socket (the server side is daemon/transport/tcp/tls.c). Before
+ * anything reaches the owner the handshake runs, driven by the same read
+ * and write events, within a deadline; on a port that also takes plain
+ * connections the first 8 bytes are peeked first, and a plain ICReq's
+ * header skips TLS (as nvmet's nvmet_tcp_try_peek_pdu). Then reads are
+ * SSL_read_ex into the same buffers (a record at a time), and the queued
+ * replies are gathered into one TLS record's worth (16 KiB) per
+ * SSL_write_ex: one copy of every byte sent, on TLS connections only.
+ * Plain connections take none of these paths beyond one test of mode.
  */
 #ifndef KATO_DAEMON_TRANSPORT_TCP_CONN_H
 #define KATO_DAEMON_TRANSPORT_TCP_CONN_H
@@ -25,6 +36,15 @@
 struct event;
 struct event_base;
 struct kt_conn;
+struct ssl_st;
+
+/* How the connection carries bytes. */
+enum kt_conn_mode {
+	KT_CONN_PLAIN,                /* plain TCP (the default) */
+	KT_CONN_SNIFF,                /* TLS port taking plain too: ICReq or ClientHello? */
+	KT_CONN_HANDSHAKE,            /* the TLS handshake is running */
+	KT_CONN_TLS,                  /* TLS records */
+};
 
 #define KT_CONN_TX_IOV 4
 
@@ -55,6 +75,11 @@ struct kt_conn_ops {
 	/* The connection ended: peer closed, a socket error, or everything
 	 * queued went out after kt_conn_finish. The owner closes (kt_conn_close). */
 	void (*ended)(struct kt_conn *c, const char *why);
+	/* Optional, TLS: the handshake succeeded (mode is KT_CONN_TLS), or the
+	 * peek found a plain ICReq on a port that allows it (KT_CONN_PLAIN);
+	 * bytes are handed to data from now on. A failure is ended() with the
+	 * mode still KT_CONN_SNIFF or KT_CONN_HANDSHAKE. */
+	void (*secured)(struct kt_conn *c);
 };
 
 struct kt_conn {
@@ -70,6 +95,13 @@ struct kt_conn {
 	bool finish;                  /* end once everything queued is out */
 	bool tx_scheduled;
 	bool closed;
+	/* TLS only (kt_conn_tls_start) */
+	enum kt_conn_mode mode;
+	struct ssl_st *ssl;
+	struct event *hs_ev;          /* the handshake's deadline */
+	struct event *sniff_ev;       /* edge-triggered read while peeking */
+	uint8_t *tls_tx;              /* gathered bytes for one SSL_write_ex */
+	uint32_t tls_tx_len;          /* bytes in tls_tx, retried until written */
 };
 
 /* An accepted socket's options: TCP_NODELAY, and TCP keepalive (idle
@@ -84,6 +116,12 @@ void kt_conn_addrs(int fd, char *peer, size_t peer_len, uint8_t *local_fam, char
  * -ENOMEM (then the caller closes fd). */
 int kt_conn_init(struct kt_conn *c, int fd, struct event_base *base, uint8_t *rxbuf,
 		 uint32_t rxbuf_len, const struct kt_conn_ops *ops);
+/* Runs TLS on c (just set up by kt_conn_init) with ssl, a server session
+ * on its socket, which c then owns. sniff: the port also serves plain
+ * TCP. The handshake must end within timeout_ms, else ended("TLS handshake
+ * timed out"). 0 or -ENOMEM (the caller closes; kt_conn_fini frees ssl). */
+int kt_conn_tls_start(struct kt_conn *c, struct ssl_st *ssl, bool sniff, int timeout_ms);
+
 /* Queues a reply; it goes out this loop turn. */
 void kt_conn_push(struct kt_conn *c, struct kt_conn_tx *tx);
 /* Queues a control PDU (len <= KT_PDU_TX_HDR_MAX) ahead of the replies;

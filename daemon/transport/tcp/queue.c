@@ -27,11 +27,13 @@
 #include "daemon/core/keepalive.h"
 #include "daemon/core/sq.h"
 #include "daemon/core/target.h"
+#include "daemon/core/tls_keys.h"
 #include "daemon/core/worker.h"
 #include "daemon/log.h"
 #include "daemon/transport/tcp/conn.h"
 #include "daemon/transport/tcp/listener.h"
 #include "daemon/transport/tcp/tcp.h"
+#include "daemon/transport/tcp/tls.h"
 #include "proto/pdu.h"
 
 enum session_state {
@@ -80,6 +82,7 @@ struct kt_queue {
 	struct kt_tcp_params params;
 	struct kt_rx rx;
 	uint16_t rx_ttag;         /* command of the PDU being received */
+	struct kt_tls_peer tls;   /* TLS ports: what the handshake learnt */
 	uint8_t term_sink[KT_TERM_MAX_DATA]; /* an H2CTermReq's data: logged only */
 };
 
@@ -405,9 +408,47 @@ static void conn_sent(struct kt_conn *c, struct kt_conn_tx *tx)
 	kt_req_put(&cmd->req);
 }
 
+/* TLS: the handshake failed or stalled. One line: the peer, the
+ * identity's host and subsystem if one came, why (never a key). */
+static void tls_failed(struct kt_queue *q, const char *why)
+{
+	const struct kt_tls_peer *t = &q->tls;
+	if (t->have_id)
+		kt_warn("%s: %s%s%s (PSK identity host %s, subsystem %s)", q->sq.peer, why,
+			!t->have_key && t->why ? ": " : "", !t->have_key && t->why ? t->why : "",
+			t->id.hostnqn, t->id.subnqn);
+	else
+		kt_warn("%s: %s%s%s", q->sq.peer, why, t->why ? ": " : "", t->why ? t->why : "");
+	if (t->have_key && t->ambiguous)
+		kt_tls_keys_note(t->id.hostnqn, (enum kt_tls_derive)t->form, false);
+}
+
 static void conn_ended(struct kt_conn *c, const char *why)
 {
-	queue_close(conn_queue(c), why);
+	struct kt_queue *q = conn_queue(c);
+	if (q->state != S_CLOSED && (c->mode == KT_CONN_SNIFF || c->mode == KT_CONN_HANDSHAKE))
+		tls_failed(q, why);
+	queue_close(q, why);
+}
+
+/* TLS ports: the handshake is done (the queue now belongs to the
+ * identity's host and subsystem), or a plain ICReq came on a port that
+ * allows it. */
+static void conn_secured(struct kt_conn *c)
+{
+	struct kt_queue *q = conn_queue(c);
+	if (c->mode != KT_CONN_TLS) {
+		kt_dbg("%s: plain NVMe/TCP on TLS port %u (treq not required)", q->sq.peer, q->sq.port->portid);
+		return;
+	}
+	const struct kt_tls_peer *t = &q->tls;
+	q->sq.tls = &t->id;
+	if (t->ambiguous)
+		kt_tls_keys_note(t->id.hostnqn, (enum kt_tls_derive)t->form, true);
+	kt_info("%s: TLS 1.3 %s, PSK identity NVMe%uR%02u host %s subsystem %s, %s derivation%s", q->sq.peer,
+		kt_tls_cipher_name(c->ssl), t->id.version, t->id.hash, t->id.hostnqn, t->id.subnqn,
+		t->form == KT_TLS_DERIVE_RFC ? "RFC 8446" : "libnvme compat",
+		t->ambiguous ? " (assumed: the identity cannot tell)" : " (the digest matched)");
 }
 
 static const struct kt_conn_ops conn_ops = {
@@ -417,6 +458,7 @@ static const struct kt_conn_ops conn_ops = {
 	.placed = conn_placed,
 	.sent = conn_sent,
 	.ended = conn_ended,
+	.secured = conn_secured,
 };
 
 /* ---- accept ------------------------------------------------------------- */
@@ -457,6 +499,20 @@ void kt_tcp_accept(struct kt_worker *w, int fd, const struct kt_port *port)
 		session_to(q, S_CLOSED);
 		kt_sq_closed(&q->sq, "out of memory");
 		return;
+	}
+	if (port->sectype == NVMF_TCP_SECTYPE_TLS13) {
+		/* TLS from the first byte; on a "not required" port a plain
+		 * ICReq too */
+		q->tls.peer = q->sq.peer;
+		struct ssl_st *ssl = kt_tls_server_new(fd, &q->tls);
+		if (!ssl || kt_conn_tls_start(&q->conn, ssl, port->treq == NVMF_TREQ_NOT_REQUIRED,
+					      KT_TLS_HANDSHAKE_MS) < 0) {
+			if (!ssl)
+				kt_err("%s: out of memory starting TLS", peer);
+			session_to(q, S_CLOSED);
+			kt_sq_closed(&q->sq, "out of memory");
+			return;
+		}
 	}
 	kt_dbg("%s: connection accepted on port %u (worker %u)", peer, port->portid, w->id);
 }
