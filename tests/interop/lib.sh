@@ -279,6 +279,16 @@ ctrl_attr() { cat /sys/class/nvme/"$CTRL"/"$1" 2>/dev/null; }
 io_queues() { echo $(( $(ctrl_attr queue_count) - 1 )); }
 ns_bytes() { echo $(( $(cat /sys/block/"${NSDEV#/dev/}"/size) * 512 )); }
 
+# blk_roundtrip [BLOCKS]: BLOCKS (default 4) random 64 KiB blocks written to the start of $NSDEV
+# with O_DIRECT and read back the same.
+blk_roundtrip() {
+    local n=${1:-4}
+    dd if=/dev/urandom of=/tmp/blk bs=64k count="$n" status=none
+    dd if=/tmp/blk of="$NSDEV" bs=64k oflag=direct status=none || return 1
+    dd if="$NSDEV" of=/tmp/blk.read bs=64k count="$n" iflag=direct status=none || return 1
+    cmp /tmp/blk.read /tmp/blk || { echo "read back differs"; return 1; }
+}
+
 is_live() { # is_live NQN [need-namespace]
     find_ctrl "$1" && [[ "$(ctrl_state)" == live ]] || return 1
     [[ -z "${2:-}" ]] || [[ -n "$NSDEV" && -b "$NSDEV" ]]

@@ -36,10 +36,7 @@ t_loop() {
         echo "--- round $i"
         connect $NQN || return 1
         ids+=("$(ctrl_attr cntlid)")
-        dd if=/dev/urandom of=/tmp/blk bs=64k count=4 status=none
-        dd if=/tmp/blk of="$NSDEV" bs=64k oflag=direct status=none || return 1
-        dd if="$NSDEV" of=/tmp/blk.read bs=64k count=4 iflag=direct status=none || return 1
-        cmp /tmp/blk.read /tmp/blk || { echo "read back differs"; return 1; }
+        blk_roundtrip || return 1
         disconnect $NQN || return 1
     done
     echo "controller IDs: ${ids[*]}"

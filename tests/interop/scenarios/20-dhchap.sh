@@ -52,16 +52,8 @@ t_katod_up() {
     ! grep -q 'DHHC-1' "$RES/hosts.txt" || { echo "katoctl hosts shows a key"; return 1; }
 }
 
-# A little data through the authenticated controller, read back.
-io_check() {
-    dd if=/dev/urandom of=/tmp/blk bs=64k count=4 status=none
-    dd if=/tmp/blk of="$NSDEV" bs=64k oflag=direct status=none || return 1
-    dd if="$NSDEV" of=/tmp/blk.read bs=64k count=4 iflag=direct status=none || return 1
-    cmp /tmp/blk.read /tmp/blk || { echo "read back differs"; return 1; }
-}
-
-# authenticated QUEUES WHAT: katod logged WHAT (e.g. "authenticated (sha256, null)") for
-# the admin queue and each I/O queue of the host's controller since log mark $2.
+# authenticated_all MARK WHAT: katod logged WHAT (e.g. "authenticated (sha256, null)") for the
+# admin queue and each I/O queue of the host's controller since log mark MARK.
 authenticated_all() {
     local k=$1 what=$2 n want
     want=$(( $(io_queues) + 1 ))
@@ -78,7 +70,7 @@ t_one() {
     k=$(klog_mark)
     connect "$NQN" --hostnqn="$HOST" --hostid="$HOSTID" --dhchap-secret="$KEY" || return 1
     authenticated_all "$k" "authenticated ($hash, $group)" || return 1
-    io_check || return 1
+    blk_roundtrip 4 || return 1
     disconnect "$NQN"
 }
 
@@ -89,7 +81,7 @@ t_bidirectional() {
     k=$(klog_mark)
     connect "$NQN" --hostnqn="$HOST" --hostid="$HOSTID" --dhchap-secret="$KEY" --dhchap-ctrl-secret="$CKEY" || return 1
     authenticated_all "$k" "authenticated (sha512, ffdhe2048, bidirectional)" || return 1
-    io_check || return 1
+    blk_roundtrip 4 || return 1
     disconnect "$NQN"
 }
 
@@ -135,7 +127,7 @@ t_reauth() {
     if klog_since "$k" | grep -F "$HOST" | grep -q 'authentication failed'; then echo "a failure was logged"; return 1; fi
     [[ $(ctrl_attr cntlid) == "$cntlid" && $(ctrl_state) == live ]] ||
         { echo "the controller did not stay up: cntlid $(ctrl_attr cntlid), state $(ctrl_state)"; return 1; }
-    io_check || return 1
+    blk_roundtrip 4 || return 1
     disconnect "$NQN"
 }
 

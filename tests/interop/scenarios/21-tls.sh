@@ -61,13 +61,6 @@ t_host_keys() {
 
 t_katod_up() { katod_start; }
 
-io_check() {
-    dd if=/dev/urandom of=/tmp/blk bs=64k count=16 status=none
-    dd if=/tmp/blk of="$NSDEV" bs=64k oflag=direct status=none || return 1
-    dd if="$NSDEV" of=/tmp/blk.read bs=64k count=16 iflag=direct status=none || return 1
-    cmp /tmp/blk.read /tmp/blk || { echo "read back differs"; return 1; }
-}
-
 t_discover() {
     run nvme discover -t tcp -a $ADDR -s $PORT --hostnqn="$HOST" --hostid="$HOSTID" --tls >"$RES/discover.txt" 2>&1 ||
         { cat "$RES/discover.txt"; return 1; }
@@ -86,7 +79,7 @@ t_connect() {
     klog_since "$k" | grep "TLS 1.3" | head -1
     echo "katod: $n TLS handshakes for this host (the controller has $want queues)"
     [[ $n -eq $want ]] || return 1
-    io_check || return 1
+    blk_roundtrip 16 || return 1
     disconnect "$NQN"
 }
 
