@@ -22,9 +22,11 @@
  * and mdts (katod's are daemon-wide), protection information,
  * reservations, revalidate_size, changing the discovery NQN or TBKAS
  * live. Writing the value an attribute already shows is accepted.
- * Transports other than tcp, address families other than ipv4/ipv6, and
- * TLS (treq required, tsas tls1.3) are EINVAL at the write, as nvmet
- * answers for a transport it does not have.
+ * Transports other than tcp and address families other than ipv4/ipv6
+ * are EINVAL at the write, as nvmet answers for a transport it does not
+ * have. TLS (addr_tsas tls1.3, addr_treq required or not required) is
+ * katod's port "tsas"/"treq"; katod checks the pair when the port is
+ * enabled (its first link): treq required without tls1.3 is EINVAL then.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -780,8 +782,6 @@ static int store_addr_treq(const struct kcfs_node *n, const char *v)
 		return r;
 	if (one_of(v, names) < 0)
 		return -EINVAL;
-	if (!strcmp(v, "required"))
-		return kcfs_refuse(-EINVAL, "port %u: katod has no TLS: treq cannot be \"required\"", n->portid);
 	strcpy(p->treq, v);
 	return 0;
 }
@@ -794,8 +794,7 @@ static int store_addr_tsas(const struct kcfs_node *n, const char *v)
 		return r;
 	if (strcmp(p->trtype, "tcp") || (strcmp(v, "none") && strcmp(v, "tls1.3")))
 		return -EINVAL;
-	if (!strcmp(v, "tls1.3"))
-		return kcfs_refuse(-EINVAL, "port %u: katod has no TLS", n->portid);
+	strcpy(p->tsas, !strcmp(v, "tls1.3") ? "tls1.3" : "none");
 	return 0;
 }
 

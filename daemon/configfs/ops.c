@@ -352,6 +352,8 @@ static int link_port(const struct kcfs_node *n, const struct kcfs_node *t)
 		if (pp->adrfam[0])
 			json_object_object_add(p, "adrfam", json_object_new_string(pp->adrfam));
 		json_object_object_add(p, "treq", json_object_new_string(pp->treq));
+		if (pp->tsas[0])
+			json_object_object_add(p, "tsas", json_object_new_string(pp->tsas));
 		if (pp->inline_data_size >= 0)
 			json_object_object_add(p, "inline_data_size", json_object_new_int64(pp->inline_data_size));
 		if ((r = kcfs_call("ports.add", p, NULL)) < 0)

@@ -339,7 +339,20 @@ check "port 1 not in katod" 1 "$(KC --json ports | jq length)"
 expect "link to a port without an address: EINVAL" EINVAL symlink "$S" "$N/ports/1/subsystems/$NQN"
 expect "addr_trtype rdma: EINVAL (katod serves tcp)" EINVAL write "$N/ports/1/addr_trtype" rdma
 expect "addr_adrfam ib: EINVAL" EINVAL write "$N/ports/1/addr_adrfam" ib
-expect "addr_treq required: EINVAL (no TLS)" EINVAL write "$N/ports/1/addr_treq" required
+expect "addr_treq required without TLS, held: OK" OK write "$N/ports/1/addr_treq" required
+expect "addr_tsas before addr_trtype tcp: EINVAL" EINVAL write "$N/ports/1/addr_tsas" tls1.3
+echo -n tcp >"$N/ports/1/addr_trtype"
+echo -n ipv4 >"$N/ports/1/addr_adrfam"
+expect "addr_tsas tls2: EINVAL" EINVAL write "$N/ports/1/addr_tsas" tls2
+expect "addr_tsas tls1.3: OK" OK write "$N/ports/1/addr_tsas" tls1.3
+check "addr_tsas reads back" tls1.3 "$(cat "$N/ports/1/addr_tsas")"
+echo -n 127.0.0.1 >"$N/ports/1/addr_traddr"
+echo -n "$(free_port)" >"$N/ports/1/addr_trsvcid"
+ln -s "$S" "$N/ports/1/subsystems/$NQN" && ok "a TLS port enabled through the tree" || bad "link of the TLS port"
+check "katod serves it with TLS 1.3" "tls1.3 required" "$(KC --json ports | jq -r '.[] | select(.portid == 1) | "\(.tsas) \(.treq)"')"
+rm "$N/ports/1/subsystems/$NQN" && ok "and disabled" || bad "unlink of the TLS port"
+echo -n none >"$N/ports/1/addr_tsas"
+expect "treq required without TLS: EINVAL at the link" EINVAL symlink "$S" "$N/ports/1/subsystems/$NQN"
 expect "addr_trsvcid on an unlinked port: OK" OK write "$N/ports/1/addr_trsvcid" 4420
 rmdir "$N/ports/1" && ok "rmdir of an unlinked port" || bad "rmdir ports/1"
 
