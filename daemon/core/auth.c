@@ -144,6 +144,17 @@ static void host_lookup(const char *nqn, struct kt_auth_keys *out)
 
 static void arm(struct kt_sq *sq);
 
+/* The controller is failed: every queue of it but `keep` closes now. */
+static void close_queues(struct kt_dctrl *dc, const struct kt_sq *keep, const char *why)
+{
+	pthread_mutex_lock(&dc->lock);
+	dc->dying = true;
+	for (struct kt_sq *q = dc->queues; q; q = q->ctrl_next)
+		if (q != keep)
+			kt_sq_close_async(q, why);
+	pthread_mutex_unlock(&dc->lock);
+}
+
 bool kt_auth_connect(struct kt_sq *sq, struct kt_dctrl *dc)
 {
 	bool required;
@@ -253,11 +264,7 @@ static void on_expire(evutil_socket_t fd, short what, void *arg)
 			/* never authenticated, so no keep-alive either: the
 			 * controller goes, as it would at a keep-alive expiry */
 			kt_log_ctrl(KT_LOG_WARN, &dc->c, "admin queue never authenticated: controller failed");
-			pthread_mutex_lock(&dc->lock);
-			dc->dying = true;
-			for (struct kt_sq *q = dc->queues; q; q = q->ctrl_next)
-				kt_sq_close_async(q, "authentication timed out");
-			pthread_mutex_unlock(&dc->lock);
+			close_queues(dc, NULL, "authentication timed out");
 		}
 	} else if (sq->auth.deadline_ms) {
 		struct timeval tv = { .tv_sec = (time_t)((sq->auth.deadline_ms - now) / 1000),
@@ -289,14 +296,8 @@ static void arm(struct kt_sq *sq)
  * answer, the controller's other queues now. */
 static void fail_ctrl(struct kt_sq *sq)
 {
-	struct kt_dctrl *dc = sq->dc;
 	sq->ops->close_after_reply(sq);
-	pthread_mutex_lock(&dc->lock);
-	dc->dying = true;
-	for (struct kt_sq *q = dc->queues; q; q = q->ctrl_next)
-		if (q != sq)
-			kt_sq_close_async(q, "authentication failed");
-	pthread_mutex_unlock(&dc->lock);
+	close_queues(sq->dc, sq, "authentication failed");
 }
 
 static const char *name(const char *s)
