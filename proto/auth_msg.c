@@ -308,7 +308,7 @@ int kt_auth_success1_build(void *buf, size_t cap, uint16_t tid, uint8_t hash_id,
 	return (int)n;
 }
 
-int kt_auth_failure1_build(void *buf, size_t cap, uint16_t tid, uint8_t rescode_exp)
+static int failure_build(void *buf, size_t cap, uint8_t auth_id, uint16_t tid, uint8_t rescode_exp)
 {
 	struct kt_auth_dhchap_failure_data h;
 
@@ -318,10 +318,20 @@ int kt_auth_failure1_build(void *buf, size_t cap, uint16_t tid, uint8_t rescode_
 		return -ENOSPC;
 	memset(&h, 0, sizeof(h));
 	h.auth_type = KT_AUTH_COMMON;
-	h.auth_id = KT_AUTH_FAILURE1;
+	h.auth_id = auth_id;
 	h.t_id = htole16(tid);
 	h.rescode = KT_AUTH_FAILURE_REASON;
 	h.rescode_exp = rescode_exp;
 	memcpy(buf, &h, sizeof(h));
 	return (int)sizeof(h);
+}
+
+int kt_auth_failure1_build(void *buf, size_t cap, uint16_t tid, uint8_t rescode_exp)
+{
+	return failure_build(buf, cap, KT_AUTH_FAILURE1, tid, rescode_exp);
+}
+
+int kt_auth_failure2_build(void *buf, size_t cap, uint16_t tid, uint8_t rescode_exp)
+{
+	return failure_build(buf, cap, KT_AUTH_FAILURE2, tid, rescode_exp);
 }

@@ -264,5 +264,8 @@ int kt_auth_challenge_build(void *buf, size_t cap, uint16_t tid, uint8_t hash_id
 int kt_auth_success1_build(void *buf, size_t cap, uint16_t tid, uint8_t hash_id,
 			   const uint8_t *rval);
 int kt_auth_failure1_build(void *buf, size_t cap, uint16_t tid, uint8_t rescode_exp);
+/* The host's Failure2 (common message type, as the spec and Linux hosts
+ * since 6.0 send it), for a test initiator. */
+int kt_auth_failure2_build(void *buf, size_t cap, uint16_t tid, uint8_t rescode_exp);
 
 #endif

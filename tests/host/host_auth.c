@@ -219,15 +219,10 @@ int kh_auth(struct kh_host *h, const struct kh_auth_opts *o, struct kh_auth_info
 	in.seqnum = s2;
 	if (!s1.rvalid || kt_dhchap_ctrl_response(ckey, &in, r2) < 0 ||
 	    CRYPTO_memcmp(r2, s1.rval, hlen) != 0) {
-		/* Failure2, common type as the spec and Linux hosts since 6.0 */
-		struct kt_auth_dhchap_failure_data f;
-		memset(&f, 0, sizeof(f));
-		f.auth_type = KT_AUTH_COMMON;
-		f.auth_id = KT_AUTH_FAILURE2;
-		f.t_id = htole16(tid);
-		f.rescode = KT_AUTH_FAILURE_REASON;
-		f.rescode_exp = KT_AUTH_FAILED;
-		send_msg(h, &f, sizeof(f));
+		uint8_t f[sizeof(struct kt_auth_dhchap_failure_data)];
+		int flen = kt_auth_failure2_build(f, sizeof(f), tid, KT_AUTH_FAILED);
+		if (flen > 0)
+			send_msg(h, f, (uint32_t)flen);
 		rc = -EKEYREJECTED;
 		goto out;
 	}

@@ -497,6 +497,12 @@ static void test_build_failure1(void **state)
 	assert_int_equal(kt_auth_failure1_build(b, 7, 1, KT_AUTH_FAILED), -ENOSPC);
 	assert_int_equal(kt_auth_failure1_build(b, 8, 1, 0), -EINVAL);
 	assert_int_equal(kt_auth_failure1_build(b, 8, 1, 8), -EINVAL);
+	/* the host's Failure2: the same layout, AUTH_ID f0h */
+	assert_int_equal(kt_auth_failure2_build(b, sizeof(b), 0x1234, KT_AUTH_FAILED), 8);
+	unit_unhex("00f0000034120101", want, 8);
+	assert_memory_equal(b, want, 8);
+	assert_int_equal(kt_auth_failure_parse(b, 8, &f), 0);
+	assert_int_equal(f.auth_id, KT_AUTH_FAILURE2);
 }
 
 int main(void)
