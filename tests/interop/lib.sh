@@ -279,6 +279,19 @@ ctrl_attr() { cat /sys/class/nvme/"$CTRL"/"$1" 2>/dev/null; }
 io_queues() { echo $(( $(ctrl_attr queue_count) - 1 )); }
 ns_bytes() { echo $(( $(cat /sys/block/"${NSDEV#/dev/}"/size) * 512 )); }
 
+# no_key_in_klog TOPIC KEY...: none of katod's log lines holds the secret part (the base64
+# between "PREFIX:hh:" and the closing ':') of any KEY, DHHC-1 or NVMeTLSkey-1 alike; TOPIC is
+# a word whose lines are counted for the record.
+no_key_in_klog() {
+    local topic=$1 k b n=0; shift
+    for k in "$@"; do
+        b=${k#*:??:}; b=${b%:}
+        grep -qF "$b" "$KLOG" && { echo "katod's log holds a key"; n=$((n + 1)); }
+    done
+    echo "katod log: $(wc -l <"$KLOG") lines, $(grep -c "$topic" "$KLOG") about $topic, $n with a key"
+    [[ $n -eq 0 ]]
+}
+
 # blk_roundtrip [BLOCKS]: BLOCKS (default 4) random 64 KiB blocks written to the start of $NSDEV
 # with O_DIRECT and read back the same.
 blk_roundtrip() {

@@ -110,15 +110,7 @@ t_no_key() {
     [[ $st -ne 0 ]] && ! any_ctrl
 }
 
-t_no_secret_logged() {
-    local k b n=0
-    for k in "$KEY" "$KEY2" "$OTHER"; do
-        b=${k#NVMeTLSkey-1:??:}; b=${b%:}
-        grep -qF "$b" "$KLOG" && { echo "katod's log holds a key"; n=$((n + 1)); }
-    done
-    echo "katod log: $(wc -l <"$KLOG") lines, $(grep -c 'TLS' "$KLOG") about TLS, $n with a key"
-    [[ $n -eq 0 ]]
-}
+t_no_secret_logged() { no_key_in_klog TLS "$KEY" "$KEY2" "$OTHER"; }
 
 begin
 trap 'cleanup_host; [[ -n "$KPID" ]] && kill -TERM "$KPID" 2>/dev/null; [[ -n "$TLSHD_PID" ]] && kill "$TLSHD_PID" 2>/dev/null' EXIT
