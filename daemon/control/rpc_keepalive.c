@@ -90,7 +90,8 @@ static const char *scope_str(const struct kt_kapol_scope *s)
 	return buf;
 }
 
-/* Live controllers the scope covers (all with s NULL). */
+/* Live controllers the scope covers (all with s NULL); one whose queues are
+ * already closing is not live. */
 static size_t count_covered(const struct kt_kapol_scope *s)
 {
 	struct kt_ctrl_info *v;
@@ -98,7 +99,8 @@ static size_t count_covered(const struct kt_kapol_scope *s)
 	if (kt_target_ctrls_snapshot(&v, &nv, kt_now_ms()) < 0)
 		return 0;
 	for (size_t i = 0; i < nv; i++)
-		n += !s || kt_kapol_scope_matches(s, v[i].cntlid, v[i].hostnqn, v[i].subnqn);
+		n += !v[i].dying &&
+		     (!s || kt_kapol_scope_matches(s, v[i].cntlid, v[i].hostnqn, v[i].subnqn));
 	free(v);
 	return n;
 }

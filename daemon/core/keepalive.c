@@ -153,6 +153,11 @@ static void ka_shut(struct kt_dctrl *dc, uint64_t now, uint64_t deadline, bool f
 	heap_remove(kaw_of(dc), dc);
 	dc->ka.expired = true;
 	kt_ctrl_ka_expire(c);
+	/* dying before the host can see the close: whoever then counts the
+	 * controllers (katoctl keepalive expire) no longer counts this one */
+	pthread_mutex_lock(&dc->lock);
+	dc->dying = true;
+	pthread_mutex_unlock(&dc->lock);
 	if (dc->admin && dc->admin->state != KT_SQ_CLOSED)
 		dc->admin->ops->shut(dc->admin); /* the host sees the end now; the close follows */
 	*d = (struct ka_done){ dc, now, deadline, last, mono_us() };

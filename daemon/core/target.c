@@ -625,6 +625,7 @@ int kt_target_ctrls_snapshot(struct kt_ctrl_info **out, size_t *n, uint64_t now)
 		if (dc->admin)
 			copy_str(e->peer, sizeof(e->peer), dc->admin->peer);
 		e->queues = dc->nr_queues;
+		e->dying = dc->dying;
 		pthread_mutex_unlock(&dc->lock);
 		e->io_queues = atomic_load(&c->io_queues);
 		e->kato_ms = KT_PEEK(c->kato_ms);

@@ -65,6 +65,7 @@ struct kt_ctrl_info {
 	uint32_t cc, csts;
 	uint64_t host_reads, host_writes, bytes_read, bytes_written; /* SMART counters */
 	uint64_t errors;            /* error log entries recorded */
+	bool dying;                 /* its queues are closing (expired, failed, deleted) */
 };
 
 /* A snapshot of every controller, newest first, at time now (kt_now_ms).
