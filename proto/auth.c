@@ -11,9 +11,7 @@
  *   using the configured group whatever the host offered, which a host
  *   that does not list it could not complete: we fall back instead.
  * - A Negotiate with more than one protocol descriptor is Hash Function
- *   Unusable, and secure channel concatenation (SC_C not 0) is
- *   Concatenation Mismatch: katod has no TLS (the kernel without TLS says
- *   the same).
+ *   Unusable. Secure channel concatenation: see proto/auth.h.
  * - A wrong T_ID is Incorrect Payload (Failure1), a message out of turn
  *   Incorrect Protocol Message and the end of the transaction, as the
  *   kernel. The spec would have the controller answer out-of-turn
@@ -35,6 +33,7 @@
 
 #include "proto/auth.h"
 #include "proto/cmd.h"
+#include "proto/tls_psk.h"
 
 static uint16_t invalid_field(void)
 {
@@ -94,6 +93,7 @@ void kt_auth_q_clear(struct kt_auth_q *a)
 {
 	kt_dhchap_txn_clear(&a->txn);
 	kt_auth_keys_clear(&a->keys);
+	OPENSSL_cleanse(a->gen_psk, sizeof(a->gen_psk));
 	a->deadline_ms = 0;
 }
 
@@ -163,6 +163,33 @@ static bool offered(const uint8_t *list, uint8_t n, uint8_t id)
 	return false;
 }
 
+/* SC_C against the queue (see proto/auth.h). */
+static uint8_t check_sc_c(uint8_t sc_c, const struct kt_auth_ctx *ctx)
+{
+	switch (sc_c) {
+	case KT_AUTH_SC_NONE:
+		return KT_AUTH_OK;
+	case KT_AUTH_SC_NEWTLSPSK:
+		return ctx->qid == 0 && ctx->tls_port && !ctx->tls_queue ? KT_AUTH_OK : KT_AUTH_CONCAT_MISMATCH;
+	case KT_AUTH_SC_REPLACETLSPSK:
+		return ctx->qid == 0 && ctx->tls_queue ? KT_AUTH_OK : KT_AUTH_CONCAT_MISMATCH;
+	default:
+		return KT_AUTH_CONCAT_MISMATCH;
+	}
+}
+
+/* A hash we may use: known, and with SC_C one a TLS suite has. */
+static bool hash_usable(uint8_t id, bool concat)
+{
+	return kt_dhchap_hash_len(id) && (!concat || id == KT_DHCHAP_SHA256 || id == KT_DHCHAP_SHA384);
+}
+
+/* A DH group we may use: known, and with SC_C not NULL. */
+static bool dh_usable(uint8_t id, bool concat)
+{
+	return kt_dhchap_dhgroup_known(id) && (!concat || id != KT_DHCHAP_DH_NULL);
+}
+
 static uint8_t negotiate(struct kt_auth_q *a, const struct kt_auth_ctx *ctx, const void *buf,
 			 uint32_t tl)
 {
@@ -173,29 +200,30 @@ static uint8_t negotiate(struct kt_auth_q *a, const struct kt_auth_ctx *ctx, con
 	a->tid = n.tid;
 	if (rc)
 		return rc;
-	if (n.sc_c != KT_AUTH_SC_NONE)
-		return KT_AUTH_CONCAT_MISMATCH;
+	if ((rc = check_sc_c(n.sc_c, ctx)))
+		return rc;
 	if (b[7] != 1)
 		return KT_AUTH_HASH_UNUSABLE;
+	bool concat = n.sc_c != KT_AUTH_SC_NONE;
 
 	uint8_t hash = 0, dh = 0xff;
-	if (offered(n.hash, n.nhash, a->keys.hash_id))
+	if (offered(n.hash, n.nhash, a->keys.hash_id) && hash_usable(a->keys.hash_id, concat))
 		hash = a->keys.hash_id;
 	for (unsigned i = 0; !hash && i < n.nhash; i++)
-		if (kt_dhchap_hash_len(n.hash[i]))
+		if (hash_usable(n.hash[i], concat))
 			hash = n.hash[i];
 	if (!hash)
 		return KT_AUTH_HASH_UNUSABLE;
-	if (offered(n.dh, n.ndh, a->keys.dhgid))
+	if (offered(n.dh, n.ndh, a->keys.dhgid) && dh_usable(a->keys.dhgid, concat))
 		dh = a->keys.dhgid;
 	for (unsigned i = 0; dh == 0xff && i < n.ndh; i++)
-		if (kt_dhchap_dhgroup_known(n.dh[i]))
+		if (dh_usable(n.dh[i], concat))
 			dh = n.dh[i];
-	if (dh == 0xff)
-		return KT_AUTH_DHGROUP_UNUSABLE;
-	(void)ctx;
+	if (dh == 0xff) /* with SC_C: only the NULL group offered, as the kernel says */
+		return concat ? KT_AUTH_CONCAT_MISMATCH : KT_AUTH_DHGROUP_UNUSABLE;
 	a->hash_id = hash;
 	a->dhgid = dh;
+	a->sc_c = n.sc_c;
 	return kt_dhchap_txn_start(&a->txn, hash, dh, n.tid, n.sc_c) ? KT_AUTH_FAILED : KT_AUTH_OK;
 }
 
@@ -208,6 +236,8 @@ static uint8_t reply(struct kt_auth_q *a, const struct kt_auth_ctx *ctx, const v
 		return rc;
 	if (!a->keys.has_host_key)
 		return KT_AUTH_FAILED;
+	if (a->txn.sc_c && !r.cvalid) /* no C2, no generated PSK (the kernel's check) */
+		return KT_AUTH_FAILED;
 	int e = kt_dhchap_txn_check_reply(&a->txn, &a->keys.host_key, ctx->hostnqn, ctx->subnqn,
 					  r.rval, r.cvalid ? r.c2 : NULL, r.seqnum, r.dhv, r.dhvlen);
 	if (e == -EINVAL)
@@ -215,6 +245,21 @@ static uint8_t reply(struct kt_auth_q *a, const struct kt_auth_ctx *ctx, const v
 	if (e)
 		return KT_AUTH_FAILED;
 	return KT_AUTH_OK;
+}
+
+/* With SC_C, the generated PSK from this transaction's Ks, C1 and C2,
+ * before they are wiped. */
+static int generate_psk(struct kt_auth_q *a, struct kt_auth_result *res)
+{
+	const struct kt_dhchap_txn *t = &a->txn;
+	if (!t->sc_c)
+		return 0;
+	if (!t->have_skey || kt_tls_generated_psk((enum kt_tls_hash)t->hash_id, t->skey, t->dhlen, t->c1,
+						  t->c2, a->gen_psk) < 0)
+		return -EIO;
+	a->gen_hash = t->hash_id;
+	res->psk_generated = true;
+	return 0;
 }
 
 static void succeed(struct kt_auth_q *a, struct kt_auth_result *res)
@@ -302,6 +347,12 @@ uint16_t kt_auth_send(struct kt_auth_q *a, const struct kt_auth_ctx *ctx, const 
 		/* without C2, or with SEQNUM 0 (C2 only for a PSK), the host
 		 * is authenticated now; with C2 once it checked R2 */
 		if (!a->txn.c2_valid || a->txn.s2 == 0) {
+			if (generate_psk(a, res) < 0) {
+				a->authenticated = false;
+				fail(a, KT_AUTH_ST_FAILURE1, KT_AUTH_FAILED);
+				kt_dhchap_txn_clear(&a->txn);
+				goto armed;
+			}
 			a->txn.c2_valid = false;
 			a->bidi = false;
 			succeed(a, res);
@@ -312,6 +363,10 @@ uint16_t kt_auth_send(struct kt_auth_q *a, const struct kt_auth_ctx *ctx, const 
 	rc = kt_auth_success2_parse(buf, tl, &tid);
 	if (rc) {
 		failed(a, res, rc);
+		return 0;
+	}
+	if (generate_psk(a, res) < 0) {
+		failed(a, res, KT_AUTH_FAILED);
 		return 0;
 	}
 	a->step = KT_AUTH_ST_DONE;

@@ -34,8 +34,23 @@
  * "expecting Negotiate" (the kernel resets the step and the transaction
  * id; the queue's authenticated flag is left as it was).
  *
- * Secrets (keys, C1/C2, Ks, the DH private value) live in this struct and
- * in the transaction, and are wiped by kt_auth_q_clear; nothing here logs.
+ * Secure channel concatenation (SC_C in Negotiate, NVMe Base 2.x 8.3.4.5
+ * and the TCP transport's generated PSKs), as the kernel target:
+ *   NEWTLSPSK      on an admin queue without TLS, of a port that offers
+ *                  TLS: after the transaction the generated PSK is due
+ *                  (kt_auth_result.psk_generated); the host reconnects its
+ *                  admin queue over TLS with it ("NVMe1G" identities)
+ *   REPLACETLSPSK  on an admin queue over TLS: a new generated PSK
+ *   anything else, or on an I/O queue: Concatenation Mismatch.
+ * With SC_C the DH group cannot be NULL (there would be no Ks), the Reply
+ * must carry C2 (CVALID), and the hash must be SHA-256 or SHA-384 (the TLS
+ * cipher suites' hashes: a SHA-512 PSK has no suite; the kernel target
+ * would take SHA-512 and then fail to derive the key, silently): the
+ * configured ones when the host offers them, else the host's first usable.
+ *
+ * Secrets (keys, C1/C2, Ks, the DH private value, a generated PSK) live in
+ * this struct and in the transaction, and are wiped by kt_auth_q_clear;
+ * nothing here logs.
  */
 #ifndef KATO_PROTO_AUTH_H
 #define KATO_PROTO_AUTH_H
@@ -83,6 +98,10 @@ struct kt_auth_q {
 	uint8_t hash_id;            /* negotiated, kept after the transaction (logs) */
 	uint8_t dhgid;
 	bool bidi;                  /* the last success was bidirectional */
+	uint8_t sc_c;               /* the last Negotiate's SC_C (enum kt_auth_sc_c) */
+	uint8_t gen_hash;           /* psk_generated: its hash (1 SHA-256, 2 SHA-384) */
+	uint8_t gen_psk[KT_DHCHAP_HASH_MAX]; /* psk_generated: HMAC(Ks, C1 || C2); secret,
+					      * the caller takes it and wipes it */
 	uint64_t deadline_ms;       /* 0: no transaction to time out */
 	struct kt_auth_keys keys;   /* this transaction's, taken at Negotiate */
 	struct kt_dhchap_txn txn;
@@ -102,6 +121,9 @@ struct kt_auth_ctx {
 	void *rnd_ctx;
 	uint32_t (*seqnum)(void *ctx); /* S1 of a Challenge (never 0) */
 	void *seq_ctx;
+	uint16_t qid;               /* SC_C is for the admin queue only */
+	bool tls_port;              /* the queue's port offers TLS (tsas tls1.3) */
+	bool tls_queue;             /* the queue itself runs over TLS */
 };
 
 /* What happened, for the caller's log and counters. */
@@ -117,6 +139,7 @@ struct kt_auth_result {
 	bool fatal;                 /* fail the controller once the reply is out */
 	uint8_t reason;             /* EV_FAILURE: enum kt_auth_failure */
 	bool host_failure2;         /* EV_FAILURE: the host sent Failure2 */
+	bool psk_generated;         /* EV_SUCCESS with SC_C: a->gen_psk holds the PSK */
 };
 
 /* nvmet's attribute spellings: dhchap_hash "hmac(sha256)", "hmac(sha384)",

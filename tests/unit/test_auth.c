@@ -3,8 +3,9 @@
  * by byte with fixed randomness and sequence numbers: a unidirectional and
  * a bidirectional transaction (the host's side computed with proto's
  * kt_dhchap_host_response/ctrl_response), a wrong response, a wrong T_ID,
- * a message out of turn, the timeout, and the SQE checks of Authentication
- * Send/Receive.
+ * a message out of turn, the timeout, the SQE checks of Authentication
+ * Send/Receive, and secure channel concatenation (which queue may ask for
+ * it, and the generated PSK of an ffdhe2048 transaction).
  */
 #include <endian.h>
 #include <errno.h>
@@ -17,6 +18,7 @@
 
 #include "proto/auth.h"
 #include "proto/cmd.h"
+#include "proto/tls_psk.h"
 
 #define KEY1 "DHHC-1:01:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh+KfiaR:"
 #define KEYC "DHHC-1:00:ZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1+f4CBgoOeXryU:"
@@ -276,6 +278,165 @@ static void test_expire(void **state)
 	kt_auth_q_clear(&a);
 }
 
+/* A Negotiate with SC_C and lists of hashes and groups. */
+static size_t negotiate_sc(uint8_t *b, uint8_t sc_c, const uint8_t *hash, uint8_t nhash,
+			   const uint8_t *dh, uint8_t ndh)
+{
+	negotiate(b, 0, 0);
+	b[6] = sc_c;
+	b[10] = nhash;
+	b[11] = ndh;
+	memcpy(b + 12, hash, nhash);
+	memcpy(b + 12 + 30, dh, ndh);
+	return 72;
+}
+
+/* The reason a Negotiate was refused for (0: accepted). */
+static uint8_t negotiate_reason(const struct kt_auth_ctx *ctx, uint8_t sc_c, const uint8_t *hash,
+				uint8_t nhash, const uint8_t *dh, uint8_t ndh)
+{
+	struct kt_auth_q a;
+	struct kt_auth_result res;
+	uint8_t buf[4096];
+	uint32_t xfer;
+	kt_auth_q_init(&a, true);
+	size_t n = negotiate_sc(buf, sc_c, hash, nhash, dh, ndh);
+	assert_int_equal(kt_auth_send(&a, ctx, buf, (uint32_t)n, 1000, &res), 0);
+	uint8_t reason = 0;
+	if (a.step == KT_AUTH_ST_FAILURE1) {
+		assert_int_equal(kt_auth_receive(&a, ctx, buf, 4096, &xfer, 1000, &res), 0);
+		assert_int_equal(buf[1], KT_AUTH_FAILURE1);
+		reason = buf[7];
+	} else {
+		assert_int_equal(a.step, KT_AUTH_ST_CHALLENGE);
+	}
+	kt_auth_q_clear(&a);
+	return reason;
+}
+
+static void test_concat_rules(void **state)
+{
+	(void)state;
+	static const uint8_t all_hash[] = { 1, 2, 3 }, sha512[] = { 3 };
+	static const uint8_t all_dh[] = { 0, 1, 2, 3, 4, 5 }, null_dh[] = { 0 };
+	struct kt_auth_ctx plain = CTX, tls = CTX, io = CTX, no_tls_port = CTX;
+	with_ctrl_key = false;
+	plain.tls_port = true;
+	tls.tls_port = tls.tls_queue = true;
+	io.tls_port = true;
+	io.qid = 1;
+	/* NEWTLSPSK: an admin queue without TLS on a TLS port */
+	assert_int_equal(negotiate_reason(&plain, KT_AUTH_SC_NEWTLSPSK, all_hash, 3, all_dh, 6), 0);
+	assert_int_equal(negotiate_reason(&tls, KT_AUTH_SC_NEWTLSPSK, all_hash, 3, all_dh, 6),
+			 KT_AUTH_CONCAT_MISMATCH);
+	assert_int_equal(negotiate_reason(&io, KT_AUTH_SC_NEWTLSPSK, all_hash, 3, all_dh, 6),
+			 KT_AUTH_CONCAT_MISMATCH);
+	assert_int_equal(negotiate_reason(&no_tls_port, KT_AUTH_SC_NEWTLSPSK, all_hash, 3, all_dh, 6),
+			 KT_AUTH_CONCAT_MISMATCH);
+	/* REPLACETLSPSK: an admin queue over TLS */
+	assert_int_equal(negotiate_reason(&tls, KT_AUTH_SC_REPLACETLSPSK, all_hash, 3, all_dh, 6), 0);
+	assert_int_equal(negotiate_reason(&plain, KT_AUTH_SC_REPLACETLSPSK, all_hash, 3, all_dh, 6),
+			 KT_AUTH_CONCAT_MISMATCH);
+	/* SC (01h) alone names no PSK to make */
+	assert_int_equal(negotiate_reason(&plain, KT_AUTH_SC_SC, all_hash, 3, all_dh, 6),
+			 KT_AUTH_CONCAT_MISMATCH);
+	/* no Ks with the NULL group, no TLS suite for SHA-512 */
+	assert_int_equal(negotiate_reason(&plain, KT_AUTH_SC_NEWTLSPSK, all_hash, 3, null_dh, 1),
+			 KT_AUTH_CONCAT_MISMATCH);
+	assert_int_equal(negotiate_reason(&plain, KT_AUTH_SC_NEWTLSPSK, sha512, 1, all_dh, 6),
+			 KT_AUTH_HASH_UNUSABLE);
+	/* without SC_C both are fine */
+	assert_int_equal(negotiate_reason(&plain, KT_AUTH_SC_NONE, sha512, 1, null_dh, 1), 0);
+}
+
+/* Negotiate with NEWTLSPSK, the Challenge, and the host's Reply (with C2
+ * and SEQNUM 0 when cvalid) into buf; returns the Reply's length, *ks the
+ * host's Ks, c1 the controller's challenge. */
+static size_t concat_reply(struct kt_auth_q *a, const struct kt_auth_ctx *ctx, uint8_t *buf,
+			   bool cvalid, uint8_t *c1, const uint8_t *c2, uint8_t *ks)
+{
+	static const uint8_t hash[] = { 1, 2, 3 }, dh[] = { 0, 1 };
+	struct kt_auth_result res;
+	uint8_t host_pub[256];
+	uint32_t xfer;
+
+	/* configured: SHA-256 and the NULL group; with SC_C the group falls
+	 * back to the host's first other one, ffdhe2048 */
+	kt_auth_q_init(a, true);
+	size_t n = negotiate_sc(buf, KT_AUTH_SC_NEWTLSPSK, hash, 3, dh, 2);
+	assert_int_equal(kt_auth_send(a, ctx, buf, (uint32_t)n, 1000, &res), 0);
+	assert_int_equal(a->step, KT_AUTH_ST_CHALLENGE);
+	assert_int_equal(kt_auth_receive(a, ctx, buf, 4096, &xfer, 1000, &res), 0);
+	assert_int_equal(buf[8], KT_DHCHAP_SHA256);
+	assert_int_equal(buf[9], KT_DHCHAP_FFDHE2048);
+	assert_int_equal(buf[10] | buf[11] << 8, 256);
+	memcpy(c1, buf + 16, 32);
+
+	/* the host's side: its own pair, Ks, R1 with SC_C */
+	struct kt_dhchap_dh *hdh = NULL;
+	assert_int_equal(kt_dhchap_dh_generate(KT_DHCHAP_FFDHE2048, kt_dhchap_rand_bytes, NULL, &hdh,
+					       host_pub, sizeof(host_pub)), 0);
+	assert_int_equal(kt_dhchap_dh_shared(hdh, buf + 48, 256, ks, 256), 0);
+	kt_dhchap_dh_free(hdh);
+	struct kt_dhchap_key *k = NULL;
+	assert_int_equal(kt_dhchap_key_parse(KEY1, &k, NULL), 0);
+	struct kt_dhchap_resp_in in = { .hash_id = 1, .challenge = c1, .seqnum = S1, .tid = TID,
+					.sc_c = KT_AUTH_SC_NEWTLSPSK, .hostnqn = HOSTNQN,
+					.subnqn = SUBNQN, .skey = ks, .skey_len = 256 };
+	memset(buf, 0, 4096);
+	buf[0] = KT_AUTH_DHCHAP;
+	buf[1] = KT_AUTH_REPLY;
+	buf[4] = TID & 0xff;
+	buf[5] = TID >> 8;
+	buf[6] = 32;
+	buf[8] = cvalid;
+	buf[11] = 1; /* DHVLEN 256 */
+	assert_int_equal(kt_dhchap_host_response(k, &in, buf + 16), 0);
+	kt_dhchap_key_free(k);
+	memcpy(buf + 48, c2, 32);
+	memcpy(buf + 80, host_pub, 256);
+	return 16 + 64 + 256;
+}
+
+static void test_concat_generated_psk(void **state)
+{
+	(void)state;
+	struct kt_auth_ctx ctx = CTX;
+	struct kt_auth_q a;
+	struct kt_auth_result res;
+	uint8_t buf[4096], c1[32], c2[32], ks[256], want[32];
+	uint32_t xfer;
+	ctx.tls_port = true;
+	with_ctrl_key = false;
+	memset(c2, 0x77, sizeof(c2));
+
+	/* without C2 there is nothing to make a PSK from: Failure1 */
+	size_t n = concat_reply(&a, &ctx, buf, false, c1, c2, ks);
+	assert_int_equal(kt_auth_send(&a, &ctx, buf, (uint32_t)n, 1500, &res), 0);
+	assert_int_equal(a.step, KT_AUTH_ST_FAILURE1);
+	assert_int_equal(a.reason, KT_AUTH_FAILED);
+	assert_false(res.psk_generated);
+	kt_auth_q_clear(&a);
+
+	/* C2 with SEQNUM 0: authenticated, and the PSK is HMAC(Ks, C1 || C2) */
+	n = concat_reply(&a, &ctx, buf, true, c1, c2, ks);
+	assert_int_equal(kt_auth_send(&a, &ctx, buf, (uint32_t)n, 1500, &res), 0);
+	assert_int_equal(res.event, KT_AUTH_EV_SUCCESS);
+	assert_true(res.psk_generated);
+	assert_true(kt_auth_q_open(&a));
+	assert_int_equal(a.gen_hash, KT_DHCHAP_SHA256);
+	assert_int_equal(kt_tls_generated_psk(KT_TLS_HASH_SHA256, ks, sizeof(ks), c1, c2, want), 0);
+	assert_memory_equal(a.gen_psk, want, 32);
+	/* Success1 carries no R2 (SEQNUM 0: not bidirectional) */
+	assert_int_equal(kt_auth_receive(&a, &ctx, buf, 4096, &xfer, 1600, &res), 0);
+	assert_int_equal(buf[1], KT_AUTH_SUCCESS1);
+	assert_int_equal(buf[8], 0);
+	assert_int_equal(a.step, KT_AUTH_ST_DONE);
+	kt_auth_q_clear(&a);
+	static const uint8_t zero[32];
+	assert_memory_equal(a.gen_psk, zero, 32);
+}
+
 static void test_cmd_check(void **state)
 {
 	(void)state;
@@ -315,6 +476,8 @@ int main(void)
 		cmocka_unit_test(test_bidirectional),
 		cmocka_unit_test(test_expire),
 		cmocka_unit_test(test_cmd_check),
+		cmocka_unit_test(test_concat_rules),
+		cmocka_unit_test(test_concat_generated_psk),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
