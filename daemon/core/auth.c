@@ -28,8 +28,14 @@
  *   Connect the host has the authentication timeout to send Negotiate,
  *   and an admin queue whose transaction expires before it ever
  *   authenticated loses its controller.
+ * - Secure concatenation: a transaction with SC_C leaves a generated PSK,
+ *   which goes to daemon/core/tls_gen.c for the host's TLS connections. A
+ *   queue whose TLS session was keyed by such a PSK is not asked to
+ *   authenticate again at Connect (the PSK is the proof; the kernel target
+ *   does not ask on TLS queues either, and a Linux host that was asked
+ *   would replace the PSK its I/O queues are about to use).
  * - Logs: one line per outcome with the controller id and host NQN;
- *   never a key, a challenge, a response or a DH value.
+ *   never a key, a challenge, a response, a DH value or a PSK.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -44,6 +50,7 @@
 #include "daemon/core/dctrl.h"
 #include "daemon/core/keepalive.h"
 #include "daemon/core/sq.h"
+#include "daemon/core/tls_gen.h"
 #include "daemon/core/worker.h"
 #include "daemon/log.h"
 #include "daemon/transport/transport.h"
@@ -165,9 +172,10 @@ bool kt_auth_connect(struct kt_sq *sq, struct kt_dctrl *dc)
 			memset(&k, 0, sizeof(k));
 		else
 			host_lookup(dc->c.hostnqn, &k);
+		bool generated = sq->tls && sq->tls->type == 'G'; /* see the header */
 		pthread_mutex_lock(&dc->lock);
 		dc->auth_keys = k;
-		dc->auth_required = k.has_host_key;
+		dc->auth_required = k.has_host_key && !generated;
 		required = dc->auth_required;
 		pthread_mutex_unlock(&dc->lock);
 		kt_auth_keys_clear(&k);
@@ -243,6 +251,9 @@ void kt_auth_ctx(struct kt_sq *sq, struct kt_auth_ctx *ctx)
 	ctx->keys_ctx = sq;
 	ctx->rnd = kt_dhchap_rand_bytes;
 	ctx->seqnum = next_seqnum;
+	ctx->qid = sq->qid;
+	ctx->tls_port = sq->port && sq->port->sectype == NVMF_TCP_SECTYPE_TLS13;
+	ctx->tls_queue = sq->tls != NULL;
 }
 
 /* ---- the timer ------------------------------------------------------------ */
@@ -305,6 +316,23 @@ static const char *name(const char *s)
 	return s ? s : "?";
 }
 
+/* Secure concatenation: the PSK the transaction generated goes where the
+ * TLS server looks for it; the queue's copy is wiped either way. */
+static void keep_generated_psk(struct kt_sq *sq)
+{
+	struct kt_dctrl *dc = sq->dc;
+	int rc = kt_tls_gen_put(dc->c.hostnqn, dc->c.subsys->nqn, sq->auth.gen_hash, sq->auth.gen_psk,
+				NULL, 0);
+	OPENSSL_cleanse(sq->auth.gen_psk, sizeof(sq->auth.gen_psk));
+	if (rc < 0)
+		kt_log_ctrl(KT_LOG_ERROR, &dc->c, "queue %u: the generated TLS PSK could not be kept: %s", sq->qid,
+			    strerror(-rc));
+	else
+		kt_log_ctrl(KT_LOG_INFO, &dc->c, "queue %u: TLS PSK generated for secure concatenation (%s, %s)",
+			    sq->qid, name(kt_dhchap_hash_name(sq->auth.gen_hash)),
+			    sq->auth.sc_c == KT_AUTH_SC_REPLACETLSPSK ? "replacing the session's" : "new");
+}
+
 void kt_auth_after(struct kt_req *r, const struct kt_auth_result *res)
 {
 	struct kt_sq *sq = r->sq;
@@ -321,6 +349,8 @@ void kt_auth_after(struct kt_req *r, const struct kt_auth_result *res)
 		kt_log_ctrl(KT_LOG_INFO, &dc->c, "queue %u: %s (%s, %s%s)", sq->qid,
 			    res->reauth ? "re-authenticated" : "authenticated", name(kt_dhchap_hash_name(sq->auth.hash_id)),
 			    name(kt_dhchap_dhgroup_name(sq->auth.dhgid)), sq->auth.bidi ? ", bidirectional" : "");
+		if (res->psk_generated)
+			keep_generated_psk(sq);
 		break;
 	case KT_AUTH_EV_FAILURE:
 		kt_log_ctrl(KT_LOG_WARN, &dc->c, "queue %u: authentication failed: %s%s", sq->qid,

@@ -23,6 +23,7 @@
 #include "daemon/core/auth.h"
 #include "daemon/core/cntlid.h"
 #include "daemon/core/sq.h"
+#include "daemon/core/tls_gen.h"
 #include "daemon/core/tls_keys.h"
 #include "daemon/core/target.h"
 #include "daemon/core/worker.h"
@@ -333,6 +334,7 @@ void kt_target_destroy(void)
 	struct kt_target *t = &target;
 	kt_auth_hosts_free();
 	kt_tls_keys_free();
+	kt_tls_gen_free();
 	for (size_t i = 0; i < t->n_subsys; i++) {
 		struct kt_subsys *s = t->subsys[i];
 		for (size_t n = 0; n < s->n_ns; n++)

@@ -45,6 +45,10 @@ struct kh_tls {
 	uint16_t suite;           /* 0: the key's (0x1301 or 0x1302); else 0x1301..0x1303 */
 	const char *id_hostnqn;   /* NULL: the Connect's host NQN */
 	const char *id_subnqn;    /* NULL: the Connect's subsystem NQN */
+	/* Secure concatenation: a generated PSK (kh_auth_info.gen_psk) instead
+	 * of key, identity "NVMe1G<hh> ..." (RFC derivation, as the kernel) */
+	const uint8_t *gen_psk;
+	uint8_t gen_hash;         /* 1 SHA-256, 2 SHA-384 */
 };
 
 struct kh_opts {
@@ -213,6 +217,9 @@ struct kh_auth_opts {
 	                             list); otherwise offer only that group */
 	uint16_t tid;             /* transaction id; 0: 1 */
 	uint32_t seqnum;          /* S2 with a controller key; 0: 0x1234 */
+	uint8_t sc_c;             /* SC_C (secure concatenation), as Linux's
+	                             --concat: C2 always sent, SEQNUM 0 without
+	                             a controller key; the PSK in info */
 };
 
 /* What a transaction learnt. */
@@ -220,6 +227,9 @@ struct kh_auth_info {
 	uint8_t hash_id, dhgid;   /* the controller's choice */
 	uint8_t failure_reason;   /* Failure1's reason code explanation */
 	bool r2_checked;          /* the controller's R2 was right */
+	uint8_t gen_psk[48];      /* with sc_c, after success: HMAC(Ks, C1 || C2);
+	                             secret, the caller wipes it */
+	uint8_t gen_len;
 };
 
 /* One whole transaction on queue h: Negotiate, Challenge, Reply, Success1

@@ -10,6 +10,7 @@
  */
 #include <endian.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +20,7 @@
 #include "proto/dhchap.h"
 #include "proto/dhchap_key.h"
 #include "proto/model.h"
+#include "proto/tls_psk.h"
 #include "tests/host/host.h"
 
 #define AUTH_BUF 4096 /* the Linux host's CHAP_BUF_SIZE: every Receive asks for this */
@@ -142,6 +144,7 @@ int kh_auth(struct kh_host *h, const struct kh_auth_opts *o, struct kh_auth_info
 
 	/* Negotiate, then the Challenge */
 	size_t n = kh_auth_negotiate_msg(buf, tid, o->hash_id, o->dhgid);
+	buf[offsetof(struct kt_auth_dhchap_negotiate_data, sc_c)] = o->sc_c;
 	if ((rc = send_msg(h, buf, (uint32_t)n)))
 		goto out;
 	memset(buf, 0, AUTH_BUF);
@@ -158,6 +161,12 @@ int kh_auth(struct kh_host *h, const struct kh_auth_opts *o, struct kh_auth_info
 		info->dhgid = ch.dhgid;
 	}
 	uint8_t hlen = ch.hl;
+	uint8_t c1[KT_DHCHAP_HASH_MAX]; /* ch points into buf, which the Reply reuses */
+	if (hlen > sizeof(c1)) {
+		rc = -EPROTO;
+		goto out;
+	}
+	memcpy(c1, ch.c1, hlen);
 
 	/* our DH half and Ks */
 	if (ch.dhgid != KT_DHCHAP_DH_NULL) {
@@ -170,14 +179,15 @@ int kh_auth(struct kh_host *h, const struct kh_auth_opts *o, struct kh_auth_info
 		}
 	}
 	struct kt_dhchap_resp_in in = {
-		.hash_id = ch.hash_id, .challenge = ch.c1, .seqnum = ch.seqnum, .tid = tid, .sc_c = 0,
+		.hash_id = ch.hash_id, .challenge = ch.c1, .seqnum = ch.seqnum, .tid = tid, .sc_c = o->sc_c,
 		.hostnqn = hostnqn, .subnqn = subnqn, .skey = dhlen ? skey : NULL, .skey_len = dhlen,
 	};
 	if (kt_dhchap_host_response(key, &in, r1) < 0) {
 		rc = -EIO;
 		goto out;
 	}
-	if (ckey && kt_dhchap_rand_bytes(NULL, c2, hlen) < 0) {
+	bool send_c2 = ckey || o->sc_c; /* with SC_C, C2 feeds the PSK */
+	if (send_c2 && kt_dhchap_rand_bytes(NULL, c2, hlen) < 0) {
 		rc = -EIO;
 		goto out;
 	}
@@ -189,13 +199,13 @@ int kh_auth(struct kh_host *h, const struct kh_auth_opts *o, struct kh_auth_info
 	rp.auth_id = KT_AUTH_REPLY;
 	rp.t_id = htole16(tid);
 	rp.hl = hlen;
-	rp.cvalid = ckey ? 1 : 0;
+	rp.cvalid = send_c2 ? 1 : 0;
 	rp.dhvlen = htole16((uint16_t)dhlen);
 	rp.seqnum = htole32(ckey ? s2 : 0);
 	memset(buf, 0, AUTH_BUF);
 	memcpy(buf, &rp, sizeof(rp));
 	memcpy(buf + sizeof(rp), r1, hlen);
-	if (ckey)
+	if (send_c2)
 		memcpy(buf + sizeof(rp) + hlen, c2, hlen);
 	if (dhlen)
 		memcpy(buf + sizeof(rp) + 2 * hlen, pub, dhlen);
@@ -213,7 +223,7 @@ int kh_auth(struct kh_host *h, const struct kh_auth_opts *o, struct kh_auth_info
 		goto out;
 	}
 	if (!ckey)
-		goto out; /* unidirectional: no Success2 (the Linux host sends none) */
+		goto psk; /* unidirectional: no Success2 (the Linux host sends none) */
 
 	in.challenge = c2;
 	in.seqnum = s2;
@@ -233,7 +243,18 @@ int kh_auth(struct kh_host *h, const struct kh_auth_opts *o, struct kh_auth_info
 	ok.auth_type = KT_AUTH_DHCHAP;
 	ok.auth_id = KT_AUTH_SUCCESS2;
 	ok.t_id = htole16(tid);
-	rc = send_msg(h, &ok, sizeof(ok));
+	if ((rc = send_msg(h, &ok, sizeof(ok))))
+		goto out;
+psk:
+	/* secure concatenation: the generated PSK, as the Linux host's
+	 * nvme_auth_secure_concat */
+	if (o->sc_c && info) {
+		if (!dhlen || kt_tls_generated_psk((enum kt_tls_hash)ch.hash_id, skey, dhlen, c1, c2,
+						   info->gen_psk) < 0)
+			rc = -EIO;
+		else
+			info->gen_len = hlen;
+	}
 out:
 	kt_dhchap_dh_free(dh);
 	kt_dhchap_key_free(key);

@@ -56,6 +56,20 @@ static int derive(const struct kh_tls *t, const char *hostnqn, const char *subnq
 	uint8_t retained[KT_TLS_PSK_MAX];
 	char ctx[8 + KT_TLS_DIGEST_MAX];
 	int rc;
+	if (t->gen_psk) { /* secure concatenation */
+		struct kt_tls_psk p;
+		rc = kt_tls_psk_from_generated((enum kt_tls_hash)t->gen_hash, t->gen_psk,
+					       t->id_hostnqn ? t->id_hostnqn : hostnqn,
+					       t->id_subnqn ? t->id_subnqn : subnqn, st->identity,
+					       sizeof(st->identity), &p);
+		if (rc < 0)
+			return rc;
+		memcpy(st->psk, p.key, p.len);
+		st->psk_len = p.len;
+		st->suite = t->suite ? t->suite : p.hash == KT_TLS_HASH_SHA384 ? 0x1302 : 0x1301;
+		kt_tls_psk_clear(&p);
+		return 0;
+	}
 	if (kt_tls_key_parse(&key, t->key, strlen(t->key), NULL) < 0)
 		return -EINVAL;
 	enum kt_tls_hash hash = kt_tls_key_hash(&key);

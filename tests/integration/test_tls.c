@@ -9,7 +9,10 @@
  * ICReq on a "required" port is closed and served on a "not required"
  * one; a Connect naming another host or subsystem than the identity is
  * refused; garbage and a stalled handshake are closed; a key set live
- * takes effect for the next connection; the discovery log's TREQ/TSAS.
+ * takes effect for the next connection; the discovery log's TREQ/TSAS;
+ * secure concatenation (DH-HMAC-CHAP with SC_C on a plain admin queue,
+ * then TLS with the generated PSK, no second authentication, a
+ * replacement PSK, an unknown generated identity refused).
  */
 #include <errno.h>
 #include <poll.h>
@@ -26,7 +29,10 @@
 #include <sys/socket.h>
 #include <cmocka.h>
 #include <json-c/json.h>
+#include <openssl/crypto.h>
 
+#include "proto/auth_msg.h"
+#include "proto/dhchap.h"
 #include "proto/tls_psk.h"
 #include "tests/host/host.h"
 #include "tests/integration/harness.h"
@@ -46,7 +52,9 @@
 #define HBOTH0 "nqn.2026-11.io.kato:tls-both" /* KEY00, both: v0 cannot tell */
 #define HSUB "nqn.2026-11.io.kato:tls-sub"    /* KEY01, KEYS for OTHER */
 #define HLIVE "nqn.2026-11.io.kato:tls-live"  /* no key until the control socket sets one */
+#define HCAT "nqn.2026-11.io.kato:tls-concat" /* DH-HMAC-CHAP only: secure concatenation */
 #define OTHER "nqn.2026-11.io.kato:other"
+#define DHKEY "DHHC-1:01:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh+KfiaR:"
 
 static struct hn_katod K;
 
@@ -60,7 +68,8 @@ static const char CONFIG[] =
 	"    {\"nqn\": \"" HCOMPAT "\", \"tls\": {\"key\": \"" KEY01 "\", \"derive\": \"compat\"}},\n"
 	"    {\"nqn\": \"" HBOTH0 "\", \"tls\": {\"key\": \"" KEY00 "\"}},\n"
 	"    {\"nqn\": \"" HSUB "\", \"tls\": {\"key\": \"" KEY01 "\", \"subsystem_keys\": {\"" OTHER "\": \"" KEYS "\"}}},\n"
-	"    {\"nqn\": \"" HLIVE "\"}],\n"
+	"    {\"nqn\": \"" HLIVE "\"},\n"
+	"    {\"nqn\": \"" HCAT "\", \"dhchap\": {\"key\": \"" DHKEY "\", \"dhgroup\": \"null\"}}],\n"
 	"  \"ports\": [{\"portid\": 1, \"addr\": {\"traddr\": \"" HN_ADDR "\", \"trsvcid\": \"%u\",\n"
 	"               \"treq\": \"required\", \"tsas\": \"tls1.3\"},\n"
 	"    \"subsystems\": [\"" HN_SUBNQN "\", \"" OTHER "\"]},\n"
@@ -69,7 +78,7 @@ static const char CONFIG[] =
 	"    \"subsystems\": [\"" HN_SUBNQN "\"]}],\n"
 	"  \"subsystems\": [{\"nqn\": \"" HN_SUBNQN "\",\n"
 	"     \"allowed_hosts\": [\"" H1 "\", \"" H2 "\", \"" HRFC "\", \"" HCOMPAT "\", \"" HBOTH0 "\", \"" HSUB
-	"\", \"" HLIVE "\"],\n"
+	"\", \"" HLIVE "\", \"" HCAT "\"],\n"
 	"     \"namespaces\": [{\"nsid\": 1, \"device\": {\"backend\": \"ram\", \"size\": \"4M\"}}]},\n"
 	"    {\"nqn\": \"" OTHER "\", \"attr\": {\"allow_any_host\": \"1\"},\n"
 	"     \"namespaces\": [{\"nsid\": 1, \"device\": {\"backend\": \"ram\", \"size\": \"1M\"}}]}],\n"
@@ -356,6 +365,78 @@ static void t_live_key(void **state)
 	hn_pass(&K);
 }
 
+/* Secure concatenation, as a Linux 7.x host with --concat: the admin queue
+ * first connects without TLS and authenticates with SC_C NEWTLSPSK; the
+ * host then connects over TLS with the PSK both ends generated (identity
+ * NVMe1G01), and neither that admin queue nor its I/O queues are asked to
+ * authenticate again. */
+static void t_concat(void **state)
+{
+	(void)state;
+	struct kh_opts o;
+	struct kh_tls t;
+	struct kh_host *a = NULL, *a2 = NULL;
+	struct kh_auth_info info;
+	struct kh_auth_opts ao = { .key = DHKEY, .dhgid = -1, .sc_c = KT_AUTH_SC_NEWTLSPSK };
+	uint8_t psk[48];
+
+	memset(&o, 0, sizeof(o));
+	o.hostnqn = HCAT;
+	o.subnqn = HN_SUBNQN;
+	o.kato_ms = 10000;
+	/* plain, on the port where TLS is not required */
+	assert_int_equal(kh_connect(&a, HN_ADDR, K.port[1], &o, NULL), 0);
+	assert_true(kh_connect_dw0(a) & KT_CONNECT_AUTHREQ_ATR);
+	assert_int_equal(kh_auth(a, &ao, &info), 0);
+	assert_int_equal(info.dhgid, KT_DHCHAP_FFDHE2048); /* NULL configured: no Ks, so the host's next */
+	assert_int_equal(info.gen_len, 32);
+	memcpy(psk, info.gen_psk, 32);
+	OPENSSL_cleanse(info.gen_psk, sizeof(info.gen_psk));
+	assert_int_equal(hn_log_wait(&K, "TLS PSK generated for secure concatenation (sha256, new)", 3000), 0);
+	kh_close(a);
+
+	/* over TLS with the generated PSK, even where TLS is required */
+	memset(&t, 0, sizeof(t));
+	t.gen_psk = psk;
+	t.gen_hash = 1;
+	o.tls = &t;
+	assert_int_equal(kh_connect(&a, HN_ADDR, K.port[0], &o, NULL), 0);
+	assert_int_equal(kh_connect_dw0(a) >> 16, 0); /* no second authentication */
+	kh_close(a);
+	assert_string_equal(assoc_io(&o, K.port[0]), "TLS_AES_128_GCM_SHA256");
+	assert_string_equal(assoc_io(&o, K.port[1]), "TLS_AES_128_GCM_SHA256");
+
+	/* REPLACETLSPSK on that TLS admin queue: a new PSK, which works too;
+	 * NEWTLSPSK there is a concatenation mismatch (and fails the controller) */
+	assert_int_equal(kh_connect(&a, HN_ADDR, K.port[0], &o, NULL), 0);
+	ao.sc_c = KT_AUTH_SC_REPLACETLSPSK;
+	ao.hash_id = KT_DHCHAP_SHA384;
+	assert_int_equal(kh_auth(a, &ao, &info), 0);
+	assert_int_equal(info.gen_len, 48);
+	uint8_t psk2[48];
+	memcpy(psk2, info.gen_psk, 48);
+	OPENSSL_cleanse(info.gen_psk, sizeof(info.gen_psk));
+	assert_int_equal(hn_log_wait(&K, "TLS PSK generated for secure concatenation (sha384, replacing the session's)",
+				     3000), 0);
+	ao.sc_c = KT_AUTH_SC_NEWTLSPSK;
+	ao.hash_id = 0;
+	assert_int_equal(kh_auth(a, &ao, &info), -EACCES);
+	assert_int_equal(info.failure_reason, KT_AUTH_CONCAT_MISMATCH);
+	kh_close(a);
+	struct kh_tls t2 = { .gen_psk = psk2, .gen_hash = 2 };
+	o.tls = &t2;
+	assert_string_equal(assoc_io(&o, K.port[0]), "TLS_AES_256_GCM_SHA384");
+
+	/* a generated identity katod never made: the handshake fails */
+	psk2[0] ^= 1;
+	o.timeout_ms = 3000;
+	assert_int_not_equal(kh_connect(&a2, HN_ADDR, K.port[0], &o, NULL), 0);
+	assert_int_equal(hn_log_wait(&K, "no generated PSK (secure concatenation) of that identity", 3000), 0);
+	OPENSSL_cleanse(psk, sizeof(psk));
+	OPENSSL_cleanse(psk2, sizeof(psk2));
+	hn_pass(&K);
+}
+
 static void t_discovery(void **state)
 {
 	(void)state;
@@ -397,6 +478,7 @@ int main(void)
 		HN_TEST(t_wrong_key),
 		HN_TEST(t_identity_mismatch),
 		HN_TEST(t_live_key),
+		HN_TEST(t_concat),
 		HN_TEST(t_discovery),
 		HN_TEST(t_garbage_and_stall),
 	};

@@ -15,7 +15,9 @@
  *   Among those, the host's order.
  * - The PSK: SSL_CTX_set_psk_find_session_callback (the old PSK callback
  *   cannot carry SHA-384); the identity parsed by proto, the key looked up
- *   for its host and subsystem, the TLS PSK derived (kt_tls_psk_for_identity).
+ *   for its host and subsystem, the TLS PSK derived (kt_tls_psk_for_identity);
+ *   or, for a generated identity ("NVMe1G", secure concatenation), the TLS
+ *   PSK kept when the host's DH-HMAC-CHAP transaction made it (tls_gen.h).
  * - No session tickets: the host's kTLS takes over after the handshake and
  *   would choke on a post-handshake NewSessionTicket.
  */
@@ -25,6 +27,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "daemon/core/tls_gen.h"
 #include "daemon/core/tls_keys.h"
 #include "daemon/log.h"
 #include "daemon/transport/tcp/tls.h"
@@ -90,18 +93,21 @@ static int on_find_psk(SSL *ssl, const unsigned char *identity, size_t identity_
 		p->have_id = true;
 	}
 	if (id.type == 'G') {
-		p->why = "a generated PSK (secure concatenation) is not supported";
-		return 1;
-	}
-	if (kt_tls_keys_lookup(id.hostnqn, id.subnqn, &key, &forms, &prefer) < 0) {
-		p->why = "no TLS key configured for the host";
-		return 1;
-	}
-	int rc = kt_tls_psk_for_identity(&id, &key, forms, prefer, &psk, &why);
-	kt_tls_key_clear(&key);
-	if (rc < 0) {
-		p->why = why ? why : "no PSK for the identity";
-		return 1;
+		if (kt_tls_gen_lookup(&id, &psk) < 0) {
+			p->why = "no generated PSK (secure concatenation) of that identity";
+			return 1;
+		}
+	} else {
+		if (kt_tls_keys_lookup(id.hostnqn, id.subnqn, &key, &forms, &prefer) < 0) {
+			p->why = "no TLS key configured for the host";
+			return 1;
+		}
+		int rc = kt_tls_psk_for_identity(&id, &key, forms, prefer, &psk, &why);
+		kt_tls_key_clear(&key);
+		if (rc < 0) {
+			p->why = why ? why : "no PSK for the identity";
+			return 1;
+		}
 	}
 	const SSL_CIPHER *cipher = SSL_get_pending_cipher(ssl);
 	SSL_SESSION *s = SSL_SESSION_new();
