@@ -7,6 +7,8 @@
 # too. A controller reset revokes that key and does it all again with a new one. This is the judge
 # of katod's side of it: SHA-256 with ffdhe2048 and SHA-384 with ffdhe3072 (blktests nvme/063's
 # two cases), data through the encrypted queues, a new key after a reset, no key in katod's log.
+# The kernel target in the same guest (nvmet with tlshd, as nvme/063 sets it up) is the reference:
+# the host goes through the same steps against it, and both must agree.
 . "${KATO_SRC:-$(cd "$(dirname "$0")/../../.." && pwd)}/tests/interop/lib.sh"
 
 skip_on 6.1 -- "the host kernel has neither DH-HMAC-CHAP nor NVMe/TCP TLS"
@@ -17,6 +19,9 @@ HOST=nqn.2014-08.org.nvmexpress:uuid:9a1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d
 HOSTID=9a1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d
 HOST2=nqn.2014-08.org.nvmexpress:uuid:0b2c3d4e-5f6a-4b7c-9d8e-1f2a3b4c5d6e
 HOSTID2=0b2c3d4e-5f6a-4b7c-9d8e-1f2a3b4c5d6e
+KPORT=4421                    # the kernel target's port (katod is on $PORT)
+NVMET=/sys/kernel/config/nvmet
+KPORTID=2
 
 KEY=$(nvme gen-dhchap-key --hmac=1 --nqn="$HOST")
 KEY2=$(nvme gen-dhchap-key --hmac=2 --nqn="$HOST2")
@@ -99,10 +104,76 @@ t_reset() {
 
 t_sha384() { concat_io "$HOST2" "$HOSTID2" "$KEY2" sha384 ffdhe3072 02 && disconnect "$NQN"; }
 
+# ---- the reference: the kernel target, same hosts, keys, hashes and groups ----
+
+# nvmet: the same subsystem NQN on $KPORT, TLS 1.3 not required, both hosts with their keys, a
+# file namespace (so that data reads back).
+t_nvmet_up() {
+    run modprobe nvmet || return 1
+    run modprobe nvmet-tcp || return 1
+    [[ -d $NVMET ]] || mount -t configfs configfs /sys/kernel/config
+    [[ -d $NVMET ]] || { echo "no $NVMET (configfs)"; return 1; }
+    truncate -s 64M /tmp/nvmet-concat.img
+    local s=$NVMET/subsystems/$NQN p=$NVMET/ports/$KPORTID h
+    mkdir "$s" && echo 0 >"$s/attr_allow_any_host" || return 1
+    mkdir "$s/namespaces/1" && echo /tmp/nvmet-concat.img >"$s/namespaces/1/device_path" &&
+        echo 1 >"$s/namespaces/1/enable" || return 1
+    mkdir "$NVMET/hosts/$HOST" "$NVMET/hosts/$HOST2" || return 1
+    echo "$KEY" >"$NVMET/hosts/$HOST/dhchap_key"; echo "hmac(sha256)" >"$NVMET/hosts/$HOST/dhchap_hash"
+    echo ffdhe2048 >"$NVMET/hosts/$HOST/dhchap_dhgroup"
+    echo "$KEY2" >"$NVMET/hosts/$HOST2/dhchap_key"; echo "hmac(sha384)" >"$NVMET/hosts/$HOST2/dhchap_hash"
+    echo ffdhe3072 >"$NVMET/hosts/$HOST2/dhchap_dhgroup"
+    for h in "$HOST" "$HOST2"; do ln -s "$NVMET/hosts/$h" "$s/allowed_hosts/$h" || return 1; done
+    mkdir "$p" || return 1
+    echo tcp >"$p/addr_trtype"; echo ipv4 >"$p/addr_adrfam"
+    echo "$ADDR" >"$p/addr_traddr"; echo "$KPORT" >"$p/addr_trsvcid"
+    echo tls1.3 >"$p/addr_tsas" || { echo "the kernel target has no TLS"; return 1; }
+    echo "not required" >"$p/addr_treq"
+    ln -s "$s" "$p/subsystems/$NQN" || return 1
+    wait_for 10 "the kernel target listening on $KPORT" eval "ss -Hltn 'sport = :$KPORT' | grep -q ." || return 1
+    grep -H . "$p"/addr_* "$s/attr_allow_any_host"
+}
+
+t_nvmet_down() {
+    local s=$NVMET/subsystems/$NQN p=$NVMET/ports/$KPORTID h
+    rm -f "$p/subsystems/$NQN"
+    rmdir "$p" 2>/dev/null
+    for h in "$HOST" "$HOST2"; do rm -f "$s/allowed_hosts/$h"; rmdir "$NVMET/hosts/$h" 2>/dev/null; done
+    [[ -d "$s/namespaces/1" ]] && { echo 0 >"$s/namespaces/1/enable"; rmdir "$s/namespaces/1"; }
+    rmdir "$s" 2>/dev/null
+    rm -f /tmp/nvmet-concat.img
+    [[ ! -e "$p" && ! -e "$s" ]] || { echo "configfs entries left"; return 1; }
+}
+
+# nvmet_case HOST HOSTID KEY [reset]: what the host sees of the kernel target: live over TLS with
+# a generated key, data through, and after a reset a new key.
+nvmet_case() {
+    local host=$1 hostid=$2 key=$3 old new
+    run nvme connect -t tcp -a $ADDR -s $KPORT -n "$NQN" --hostnqn="$host" --hostid="$hostid" \
+        --dhchap-secret="$key" --concat || return 1
+    wait_live "$NQN" || return 1
+    old=$(ctrl_attr tls_key)
+    echo "host: tls_key $old, $(io_queues) I/O queues"
+    [[ -n "$old" ]] || { echo "the host's controller has no TLS key"; return 1; }
+    blk_roundtrip 16 || return 1
+    if [[ ${4:-} == reset ]]; then
+        run nvme reset /dev/"$CTRL" || return 1
+        wait_live "$NQN" || return 1
+        new=$(ctrl_attr tls_key)
+        echo "tls_key after the reset: $new"
+        [[ -n "$new" && "$new" != "$old" ]] || { echo "the TLS key was not renegotiated"; return 1; }
+        blk_roundtrip 4 || return 1
+    fi
+    disconnect "$NQN"
+}
+
+t_nvmet_sha256() { nvmet_case "$HOST" "$HOSTID" "$KEY" reset; }
+t_nvmet_sha384() { nvmet_case "$HOST2" "$HOSTID2" "$KEY2"; }
+
 t_no_secret_logged() { no_key_in_klog concatenation "$KEY" "$KEY2"; }
 
 begin
-trap 'cleanup_host; [[ -n "$KPID" ]] && kill -TERM "$KPID" 2>/dev/null; [[ -n "$TLSHD_PID" ]] && kill "$TLSHD_PID" 2>/dev/null' EXIT
+trap 't_nvmet_down >/dev/null 2>&1; cleanup_host; [[ -n "$KPID" ]] && kill -TERM "$KPID" 2>/dev/null; [[ -n "$TLSHD_PID" ]] && kill "$TLSHD_PID" 2>/dev/null' EXIT
 step tlshd t_tlshd
 step katod-start t_katod_up
 step concat-sha256-ffdhe2048-io t_sha256
@@ -111,4 +182,10 @@ cleanup_host
 step concat-sha384-ffdhe3072-io t_sha384
 cleanup_host
 step no-secret-in-katod-log t_no_secret_logged
+step reference-nvmet-up t_nvmet_up
+step reference-nvmet-sha256-reset t_nvmet_sha256
+cleanup_host
+step reference-nvmet-sha384 t_nvmet_sha384
+cleanup_host
+step reference-nvmet-down t_nvmet_down
 finish
