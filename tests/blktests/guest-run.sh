@@ -60,6 +60,7 @@ for a in "$@"; do
 done
 
 W=/tmp/kato-blktests           # work directory on the guest's tmpfs
+SHIM=$W/shim                   # systemctl for blktests (tests/blktests/systemctl)
 BT=$W/blktests                 # the writable copy of blktests
 CONTROL=$SRC/daemon/katoctl/kato-nvme-target-control
 KNOWN_GAPS=$SRC/tests/blktests/known-gaps
@@ -257,7 +258,8 @@ parse_check() {
 # modprobe) is killed; status 124 then, else check's own.
 run_check() {
     local t=$1 cfg=$2 log=$3 hang=$4 cpid end st=0
-    (cd "$BT" && exec setsid ./check -c "$cfg" -o "$OUTDIR" "$t") >"$log" 2>&1 &
+    # systemctl: the stand-in for the TLS tests' tlshd service (tests/blktests/systemctl)
+    (cd "$BT" && PATH="$SHIM:$PATH" exec setsid ./check -c "$cfg" -o "$OUTDIR" "$t") >"$log" 2>&1 &
     cpid=$!
     end=$(( ${EPOCHREALTIME%.*} + BT_TEST_TIMEOUT ))
     while kill -0 "$cpid" 2>/dev/null; do
@@ -286,6 +288,15 @@ run_check() {
     done
     wait "$cpid" || st=$?
     return "$st"
+}
+
+# needs_configfs TESTFILE: the test runs through kato-configfs rather than the control script:
+# blktests keeps it for the kernel target (_require_kernel_nvme_target refuses any
+# NVME_TARGET_CONTROL: 030), or it sets the target's port up for TLS, which blktests gives the
+# control script no way to say (_nvmet_target_setup drops --tls/--force-tls when
+# NVME_TARGET_CONTROL is set: 062, 063) but writes to configfs as addr_tsas/addr_treq.
+needs_configfs() {
+    grep -q '_require_kernel_nvme_target' "$1" || grep -qE '_nvmet_target_setup .*--(force-)?tls' "$1"
 }
 
 run_target() {
@@ -326,7 +337,7 @@ run_target() {
         [[ $target == katod ]] && echo "=== blktests $t" >>"$tdir/katod.log"
         t1=$EPOCHREALTIME
         local tcfg=$cfg
-        if [[ $target == katod ]] && grep -q '_require_kernel_nvme_target' "$BT/tests/$t"; then
+        if [[ $target == katod ]] && needs_configfs "$BT/tests/$t"; then
             tcfg=$cfg_cfs
             echo "=== $t through kato-configfs (no NVME_TARGET_CONTROL)" >>"$tdir/katod.log"
         fi
@@ -503,6 +514,7 @@ if [[ ${1:-} == --summary ]]; then
 fi
 
 cleanup() {
+    PATH="$SHIM:$PATH" systemctl stop tlshd 2>/dev/null # a TLS test killed before its own stop
     configfs_umount
     [[ -n "$KPID" ]] && { timeout 60 nvme disconnect-all >/dev/null 2>&1; katod_stop; }
     nvmet_reset
@@ -515,7 +527,8 @@ trap cleanup EXIT
 
 say "host ${KATO_HOST:-?}, kernel $(uname -r), $(nvme version | head -1), katod $("$KATOD" --version 2>&1)"
 dmesg -n 1 2>/dev/null
-mkdir -p "$W/out" "$RES"
+mkdir -p "$W/out" "$RES" "$SHIM"
+install -m 0755 "$SRC/tests/blktests/systemctl" "$SHIM/systemctl"
 # blktests' OUTPUT holds the kernel target's file-backed namespaces (bd=file), which nvmet opens
 # with O_DIRECT; tmpfs has no O_DIRECT before 6.6, so on 6.1 every bd=file test failed ("echo 1 >
 # enable: Invalid argument"). OUTPUT is an ext4 on a loop device over a sparse file on the tmpfs
