@@ -144,8 +144,9 @@ static const struct verb verbs[] = {
 	  "namespaces set -n NQN --nsid N --ATTRIBUTE VALUE ..." },
 	{ "hosts", "add", "hosts.add", { "nqn", NULL },
 	  "hosts add HOSTNQN [--dhchap-key DHHC-1:..] [--dhchap-ctrl-key DHHC-1:..] [--dhchap-hash hmac(sha256)] "
-	  "[--dhchap-dhgroup null|ffdhe2048..]" },
-	{ "hosts", "set", "hosts.set", { "nqn", NULL }, "hosts set HOSTNQN --dhchap-key K ... (\"\": no key)" },
+	  "[--dhchap-dhgroup null|ffdhe2048..] [--tls-key NVMeTLSkey-1:..] [--tls-derive rfc|compat|both]" },
+	{ "hosts", "set", "hosts.set", { "nqn", NULL },
+	  "hosts set HOSTNQN --dhchap-key K | --tls-key K ... (\"\": no key)" },
 	{ "hosts", "remove", "hosts.remove", { "nqn", NULL }, "hosts remove HOSTNQN" },
 	{ "reload", NULL, "reload", { "path", NULL }, "reload [FILE]" },
 };
