@@ -72,6 +72,9 @@
  *     control socket's hosts.add/hosts.set write); errors never print a key.
  *   - A host's DH-HMAC-CHAP settings: "dhchap": {"key", "ctrl_key", "hash",
  *     "dhgroup"} or "attr": {"dhchap_key", ...} (load_host says why both).
+ *   - Any key (DH-HMAC-CHAP or TLS) may be "file:/absolute/path" instead:
+ *     the file holds the key and must be katod's (or root's), mode 0600 or
+ *     0400 (config/secret.h); the configuration keeps the reference.
  *   - NQNs are 1..223 bytes (NVMe Base 2.0, 4.5) without control characters
  *     or spaces (kt_nqn_problem). Like the Linux target, kato does not
  *     require the "nqn." form: nvmetcli files name subsystems "testnqn".
@@ -90,6 +93,7 @@
 #include <unistd.h>
 #include <json-c/json.h>
 #include "config/config.h"
+#include "config/secret.h"
 #include "config/jread.h"
 #include "proto/auth.h"
 #include "proto/tls_psk.h"
@@ -469,12 +473,17 @@ static int load_auth_attr(struct kcj *c, struct json_object *v, const char *key,
 		if (s[0]) { /* empty: no key, what nvmet shows for none */
 			struct kt_dhchap_key *k = NULL;
 			const char *why = NULL;
-			r = kt_dhchap_key_parse(s, &k, &why);
+			char *text = NULL;
+			if ((r = kt_config_secret(s, &text, &why)) < 0) /* "file:PATH" */
+				return r == -ENOMEM ? r : kcj_fail(c, "%s", why);
+			r = kt_dhchap_key_parse(text, &k, &why);
+			kt_config_secret_free(text);
 			kt_dhchap_key_free(k);
 			if (r == -ENOMEM)
 				return r;
 			if (r < 0)
-				return kcj_fail(c, "not a DH-HMAC-CHAP secret (DHHC-1:hh:base64:): %s",
+				return kcj_fail(c, "not a DH-HMAC-CHAP secret (DHHC-1:hh:base64:)%s: %s",
+						strncmp(s, KT_SECRET_FILE_PREFIX, 5) ? "" : " in the key file",
 						why ? why : "malformed");
 			if (*dst)
 				OPENSSL_cleanse(*dst, strlen(*dst));
@@ -536,10 +545,15 @@ static int load_tls_key(struct kcj *c, struct json_object *v, char **dst)
 		return 0;
 	struct kt_tls_key k;
 	const char *why = NULL;
-	r = kt_tls_key_parse(&k, s, strlen(s), &why);
+	char *text = NULL;
+	if ((r = kt_config_secret(s, &text, &why)) < 0) /* "file:PATH" */
+		return r == -ENOMEM ? r : kcj_fail(c, "%s", why);
+	r = kt_tls_key_parse(&k, text, strlen(text), &why);
+	kt_config_secret_free(text);
 	kt_tls_key_clear(&k);
 	if (r < 0)
-		return kcj_fail(c, "not a TLS PSK (NVMeTLSkey-1:hh:base64:): %s", why ? why : "malformed");
+		return kcj_fail(c, "not a TLS PSK (NVMeTLSkey-1:hh:base64:)%s: %s",
+				strncmp(s, KT_SECRET_FILE_PREFIX, 5) ? "" : " in the key file", why ? why : "malformed");
 	return dup_str(dst, s);
 }
 

@@ -46,6 +46,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "config/secret.h"
 #include "daemon/core/auth.h"
 #include "daemon/core/dctrl.h"
 #include "daemon/core/keepalive.h"
@@ -80,7 +81,12 @@ static int parse_key(const char *text, struct kt_dhchap_key *out, bool *has)
 	*has = false;
 	if (!text || !text[0])
 		return 0;
-	int rc = kt_dhchap_key_parse(text, &k, NULL);
+	char *key = NULL;
+	int rc = kt_config_secret(text, &key, NULL); /* the key, or "file:PATH" */
+	if (rc < 0)
+		return rc;
+	rc = kt_dhchap_key_parse(key, &k, NULL);
+	kt_config_secret_free(key);
 	if (rc < 0)
 		return rc;
 	*out = *k;

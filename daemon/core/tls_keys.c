@@ -18,6 +18,7 @@
 #include <string.h>
 #include <openssl/crypto.h>
 
+#include "config/secret.h"
 #include "daemon/core/tls_keys.h"
 
 struct sub_key {
@@ -51,9 +52,16 @@ static void table_free(struct host_psk *v, size_t n)
 	free(v);
 }
 
+/* text: the key, or "file:PATH" (config/secret.h), read now */
 static int parse(const char *text, struct kt_tls_key *out)
 {
-	return kt_tls_key_parse(out, text, strlen(text), NULL);
+	char *key = NULL;
+	int rc = kt_config_secret(text, &key, NULL);
+	if (rc < 0)
+		return rc;
+	rc = kt_tls_key_parse(out, key, strlen(key), NULL);
+	kt_config_secret_free(key);
+	return rc;
 }
 
 int kt_tls_keys_set(const struct kt_config *cfg)

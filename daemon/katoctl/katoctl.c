@@ -11,12 +11,14 @@
  * JSON-RPC.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <json-c/json.h>
 #include "daemon/katoctl/client.h"
 #include "daemon/katoctl/edit.h"
@@ -195,6 +197,41 @@ static int cmd_version(const char *sock)
 	return EXIT_OK;
 }
 
+/* Keys in a configuration (DH-HMAC-CHAP and TLS, given inline; a
+ * "file:PATH" reference is not one): replaced by a note when redact is set.
+ * Returns how many there are. */
+static mode_t umask_now(void)
+{
+	mode_t m = umask(0);
+	umask(m);
+	return m;
+}
+
+static size_t secrets(struct json_object *o, bool redact)
+{
+	size_t n = 0;
+	if (json_object_is_type(o, json_type_object)) {
+		json_object_object_foreach(o, k, v) {
+			if (json_object_is_type(v, json_type_string) &&
+			    (!strncmp(json_object_get_string(v), "DHHC-1:", 7) ||
+			     !strncmp(json_object_get_string(v), "NVMeTLSkey-1:", 13))) {
+				n++;
+				if (redact)
+					json_object_object_add(o, k, json_object_new_string("(a key: katoctl config save FILE)"));
+			} else {
+				n += secrets(v, redact);
+			}
+		}
+	} else if (json_object_is_type(o, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(o); i++)
+			n += secrets(json_object_array_get_idx(o, i), redact);
+	}
+	return n;
+}
+
+/* Keys never reach katoctl's output: without FILE they are left out (the
+ * rest is printed); FILE is written with mode 0600 when the configuration
+ * holds keys, whatever the umask (0644 otherwise). */
 static int cmd_config_save(const char *sock, const char *file)
 {
 	struct json_object *res = NULL, *cfg = NULL;
@@ -206,6 +243,10 @@ static int cmd_config_save(const char *sock, const char *file)
 		json_object_put(res);
 		return EXIT_USAGE;
 	}
+	size_t nkeys = secrets(cfg, !file);
+	if (!file && nkeys)
+		fprintf(stderr, "katoctl: %zu key(s) left out of the output; katoctl config save FILE writes them "
+				"(mode 0600)\n", nkeys);
 	const char *text = json_object_to_json_string_ext(cfg, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
 								       JSON_C_TO_STRING_NOSLASHESCAPE);
 	struct json_object *left = NULL; /* keep-alive rules for one cntlid: not saved (daemon/control/rpc.c) */
@@ -219,7 +260,15 @@ static int cmd_config_save(const char *sock, const char *file)
 		/* written beside the target, then renamed over it */
 		char tmp[4096];
 		snprintf(tmp, sizeof(tmp), "%s.tmp.%d", file, (int)getpid());
-		FILE *f = fopen(tmp, "w");
+		mode_t mode = nkeys ? 0600 : 0644;
+		int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+		if (fd >= 0 && fchmod(fd, mode & ~(nkeys ? 0 : umask_now())) < 0) {
+			close(fd);
+			fd = -1;
+		}
+		FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+		if (fd >= 0 && !f)
+			close(fd);
 		bool ok = f && fputs(text, f) >= 0 && fputc('\n', f) != EOF;
 		if (f && fclose(f))
 			ok = false;

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 #include <json-c/json.h>
 
@@ -274,6 +275,58 @@ static void t_live_key(void **state)
 	hn_pass(&K);
 }
 
+/* A key kept in a file (mode 0600), set live as "file:PATH": the host
+ * authenticates with the file's key; "katoctl config save" leaves inline
+ * keys out of its output and writes them only to a file of mode 0600,
+ * while the file reference is saved as a reference. */
+static void t_key_file_and_save(void **state)
+{
+	(void)state;
+	struct json_object *resp = NULL;
+	char out[65536], arg[512];
+	const char *kf = hn_path(&K, "live.key");
+	FILE *f = fopen(kf, "w");
+	assert_non_null(f);
+	fputs(KEYX "\n", f);
+	fclose(f);
+	/* readable by others: refused, nothing changes */
+	assert_int_equal(chmod(kf, 0644), 0);
+	snprintf(arg, sizeof(arg), "hosts set " HLIVE " --dhchap-key file:%s", kf);
+	assert_int_not_equal(hn_katoctl(&K, out, sizeof(out), "%s", arg), 0);
+	assert_non_null(strstr(out, "the key file may be read or written by group or others"));
+	assert_null(strstr(out, "DHHC-1"));
+	assert_int_equal(chmod(kf, 0600), 0);
+	assert_int_equal(hn_katoctl(&K, out, sizeof(out), "%s", arg), 0);
+	struct kh_host *a = admin_up(HLIVE, HN_SUBNQN, 10000);
+	auth_ok(a, KEYX, NULL, NULL);
+	kh_close(a);
+
+	/* config save: no key on stdout, the reference kept */
+	assert_int_equal(hn_katoctl(&K, out, sizeof(out), "config save"), 0);
+	assert_null(strstr(out, "DHHC-1"));
+	assert_non_null(strstr(out, "key(s) left out of the output"));
+	snprintf(arg, sizeof(arg), "file:%s", kf);
+	assert_non_null(strstr(out, arg));
+	/* to a file: mode 0600, keys in it */
+	const char *saved = hn_path(&K, "saved.json");
+	assert_int_equal(hn_katoctl(&K, out, sizeof(out), "config save %s", saved), 0);
+	struct stat st;
+	assert_int_equal(stat(saved, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	f = fopen(saved, "r");
+	assert_non_null(f);
+	size_t n = fread(out, 1, sizeof(out) - 1, f);
+	out[n] = '\0';
+	fclose(f);
+	assert_non_null(strstr(out, KEY1));
+	assert_non_null(strstr(out, arg));
+
+	assert_non_null(hn_ctl_call(&K, &resp, "hosts.set",
+				    "{\"nqn\": \"" HLIVE "\", \"dhchap_key\": \"" KEY0 "\"}"));
+	json_object_put(resp);
+	hn_pass(&K);
+}
+
 /* A host that stalls mid-transaction: after the timeout from the Challenge the
  * transaction is gone (the kernel's auth_expired_work). An admin queue that
  * never authenticated then loses its controller (it has no keep-alive
@@ -380,6 +433,7 @@ int main(void)
 		HN_TEST(t_wrong_key),
 		HN_TEST(t_reauth),
 		HN_TEST(t_live_key),
+		HN_TEST(t_key_file_and_save),
 		HN_TEST(t_stalled),
 		HN_TEST(t_hostile),
 	};

@@ -14,9 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 #include <json-c/json.h>
 #include "config/config.h"
+#include "config/secret.h"
 #include "proto/tls_psk.h"
 
 #ifndef KATO_SRC_DIR
@@ -951,6 +953,69 @@ static void test_host_auth(void **state)
 /* TLS: ports with tsas tls1.3 (treq required by default, or not
  * required), hosts' PSKs in both forms, a per-subsystem key; all written
  * back and read again. */
+/* Keys given as "file:PATH": read and checked at load, the reference kept
+ * (a saved configuration names the file again); a file that group or
+ * others may read, a relative path, a symbolic link, an empty or missing
+ * file are refused, naming the JSON path and never the content. */
+static void test_key_files(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/kato-keyfile-XXXXXX", path[128], link[160], json[1024], msg[512];
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/host.key", dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(KEY0 "\n", f);
+	fclose(f);
+	assert_int_equal(chmod(path, 0600), 0);
+	snprintf(json, sizeof(json),
+		 "{\"hosts\": [{\"nqn\": \"nqn.h\", \"dhchap\": {\"key\": \"file:%s\"}, \"tls\": {\"key\": \"file:%s\"}}]}",
+		 path, path);
+	/* a DH-HMAC-CHAP key in the file: fine for dhchap, not a TLS PSK */
+	snprintf(msg, sizeof(msg), "hosts[0].tls.key: not a TLS PSK (NVMeTLSkey-1:hh:base64:) in the key file: %s",
+		 TLS_BAD_WHY2);
+	expect_error(json, msg);
+	snprintf(json, sizeof(json), "{\"hosts\": [{\"nqn\": \"nqn.h\", \"dhchap\": {\"key\": \"file:%s\"}}]}", path);
+	struct kt_config *cfg = load_ok(json);
+	snprintf(msg, sizeof(msg), "file:%s", path);
+	assert_string_equal(cfg->host_auth[0].key, msg);
+	assert_round_trip(cfg);
+	char *text = NULL;
+	assert_int_equal(kt_config_secret(cfg->host_auth[0].key, &text, NULL), 0);
+	assert_string_equal(text, KEY0); /* the newline is not part of the key */
+	kt_config_secret_free(text);
+	kt_config_free(cfg);
+
+	/* readable by others: refused */
+	assert_int_equal(chmod(path, 0644), 0);
+	snprintf(msg, sizeof(msg),
+		 "hosts[0].dhchap.key: the key file may be read or written by group or others (chmod 600 it)");
+	expect_error(json, msg);
+	assert_int_equal(chmod(path, 0400), 0);
+	cfg = load_ok(json);
+	kt_config_free(cfg);
+	/* a symbolic link, a relative path, a missing file, an empty one */
+	snprintf(link, sizeof(link), "%s/link.key", dir);
+	assert_int_equal(symlink(path, link), 0);
+	snprintf(json, sizeof(json), "{\"hosts\": [{\"nqn\": \"nqn.h\", \"dhchap\": {\"key\": \"file:%s\"}}]}", link);
+	expect_error(json, "hosts[0].dhchap.key: the key file is a symbolic link");
+	expect_error("{\"hosts\": [{\"nqn\": \"nqn.h\", \"dhchap\": {\"key\": \"file:host.key\"}}]}",
+		     "hosts[0].dhchap.key: the path of a key file must be absolute");
+	snprintf(json, sizeof(json), "{\"hosts\": [{\"nqn\": \"nqn.h\", \"attr\": {\"dhchap_ctrl_key\": \"file:%s/none\"}}]}",
+		 dir);
+	expect_error(json, "hosts[0].attr.dhchap_ctrl_key: no such key file");
+	assert_int_equal(unlink(path), 0);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(chmod(path, 0600), 0);
+	snprintf(json, sizeof(json), "{\"hosts\": [{\"nqn\": \"nqn.h\", \"dhchap\": {\"key\": \"file:%s\"}}]}", path);
+	expect_error(json, "hosts[0].dhchap.key: the key file is empty");
+	unlink(link);
+	unlink(path);
+	rmdir(dir);
+}
+
 static void test_tls(void **state)
 {
 	(void)state;
@@ -1082,6 +1147,7 @@ int main(void)
 		cmocka_unit_test(test_accepted_forms),
 		cmocka_unit_test(test_host_auth),
 		cmocka_unit_test(test_tls),
+		cmocka_unit_test(test_key_files),
 		cmocka_unit_test(test_errors_top_hosts),
 		cmocka_unit_test(test_errors_subsystems),
 		cmocka_unit_test(test_errors_namespaces),
