@@ -73,6 +73,13 @@ struct kt_cfg_port {
 	uint32_t inline_data_size; /* param.inline_data_size; 0 = default */
 	size_t n_subsystems;
 	char **subsystems;     /* NQNs exported on this port */
+	/* "ana_groups": [{"grpid": N, "ana": {"state": "optimized"}}] as
+	 * nvmetcli writes them: the groups the port lists, ascending, unique */
+	size_t n_ana;
+	struct kt_cfg_ana_group {
+		uint32_t grpid;        /* 1..KT_ANA_GRP_MAX */
+		uint8_t state;         /* enum nvme_ana_state (proto/ana.h) */
+	} *ana;
 };
 
 struct kt_cfg_daemon {

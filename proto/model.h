@@ -76,6 +76,11 @@ struct kt_xport {
 /* NVMe/TCP: the transport binding's values. */
 extern const struct kt_xport kt_xport_tcp;
 
+/* ANA groups (proto/ana.h): ids 1..KT_ANA_GRP_MAX, as NVMET_MAX_ANAGRPS. */
+#define KT_ANA_GRP_MAX 128
+/* ANATT, seconds: how long a host waits out the change state (nvmet's). */
+#define KT_ANA_TT_S 10
+
 struct kt_port {
 	uint8_t trtype;               /* enum nvmf_trtype: which transport serves it */
 	const struct kt_xport *xport; /* its transport's; NULL reads as NVMe/TCP */
@@ -90,6 +95,11 @@ struct kt_port {
 	uint32_t inline_data_size;    /* in-capsule data bytes accepted on I/O queues */
 	size_t n_subsys;
 	struct kt_subsys **subsys;    /* NVM subsystems reachable through this port */
+	/* ANA: the state (enum nvme_ana_state) of each group on this port,
+	 * [0] unused (kt_port_ana_init); ana_listed: the port's ana_groups
+	 * name the group (it is in the ANA log of the port's controllers) */
+	uint8_t ana_state[KT_ANA_GRP_MAX + 1];
+	bool ana_listed[KT_ANA_GRP_MAX + 1];
 };
 
 /* Everything the discovery service needs to answer. */
@@ -106,6 +116,7 @@ struct kt_target {
 	uint8_t kas;                   /* keep-alive granularity, 100 ms units */
 	uint32_t maxh2cdata;           /* bytes, what ICResp advertises */
 	uint16_t mqes;                 /* max queue entries, zero-based (CAP.MQES) */
+	uint64_t ana_chgcnt;           /* ANA change count: bumped by every state change */
 };
 
 static inline uint32_t kt_mdts_bytes(const struct kt_target *t)
