@@ -148,6 +148,10 @@ int kt_tls_keyring_proc_line(const char *line, const char *name, int32_t *serial
 	if (end != p + 8 || *end != ' ' || id == 0 || id > INT32_MAX)
 		return 0;
 	p = skip_spaces(end);
+	/* flags "I------": instantiated, and not revoked, dead, negative or
+	 * invalidated (one is listed until the collector takes it) */
+	if (strlen(p) < 8 || p[0] != 'I' || p[1] != '-' || p[2] != '-' || p[5] != '-' || p[6] != '-' || p[7] != ' ')
+		return 0;
 	for (int i = 0; i < 4; i++) /* flags, usage, expiry, permissions */
 		p = skip_field(p);
 	if (!isdigit((unsigned char)*p))

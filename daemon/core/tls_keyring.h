@@ -46,8 +46,9 @@ void kt_tls_keyring_free(void);
 int kt_tls_keyring_lookup(const void *identity, size_t identity_len, enum kt_tls_hash hash,
 			  struct kt_tls_psk *out, const char **keyring, const char **why);
 
-/* One line of /proc/keys: 1 if it is a keyring whose description is name,
- * with its serial and owner, else 0 (pure; for the unit test). */
+/* One line of /proc/keys: 1 if it is a live keyring (instantiated, not
+ * revoked, dead or invalidated) whose description is name, with its serial
+ * and owner, else 0 (pure; for the unit test). */
 int kt_tls_keyring_proc_line(const char *line, const char *name, int32_t *serial, uid_t *uid);
 
 #endif
