@@ -66,7 +66,8 @@
  *     refused with its reason: a trtype other than "tcp", treq "required"
  *     without tsas "tls1.3" (no secure channel to require), a tsas other
  *     than "none" or "tls1.3", a passthru subsystem.
- *   - TLS (a kato extension, nvmet's keys live in the kernel keyring): a
+ *   - TLS (a kato extension, nvmet's keys live in the kernel keyring, where
+ *     katod also looks for hosts without a key here: "katod.tls_keyring"): a
  *     port's "addr.tsas" "tls1.3" makes every connection TLS 1.3 with a PSK;
  *     "addr.treq" then is "required" (the default, as nvmet sets it when tsas
  *     becomes tls1.3) or "not required" (a plain ICReq is served too); a
