@@ -257,8 +257,8 @@ static void t_names(void **state)
 #define ID "NVMe0R01 nqn.2014-08.org.nvmexpress:uuid:h nqn.2026-11.io.kato:s"
 #define ID384 "NVMe0R02 nqn.2014-08.org.nvmexpress:uuid:h nqn.2026-11.io.kato:s"
 
-static const uint8_t PSK_A[48] = { 0xa1, 0xa2, 0xa3, 0xa4 }; /* the rest zero */
-static const uint8_t PSK_B[48] = { 0xb1, 0xb2, 0xb3, 0xb4 };
+static const uint8_t PSK_A[64] = { 0xa1, 0xa2, 0xa3, 0xa4 }; /* the rest zero */
+static const uint8_t PSK_B[64] = { 0xb1, 0xb2, 0xb3, 0xb4 };
 
 static int look(const char *id, enum kt_tls_hash hash, struct kt_tls_psk *psk, const char **ring, const char **why)
 {
