@@ -9,12 +9,13 @@
  * I/O through TLS with "user" keys of both hashes and both identity
  * versions, and with "psk" keys where the kernel has that type (a "psk" key
  * whose description only begins with the identity is not taken); a key of
- * another length is refused with a log line; an identity the keyring does
- * not hold fails the handshake; a configured key wins over the keyring's; a
- * keyring made anew under the same name is found again; "tls_keyring": ""
- * (a SIGHUP reload) turns the keyring off, an edit through the control
- * socket keeps it off, and a reload turns it on again; no key byte reaches
- * katod's log.
+ * another length is refused with a log line, a wrong key of the right one
+ * fails the handshake and the log names the keyring; an identity the
+ * keyring does not hold fails the handshake; a configured key wins over the
+ * keyring's; a keyring made anew under the same name is found again;
+ * "tls_keyring": "" (a SIGHUP reload) turns the keyring off, an edit
+ * through the control socket keeps it off, and a reload turns it on again;
+ * no key byte reaches katod's log.
  *
  * The keyring, "kato-test-<pid>", hangs off the test's process keyring with
  * the .nvme keyring's permissions: katod (a child, same user) sees it in
@@ -54,6 +55,7 @@
 #define HU2 "nqn.2026-11.io.kato:kr-user2"    /* user key, SHA-384, identity 0 */
 #define HBAD "nqn.2026-11.io.kato:kr-badlen"  /* user key of 48 bytes for a SHA-256 identity */
 #define HNONE "nqn.2026-11.io.kato:kr-none"   /* no key anywhere */
+#define HWRONG "nqn.2026-11.io.kato:kr-wrong" /* user key of the right length, other bytes */
 #define HCFG "nqn.2026-11.io.kato:kr-cfg"     /* KEY01 configured; another PSK in the keyring */
 #define HPSK "nqn.2026-11.io.kato:kr-psk"     /* psk key */
 #define HPFX "nqn.2026-11.io.kato:kr-prefix"  /* psk key for "<its identity>2" only */
@@ -292,6 +294,29 @@ static void t_wrong_length(void **state)
 	hn_pass(&K);
 }
 
+/* A key of the right length that is not the host's: the binder fails, and
+ * the log says where the PSK came from. */
+static void t_wrong_psk(void **state)
+{
+	(void)state;
+	struct kh_opts o;
+	struct kh_tls t;
+	char id[KT_TLS_IDENTITY_MAX + 1], tail[160];
+	uint8_t psk[KT_TLS_PSK_MAX];
+	size_t n;
+	opts(&o, &t, HWRONG, KEY01, 1, KT_TLS_DERIVE_RFC);
+	assert_int_equal(kh_tls_derive(&t, HWRONG, HN_SUBNQN, id, sizeof(id), psk, &n), 0);
+	psk[0] ^= 1;
+	assert_true(add_key("user", id, psk, n, ring) > 0);
+	memcpy(put_psk[n_put], psk, n);
+	put_len[n_put++] = n;
+	OPENSSL_cleanse(psk, sizeof(psk));
+	refused(&o);
+	snprintf(tail, sizeof(tail), ", PSK from the kernel keyring %s)", ring_name);
+	wait_log("(PSK identity host " HWRONG ", subsystem " HN_SUBNQN, tail, 1);
+	hn_pass(&K);
+}
+
 static void t_absent(void **state)
 {
 	(void)state;
@@ -457,6 +482,7 @@ int main(void)
 		HN_TEST(t_user_keys),
 		HN_TEST(t_psk_keys),
 		HN_TEST(t_wrong_length),
+		HN_TEST(t_wrong_psk),
 		HN_TEST(t_absent),
 		HN_TEST(t_configured_wins),
 		HN_TEST(t_renewed),
