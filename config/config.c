@@ -37,7 +37,11 @@
  *     unique discovery NQN), "kas" (keep-alive granularity in 100 ms units,
  *     1..255), "disc_activity_timeout_ms" (1..86400000), "mdts" (1..12:
  *     2^mdts * 4 KiB), "max_queue_size" (2..65536), "digests" (bool),
- *     "control_socket" (an absolute path, or "" for none) and "keepalive":
+ *     "control_socket" (an absolute path, or "" for none), "tls_keyring"
+ *     (the kernel keyring whose keys serve as TLS PSKs for identities
+ *     without a configured key: absent ".nvme", as nvmet; "" for none;
+ *     else 1..KT_CFG_TLS_KEYRING_MAX printable ASCII bytes without spaces)
+ *     and "keepalive":
  *     {"tbkas" (bool, default true), "trace" (a file for the JSON-lines
  *     event trace), "tcp_idle_s"/"tcp_interval_s"/"tcp_count" (TCP
  *     keepalive on every connection: 30, 5, 3), "policy" (deliberate
@@ -62,7 +66,8 @@
  *     refused with its reason: a trtype other than "tcp", treq "required"
  *     without tsas "tls1.3" (no secure channel to require), a tsas other
  *     than "none" or "tls1.3", a passthru subsystem.
- *   - TLS (a kato extension, nvmet's keys live in the kernel keyring): a
+ *   - TLS (a kato extension, nvmet's keys live in the kernel keyring, where
+ *     katod also looks for hosts without a key here: "katod.tls_keyring"): a
  *     port's "addr.tsas" "tls1.3" makes every connection TLS 1.3 with a PSK;
  *     "addr.treq" then is "required" (the default, as nvmet sets it when tsas
  *     becomes tls1.3) or "not required" (a plain ICReq is served too); a
@@ -189,6 +194,7 @@ void kt_config_free(struct kt_config *cfg)
 	free(cfg->daemon.ka_trace);
 	free(cfg->daemon.ka_rules);
 	free(cfg->daemon.control_socket);
+	free(cfg->daemon.tls_keyring);
 	free(cfg);
 }
 
@@ -299,6 +305,17 @@ const char *kt_nqn_problem(const char *s)
 		if (*p <= 0x20 || *p == 0x7f)
 			return "is not an NQN (it contains a space or a control character)";
 	return NULL;
+}
+
+bool kt_cfg_tls_keyring_ok(const char *s)
+{
+	size_t len = strlen(s);
+	if (len > KT_CFG_TLS_KEYRING_MAX)
+		return false;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p <= 0x20 || *p >= 0x7f)
+			return false;
+	return true;
 }
 
 /* NQN rules (see the top comment); v is quoted in the message. */
@@ -1597,7 +1614,7 @@ static int load_katod(struct loader *L, struct json_object *root)
 {
 	static const char *const keys[] = { "workers", "log_level", "discovery_nqn", "kas",
 					    "disc_activity_timeout_ms", "mdts", "max_queue_size",
-					    "digests", "control_socket", "keepalive", NULL };
+					    "digests", "control_socket", "tls_keyring", "keepalive", NULL };
 	static const char *const levels[] = { "error", "warn", "info", "debug", NULL };
 	struct kcj *c = &L->j;
 	struct kt_cfg_daemon *d = &L->cfg->daemon;
@@ -1663,6 +1680,21 @@ static int load_katod(struct loader *L, struct json_object *root)
 					kcj_repr(member(o, "control_socket"), rb, sizeof(rb)));
 		}
 		if ((r = dup_str(&d->control_socket, s)))
+			return r;
+	}
+
+	if ((r = opt_str(c, o, "tls_keyring", &s)) < 0)
+		return r;
+	if (r) {
+		/* "" turns the kernel keyring off; else the name of a keyring
+		 * as /proc/keys shows it (kt_cfg_tls_keyring_ok) */
+		if (!kt_cfg_tls_keyring_ok(s)) {
+			kcj_key(c, "tls_keyring");
+			return kcj_fail(c, "%s is not a keyring name (1 to %d printable ASCII characters "
+					"without spaces, or \"\" for none)",
+					kcj_repr(member(o, "tls_keyring"), rb, sizeof(rb)), KT_CFG_TLS_KEYRING_MAX);
+		}
+		if ((r = dup_str(&d->tls_keyring, s)))
 			return r;
 	}
 

@@ -9,7 +9,8 @@
  *     default, or "not required": plain connections too), and a host's
  *     "tls": {"key": "NVMeTLSkey-1:hh:...:", "derive": "both"|"rfc"|"compat",
  *     "subsystem_keys": {"<subnqn>": "NVMeTLSkey-1:..."}} (nvmet takes PSKs
- *     from the kernel keyring, which katod cannot use);
+ *     from the kernel keyring; katod does too, for identities with no key
+ *     here: "katod": {"tls_keyring": ".nvme"});
  *   - in a namespace's "device", an optional "backend" ("file", the default,
  *     as nvmetcli has it: "path" names a regular file or block device;
  *     "ram" or "null", which take "size" instead of "path"), and optional
@@ -102,7 +103,15 @@ struct kt_cfg_daemon {
 	struct kt_kapol_rule *ka_rules; /* proto/kapolicy.h */
 	char *control_socket;       /* control socket path; NULL = the default
 	                               (/run/katod/katod.sock), "" = none */
+	char *tls_keyring;          /* kernel keyring of TLS PSKs for identities
+	                               without a configured key; NULL = the
+	                               default (KT_CFG_TLS_KEYRING_DEFAULT, as
+	                               nvmet), "" = none */
 };
+
+/* katod.tls_keyring: the default, and the longest name accepted. */
+#define KT_CFG_TLS_KEYRING_DEFAULT ".nvme"
+#define KT_CFG_TLS_KEYRING_MAX 255
 
 /* A host's DH-HMAC-CHAP settings (nvmet's hosts/NQN/dhchap_*): in the
  * file as "dhchap": {"key", "ctrl_key", "hash", "dhgroup"} (nvmetcli's
@@ -167,6 +176,11 @@ int kt_config_to_json(const struct kt_config *cfg, char **out);
  * "blktests-subsystem-1") use free names, and the Linux host connects to
  * them; kato loads their files unchanged. */
 const char *kt_nqn_problem(const char *s);
+
+/* A value katod.tls_keyring may take: "" (none), or 1 to
+ * KT_CFG_TLS_KEYRING_MAX printable ASCII bytes without spaces (a name as
+ * /proc/keys shows it, and a C string the keyctl system call takes). */
+bool kt_cfg_tls_keyring_ok(const char *s);
 
 /* Keep-alive policy rules (proto/kapolicy.h) in the vocabulary of the
  * configuration's "katod.keepalive.policy" (see config.c), for readers of

@@ -274,6 +274,8 @@ static struct json_object *daemon_json(const struct kt_cfg_daemon *d, bool *bad)
 	put_str(o, "log_level", d->log_level ? d->log_level : "info", bad);
 	put(o, "max_queue_size", json_object_new_int64(d->max_queue_size), bad);
 	put(o, "mdts", json_object_new_int64(d->mdts), bad);
+	if (d->tls_keyring)
+		put_str(o, "tls_keyring", d->tls_keyring, bad);
 	put(o, "workers", json_object_new_int64(d->workers), bad);
 	return o;
 }

@@ -48,6 +48,7 @@
 #include "config/config.h"
 #include "daemon/backend/backend.h"
 #include "daemon/core/keepalive.h"
+#include "daemon/core/tls_keyring.h"
 #include "daemon/core/tls_keys.h"
 #include "daemon/transport/transport.h"
 #include "daemon/core/auth.h"
@@ -783,12 +784,24 @@ static void commit(struct plan *pl, const struct kt_config *next, void **old, si
 	kt_target_set_settings(&next->daemon);
 }
 
-/* Daemon settings that apply live: log level, keep-alive. Trace opening
- * was checked by prepare. */
+/* Daemon settings that apply live: log level, keep-alive, the TLS
+ * keyring. Trace opening was checked by prepare. */
 static void apply_settings(const struct kt_cfg_daemon *a, const struct kt_cfg_daemon *b)
 {
 	if (b->log_level && !str_eq(a->log_level, b->log_level) && kt_log_set_level(b->log_level) == 0)
 		kt_info("log level now %s", b->log_level);
+	/* from the next handshake on (daemon/core/tls_keyring.c); absent is the default */
+	const char *ra = a->tls_keyring ? a->tls_keyring : KT_CFG_TLS_KEYRING_DEFAULT;
+	const char *rb = b->tls_keyring ? b->tls_keyring : KT_CFG_TLS_KEYRING_DEFAULT;
+	if (strcmp(ra, rb)) {
+		int rc = kt_tls_keyring_set(rb);
+		if (rc < 0)
+			kt_err("live change: katod.tls_keyring: %s", strerror(-rc));
+		else if (*rb)
+			kt_info("TLS PSKs of hosts without a configured key: from the kernel keyring %s", rb);
+		else
+			kt_info("TLS PSKs of hosts without a configured key: none (katod.tls_keyring \"\")");
+	}
 	/* a's rules are the rules in force, set live ones included
 	 * (sync_ka_rules): b's replace them when they differ. configure
 	 * replaces the rules under one lock (no Connect sees them

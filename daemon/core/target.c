@@ -24,6 +24,7 @@
 #include "daemon/core/cntlid.h"
 #include "daemon/core/sq.h"
 #include "daemon/core/tls_gen.h"
+#include "daemon/core/tls_keyring.h"
 #include "daemon/core/tls_keys.h"
 #include "daemon/core/target.h"
 #include "daemon/core/worker.h"
@@ -243,6 +244,7 @@ void kt_target_set_settings(const struct kt_cfg_daemon *d)
 	settings.log_level = NULL;
 	settings.discovery_nqn = NULL;
 	settings.control_socket = NULL;
+	settings.tls_keyring = NULL;
 	settings.ka_trace = NULL;
 	settings.ka_rules = NULL;
 	settings.n_ka_rules = 0;
@@ -261,6 +263,11 @@ int kt_target_build(const struct kt_config *cfg, unsigned workers, char *err, si
 	}
 	if ((krc = kt_tls_keys_set(cfg)) < 0) { /* the hosts' TLS PSKs */
 		snprintf(err, errlen, "hosts: TLS keys: %s", strerror(-krc));
+		return krc;
+	}
+	/* and the kernel keyring for identities without one (tls_keyring.h) */
+	if ((krc = kt_tls_keyring_set(cfg->daemon.tls_keyring)) < 0) {
+		snprintf(err, errlen, "katod.tls_keyring: %s", strerror(-krc));
 		return krc;
 	}
 	struct kt_target *t = &target;
@@ -334,6 +341,7 @@ void kt_target_destroy(void)
 	struct kt_target *t = &target;
 	kt_auth_hosts_free();
 	kt_tls_keys_free();
+	kt_tls_keyring_free();
 	kt_tls_gen_free();
 	for (size_t i = 0; i < t->n_subsys; i++) {
 		struct kt_subsys *s = t->subsys[i];

@@ -90,6 +90,14 @@ int kh_fabrics_connect(struct kh_host *h, struct kt_cqe *cqe);
 void kh_close(struct kh_host *h);
 /* The TLS cipher suite's name, NULL on plain TCP. */
 const char *kh_tls_cipher(const struct kh_host *h);
+/* The PSK identity and TLS PSK a host with t offers for (hostnqn, subnqn),
+ * as kh_open's handshake derives them: the identity NUL-terminated into
+ * identity (idsz bytes; KT_TLS_IDENTITY_MAX + 1 is enough), the TLS PSK
+ * into psk (KT_TLS_PSK_MAX bytes) and its length. For tests that put the
+ * PSK where a target looks for it (a kernel keyring, as nvme-cli's
+ * --insert). 0 or a negative errno. */
+int kh_tls_derive(const struct kh_tls *t, const char *hostnqn, const char *subnqn, char *identity, size_t idsz,
+		  uint8_t *psk, size_t *psk_len);
 
 /* What was negotiated / granted. */
 uint16_t kh_cntlid(const struct kh_host *h);

@@ -107,6 +107,22 @@ static int derive(const struct kh_tls *t, const char *hostnqn, const char *subnq
 	return 0;
 }
 
+int kh_tls_derive(const struct kh_tls *t, const char *hostnqn, const char *subnqn, char *identity, size_t idsz,
+		  uint8_t *psk, size_t *psk_len)
+{
+	struct kh_tls_state st;
+	int rc = derive(t, hostnqn, subnqn, &st);
+	if (!rc && strlen(st.identity) >= idsz)
+		rc = -ENOSPC;
+	if (!rc) {
+		memcpy(identity, st.identity, strlen(st.identity) + 1);
+		memcpy(psk, st.psk, st.psk_len);
+		*psk_len = st.psk_len;
+	}
+	OPENSSL_cleanse(&st, sizeof(st));
+	return rc;
+}
+
 int kh_tls_start(struct kh_host *h)
 {
 	const struct kh_tls *t = h->o.tls;

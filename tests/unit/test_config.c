@@ -157,6 +157,7 @@ static void assert_cfg_equal(const struct kt_config *a, const struct kt_config *
 	assert_int_equal(d->max_queue_size, e->max_queue_size);
 	assert_int_equal(d->digests, e->digests);
 	assert_str_eq(d->control_socket, e->control_socket);
+	assert_str_eq(d->tls_keyring, e->tls_keyring);
 	assert_int_equal(d->tbkas, e->tbkas);
 	assert_int_equal(d->tcp_ka_idle_s, e->tcp_ka_idle_s);
 	assert_int_equal(d->tcp_ka_interval_s, e->tcp_ka_interval_s);
@@ -193,6 +194,7 @@ static void assert_daemon_defaults(const struct kt_cfg_daemon *d)
 	assert_int_equal(d->max_queue_size, 128);
 	assert_true(d->digests);
 	assert_null(d->control_socket);
+	assert_null(d->tls_keyring);
 }
 
 /* ---- the built-in default --------------------------------------------- */
@@ -529,6 +531,28 @@ static void test_accepted_forms(void **state)
 	assert_round_trip(cfg);
 	kt_config_free(cfg);
 
+	/* the TLS keyring: absent (the default, .nvme), a name, or "" for none;
+	 * each survives a round trip, and the absent one stays absent */
+	cfg = load_ok(J("{'katod': {'tls_keyring': '.nvme'}}"));
+	assert_string_equal(cfg->daemon.tls_keyring, ".nvme");
+	assert_round_trip(cfg);
+	kt_config_free(cfg);
+	cfg = load_ok(J("{'katod': {'tls_keyring': ''}}"));
+	assert_string_equal(cfg->daemon.tls_keyring, "");
+	assert_round_trip(cfg);
+	kt_config_free(cfg);
+	cfg = load_ok(J("{'katod': {'tls_keyring': 'kato-test-42'}}"));
+	assert_string_equal(cfg->daemon.tls_keyring, "kato-test-42");
+	assert_round_trip(cfg);
+	kt_config_free(cfg);
+	cfg = load_ok(J("{'katod': {'workers': 1}}"));
+	assert_null(cfg->daemon.tls_keyring);
+	char *text = NULL;
+	assert_int_equal(kt_config_to_json(cfg, &text), 0);
+	assert_null(strstr(text, "tls_keyring"));
+	free(text);
+	kt_config_free(cfg);
+
 	/* minimal: defaults everywhere */
 	cfg = load_ok(J("{'subsystems': [{'nqn': 'nqn.s'}], 'ports': [{'portid': 1, 'addr': {'traddr': '0.0.0.0'}}]}"));
 	assert_false(cfg->subsys[0].allow_any_host); /* as the kernel target */
@@ -803,6 +827,13 @@ static const struct err_case katod_cases[] = {
 	{ "{'katod': {'control_socket': 'katod.sock'}}",
 	  "katod.control_socket: \"katod.sock\" is not an absolute path of at most 107 bytes" },
 	{ "{'katod': {'control_socket': 7}}", "katod.control_socket: expected a string, got an integer" },
+	{ "{'katod': {'tls_keyring': 1}}", "katod.tls_keyring: expected a string, got an integer" },
+	{ "{'katod': {'tls_keyring': '.nvme keys'}}",
+	  "katod.tls_keyring: \".nvme keys\" is not a keyring name (1 to 255 printable ASCII characters without "
+	  "spaces, or \"\" for none)" },
+	{ "{'katod': {'tls_keyring': '.nvme\\t'}}",
+	  "katod.tls_keyring: \".nvme\\t\" is not a keyring name (1 to 255 printable ASCII characters without "
+	  "spaces, or \"\" for none)" },
 	{ "{'katod': {'discovery_nqn': 'disc overy'}}", "katod.discovery_nqn: \"disc overy\" is not an NQN (it contains a space or a control character)" },
 	{ "{'subsystems': [{'nqn': 'nqn.s'}], 'katod': {'discovery_nqn': 'nqn.s'}}",
 	  "katod.discovery_nqn: \"nqn.s\" is also the NQN of subsystems[0]" },

@@ -28,6 +28,7 @@
 #include <openssl/ssl.h>
 
 #include "daemon/core/tls_gen.h"
+#include "daemon/core/tls_keyring.h"
 #include "daemon/core/tls_keys.h"
 #include "daemon/log.h"
 #include "daemon/transport/tcp/tls.h"
@@ -73,7 +74,9 @@ static int on_client_hello(SSL *ssl, int *al, void *arg)
 
 /* One identity the host offers: its PSK as a session, or none (*sess NULL:
  * OpenSSL tries the next identity, and fails the handshake when none is
- * left). */
+ * left). A retained-PSK identity whose host has no configured key for the
+ * subsystem is looked up in the kernel keyring (katod.tls_keyring); a
+ * configured key always wins. */
 static int on_find_psk(SSL *ssl, const unsigned char *identity, size_t identity_len, SSL_SESSION **sess)
 {
 	struct kt_tls_peer *p = peer_of(ssl);
@@ -83,6 +86,7 @@ static int on_find_psk(SSL *ssl, const unsigned char *identity, size_t identity_
 	unsigned forms;
 	enum kt_tls_derive prefer;
 	const char *why = NULL;
+	const char *keyring = NULL;
 	*sess = NULL;
 	if (kt_tls_identity_parse(&id, identity, identity_len, &why) < 0) {
 		p->why = why ? why : "malformed PSK identity";
@@ -97,11 +101,16 @@ static int on_find_psk(SSL *ssl, const unsigned char *identity, size_t identity_
 			p->why = "no generated PSK (secure concatenation) of that identity";
 			return 1;
 		}
-	} else {
-		if (kt_tls_keys_lookup(id.hostnqn, id.subnqn, &key, &forms, &prefer) < 0) {
-			p->why = "no TLS key configured for the host";
+	} else if (kt_tls_keys_lookup(id.hostnqn, id.subnqn, &key, &forms, &prefer) < 0) {
+		/* none configured: the TLS PSK itself, from the kernel keyring
+		 * under the identity's exact bytes, as nvmet (tls_keyring.h) */
+		if (kt_tls_keyring_lookup(identity, identity_len, (enum kt_tls_hash)id.hash, &psk, &keyring,
+					  &why) < 0) {
+			p->keyring = keyring;
+			p->why = why ? why : "no TLS key configured for the host";
 			return 1;
 		}
+	} else {
 		int rc = kt_tls_psk_for_identity(&id, &key, forms, prefer, &psk, &why);
 		kt_tls_key_clear(&key);
 		if (rc < 0) {
@@ -122,6 +131,8 @@ static int on_find_psk(SSL *ssl, const unsigned char *identity, size_t identity_
 	p->have_key = true;
 	p->form = psk.form;
 	p->ambiguous = psk.ambiguous;
+	p->keyring = keyring;
+	p->from_keyring = keyring != NULL;
 	kt_tls_psk_clear(&psk);
 	*sess = s;
 	return 1;

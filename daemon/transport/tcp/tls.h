@@ -2,7 +2,8 @@
  * tls.h - the TLS 1.3 server of NVMe/TCP ports with tsas tls1.3
  * (daemon/transport/tcp/tls.c): one OpenSSL context for the process, TLS
  * 1.3 only, no certificate, external PSKs found from the identity a host
- * sends (proto/tls_psk.h) and the hosts' keys (daemon/core/tls_keys.h).
+ * sends (proto/tls_psk.h) and the hosts' keys (daemon/core/tls_keys.h),
+ * or for a host without one the kernel keyring (daemon/core/tls_keyring.h).
  * The connection (conn.c) drives the handshake; this file decides it.
  */
 #ifndef KATO_DAEMON_TRANSPORT_TCP_TLS_H
@@ -27,6 +28,9 @@ struct kt_tls_peer {
 	uint8_t form;                     /* enum kt_tls_derive used */
 	bool ambiguous;                   /* form assumed, not confirmed by the identity */
 	const char *why;                  /* why no PSK was found (constant text) */
+	const char *keyring;              /* the kernel keyring looked in (a name kept for
+	                                     the process's life: tls_keyring.h), or NULL */
+	bool from_keyring;                /* the PSK handed to OpenSSL is that keyring's */
 };
 
 /* A server session on the accepted, non-blocking socket fd, reporting into
