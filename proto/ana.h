@@ -40,7 +40,8 @@
 
 #include "proto/model.h"
 
-/* AEC / OAES bit 11: ANA change notices (not in libnvme 1.3's enum) */
+/* AEC / OAES bit 11: ANA change notices (libnvme 1.3 has it for OAES,
+ * NVME_CTRL_OAES_ANA, and as NVME_FEAT_AE_ANA_SHIFT, but no AEC mask) */
 #define KT_AEN_CFG_ANA_CHANGE (1u << 11)
 /* Identify Controller MNAN: the namespaces the ANA log may have to list
  * (the Linux host sizes its ANA log buffer by NANAGRPID and MNAN). */
