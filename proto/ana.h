@@ -76,7 +76,8 @@ uint16_t kt_ana_check(const struct kt_port *p, const struct kt_ns *ns);
 /* The ANA log page of a controller of subsystem s on port p: the whole page
  * into buf (at most len bytes, the rest of len zero-filled), from byte
  * offset off of the page; rgo: LSP bit 0. Returns the page's full length
- * (which may exceed what was copied). chgcnt is the target's counter. */
+ * (which may exceed what was copied; buf NULL: that length alone). chgcnt
+ * is the target's counter. */
 size_t kt_ana_log(const struct kt_subsys *s, const struct kt_port *p, uint64_t chgcnt, bool rgo,
 		  uint64_t off, void *buf, size_t len);
 
