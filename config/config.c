@@ -13,7 +13,8 @@
  *                   "addr": {"trtype": "tcp", "adrfam": "ipv4", "traddr": "10.0.0.1",
  *                            "trsvcid": "4420", "treq": "not specified", "tsas": "none"},
  *                   "param": {"inline_data_size": "16384"},
- *                   "subsystems": ["nqn..."], "referrals": [], "ana_groups": []}]
+ *                   "subsystems": ["nqn..."], "referrals": [],
+ *                   "ana_groups": [{"grpid": 1, "ana": {"state": "optimized"}}]}]
  *   "subsystems": [{"nqn": "nqn...",
  *                   "attr": {"allow_any_host": "1", "cntlid_min": "1", "cntlid_max": "65519",
  *                            "firmware": "...", "ieee_oui": "0x000000", "model": "...",
@@ -56,8 +57,16 @@
  *   - Inside nvmetcli's attribute groups ("addr", "param", "attr", a
  *     namespace's "ana" and "resv", "dhchap") unknown keys are accepted and
  *     ignored: they mirror configfs attribute files, which grow with every
- *     kernel (pi_enable, resv_enable, max_queue_size, ...). "referrals" and
- *     "ana_groups" are accepted and ignored as well (kato serves neither).
+ *     kernel (pi_enable, resv_enable, max_queue_size, ...). "referrals" are
+ *     accepted and ignored as well (kato serves none).
+ *   - A port's "ana_groups" are the ANA groups it lists, as nvmetcli saves
+ *     nvmet's ports/N/ana_groups/G (group 1 always: nvmet gives it to every
+ *     port): "grpid" 1..128 (NVMET_MAX_ANAGRPS; a number or a numeric
+ *     string), unique, and "ana", an attribute group whose "state" is one
+ *     of nvmet's ana_state names ("optimized", "non-optimized",
+ *     "inaccessible", "persistent-loss", "change"; proto/ana.h). Without a
+ *     state a group keeps the one a new nvmet port gives it (group 1
+ *     optimized, the others inaccessible). Kept sorted by grpid.
  *   - Everywhere else (top level, "katod", a host, port, subsystem or
  *     namespace object, and "device", which carries kato's own keys) an
  *     unknown key is refused as a probable typo: a misspelt "namespaces"
@@ -100,6 +109,7 @@
 #include "config/config.h"
 #include "config/secret.h"
 #include "config/jread.h"
+#include "proto/ana.h"
 #include "proto/auth.h"
 #include "proto/tls_psk.h"
 #include <openssl/crypto.h>
@@ -175,6 +185,7 @@ void kt_config_free(struct kt_config *cfg)
 		free(p->treq);
 		free(p->tsas);
 		free_strv(p->subsystems, p->n_subsystems);
+		free(p->ana);
 	}
 	free(cfg->ports);
 	for (size_t i = 0; cfg->subsys && i < cfg->n_subsys; i++) {
@@ -898,13 +909,13 @@ static int load_ns(struct loader *L, struct json_object *o, struct kt_cfg_subsys
 		return r;
 	if (ana) {
 		m = kcj_key(c, "ana");
-		if ((r = opt_int(c, ana, "grpid", 1, 128, &x)) < 0)
+		if ((r = opt_int(c, ana, "grpid", 1, KT_ANA_GRP_MAX, &x)) < 0)
 			return r;
 		if (r)
 			ns->anagrpid = (uint32_t)x;
 		kcj_pop(c, m);
 	}
-	if ((r = opt_int(c, o, "ana_grpid", 1, 128, &x)) < 0)
+	if ((r = opt_int(c, o, "ana_grpid", 1, KT_ANA_GRP_MAX, &x)) < 0)
 		return r;
 	if (r)
 		ns->anagrpid = (uint32_t)x;
@@ -1254,6 +1265,75 @@ static int load_addr(struct loader *L, struct json_object *a, struct kt_cfg_port
 	return 0;
 }
 
+static int cmp_ana_group(const void *a, const void *b)
+{
+	const struct kt_cfg_ana_group *x = a, *y = b;
+	return x->grpid < y->grpid ? -1 : x->grpid > y->grpid;
+}
+
+/* A port's "ana_groups" (the rules are in the header comment); arr is an
+ * array of n > 0 entries, port i's. */
+static int load_ana_groups(struct loader *L, struct json_object *arr, size_t n, struct kt_cfg_port *p,
+			   size_t i)
+{
+	static const char *const keys[] = { "grpid", "ana", NULL };
+	struct kcj *c = &L->j;
+	char rb[80];
+	int r;
+
+	p->ana = calloc(n, sizeof(*p->ana));
+	if (!p->ana)
+		return -ENOMEM;
+	p->n_ana = n;
+	size_t m = kcj_key(c, "ana_groups");
+	for (size_t k = 0; k < n; k++) {
+		struct json_object *g = json_object_array_get_idx(arr, k), *ana;
+		struct kt_cfg_ana_group *a = &p->ana[k];
+		size_t m2 = kcj_idx(c, k);
+		const char *name;
+		int64_t x;
+
+		if ((r = kcj_want_object(c, g)) || (r = kcj_only_keys(c, g, keys)))
+			return r;
+		if ((r = opt_int(c, g, "grpid", 1, KT_ANA_GRP_MAX, &x)) < 0)
+			return r;
+		if (!r)
+			return missing(c, "grpid");
+		for (size_t q = 0; q < k; q++)
+			if (p->ana[q].grpid == (uint32_t)x) {
+				kcj_key(c, "grpid");
+				return kcj_fail(c, "%s duplicates ports[%zu].ana_groups[%zu].grpid",
+						kcj_repr(member(g, "grpid"), rb, sizeof(rb)), i, q);
+			}
+		a->grpid = (uint32_t)x;
+		a->state = a->grpid == 1 ? NVME_ANA_STATE_OPTIMIZED : NVME_ANA_STATE_INACCESSIBLE;
+
+		if ((r = opt_obj(c, g, "ana", &ana)) < 0)
+			return r;
+		if (ana) {
+			size_t m3 = kcj_key(c, "ana");
+			if ((r = opt_str(c, ana, "state", &name)) < 0)
+				return r;
+			if (r) {
+				int st = kt_ana_state_parse(name);
+				if (st < 0) {
+					kcj_key(c, "state");
+					return kcj_fail(c, "%s is not an ANA state (\"optimized\", \"non-optimized\", "
+							   "\"inaccessible\", \"persistent-loss\" or \"change\")",
+							kcj_repr(member(ana, "state"), rb, sizeof(rb)));
+				}
+				a->state = (uint8_t)st;
+			}
+			/* other attributes (nvmet has none today): accepted, ignored */
+			kcj_pop(c, m3);
+		}
+		kcj_pop(c, m2);
+	}
+	kcj_pop(c, m);
+	qsort(p->ana, n, sizeof(*p->ana), cmp_ana_group);
+	return 0;
+}
+
 static int load_port(struct loader *L, struct json_object *o, size_t i, struct bin_addr *addrs)
 {
 	static const char *const keys[] = { "portid", "addr", "param", "subsystems", "referrals",
@@ -1345,10 +1425,12 @@ static int load_port(struct loader *L, struct json_object *o, size_t i, struct b
 		kcj_pop(c, m);
 	}
 
-	/* referrals and ANA groups: kato serves neither; accepted, ignored */
+	/* referrals: kato serves none; accepted, ignored */
 	if ((r = opt_array(c, o, "referrals", &arr, &n)) < 0)
 		return r;
 	if ((r = opt_array(c, o, "ana_groups", &arr, &n)) < 0)
+		return r;
+	if (n && (r = load_ana_groups(L, arr, n, p, i)))
 		return r;
 	return 0;
 }

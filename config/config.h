@@ -75,11 +75,14 @@ struct kt_cfg_port {
 	size_t n_subsystems;
 	char **subsystems;     /* NQNs exported on this port */
 	/* "ana_groups": [{"grpid": N, "ana": {"state": "optimized"}}] as
-	 * nvmetcli writes them: the groups the port lists, ascending, unique */
+	 * nvmetcli writes them: the groups the port lists, ascending, unique
+	 * (none: the file names none; nvmetcli always names group 1) */
 	size_t n_ana;
 	struct kt_cfg_ana_group {
 		uint32_t grpid;        /* 1..KT_ANA_GRP_MAX */
-		uint8_t state;         /* enum nvme_ana_state (proto/ana.h) */
+		uint8_t state;         /* enum nvme_ana_state (proto/ana.h); a group
+					  named without one has a new nvmet port's:
+					  group 1 optimized, the others inaccessible */
 	} *ana;
 };
 

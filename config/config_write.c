@@ -3,7 +3,8 @@
  * format config.c reads (for `katod --print-config`, the control socket's
  * config.save and its live edits). The output keeps
  * nvmetcli's layout and conventions: keys in sorted order, attribute values
- * as strings, "nsid", "portid", "enable" and "ana_grpid" as numbers; kato's
+ * as strings, "nsid", "portid", "enable", "ana_grpid" and a port's ANA
+ * groups' "grpid" as numbers; kato's
  * own keys (device "backend", "size", "block_size", the "katod" object) are
  * added beside them. Loading the output gives back an equal description.
  */
@@ -15,6 +16,7 @@
 #include <string.h>
 #include <json-c/json.h>
 #include "config/config.h"
+#include "proto/ana.h"
 #include "proto/auth.h"
 #include "proto/tls_psk.h"
 
@@ -143,6 +145,31 @@ static struct json_object *subsys_json(const struct kt_cfg_subsys *s, bool *bad)
 	return o;
 }
 
+/* A port's ANA groups as nvmetcli saves them: [{"ana": {"state": ..},
+ * "grpid": N}]. A state that is none (not one the loader gives) is left
+ * out: the group then loads with its default state. */
+static struct json_object *ana_groups_json(const struct kt_cfg_port *p, bool *bad)
+{
+	struct json_object *arr = json_object_new_array();
+	for (size_t i = 0; arr && i < p->n_ana; i++) {
+		struct json_object *g = json_object_new_object();
+		struct json_object *ana = json_object_new_object();
+		const char *name = kt_ana_state_name(p->ana[i].state);
+		if (!g || !ana) {
+			json_object_put(g);
+			json_object_put(ana);
+			*bad = true;
+			break;
+		}
+		if (name)
+			put_str(ana, "state", name, bad);
+		put(g, "ana", ana, bad);
+		put(g, "grpid", json_object_new_int64(p->ana[i].grpid), bad);
+		push(arr, g, bad);
+	}
+	return arr;
+}
+
 static struct json_object *port_json(const struct kt_cfg_port *p, bool *bad)
 {
 	struct json_object *o = json_object_new_object();
@@ -162,7 +189,7 @@ static struct json_object *port_json(const struct kt_cfg_port *p, bool *bad)
 	put_str(addr, "trtype", p->trtype ? p->trtype : "tcp", bad);
 	put_str(addr, "tsas", p->tsas ? p->tsas : "none", bad);
 	put(o, "addr", addr, bad);
-	put(o, "ana_groups", json_object_new_array(), bad);
+	put(o, "ana_groups", ana_groups_json(p, bad), bad);
 	if (p->inline_data_size)
 		put_fmt(param, "inline_data_size", bad, "%u", p->inline_data_size);
 	put(o, "param", param, bad);

@@ -40,7 +40,8 @@
 
 #include "proto/model.h"
 
-/* AEC / OAES bit 11: ANA change notices (not in libnvme 1.3's enum) */
+/* AEC / OAES bit 11: ANA change notices (libnvme 1.3 has it for OAES,
+ * NVME_CTRL_OAES_ANA, and as NVME_FEAT_AE_ANA_SHIFT, but no AEC mask) */
 #define KT_AEN_CFG_ANA_CHANGE (1u << 11)
 /* Identify Controller MNAN: the namespaces the ANA log may have to list
  * (the Linux host sizes its ANA log buffer by NANAGRPID and MNAN). */
@@ -75,7 +76,8 @@ uint16_t kt_ana_check(const struct kt_port *p, const struct kt_ns *ns);
 /* The ANA log page of a controller of subsystem s on port p: the whole page
  * into buf (at most len bytes, the rest of len zero-filled), from byte
  * offset off of the page; rgo: LSP bit 0. Returns the page's full length
- * (which may exceed what was copied). chgcnt is the target's counter. */
+ * (which may exceed what was copied; buf NULL: that length alone). chgcnt
+ * is the target's counter. */
 size_t kt_ana_log(const struct kt_subsys *s, const struct kt_port *p, uint64_t chgcnt, bool rgo,
 		  uint64_t off, void *buf, size_t len);
 

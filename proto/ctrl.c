@@ -1,7 +1,8 @@
 /*
  * ctrl.c - the controller model: the registers reached by Property Get/Set
  * (CAP, VS, CC, CSTS) and what CC writes do, the keep-alive clock, the error
- * log ring, asynchronous event bookkeeping and the Changed Namespace List.
+ * log ring, asynchronous event bookkeeping, the Changed Namespace List and
+ * the notices of namespace and ANA changes.
  * Admin commands that read or change this state live in admin.c and its
  * siblings; this file holds the rules they share with the fabrics code.
  */
@@ -537,6 +538,13 @@ void kt_ctrl_ns_changed(struct kt_ctrl *c, uint32_t nsid)
 	}
 raise:
 	kt_ctrl_aen_raise(c, NVME_AER_NOTICE, NVME_AER_NOTICE_NS_CHANGED, NVME_LOG_LID_CHANGED_NS);
+}
+
+void kt_ctrl_ana_changed(struct kt_ctrl *c)
+{
+	if (c->discovery)
+		return;
+	kt_ctrl_aen_raise(c, NVME_AER_NOTICE, NVME_AER_NOTICE_ANA, NVME_LOG_LID_ANA);
 }
 
 bool kt_ctrl_aer_held(const struct kt_ctrl *c, uint16_t cid)

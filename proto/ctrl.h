@@ -217,4 +217,12 @@ void kt_ctrl_aen_clear(struct kt_ctrl *c, uint8_t lid);
  * Namespace List (log 04h) and raises a Namespace Attribute Changed notice. */
 void kt_ctrl_ns_changed(struct kt_ctrl *c, uint32_t nsid);
 
+/* The ANA state of a group on the controller's port changed, or the groups
+ * its ANA log lists did (proto/ana.h): raises an Asymmetric Namespace Access
+ * Change notice (Notice, info 03h, log page 0Ch) if the host enabled it
+ * (AEC bit 11); reading log 0Ch without RAE unmasks the next one. The
+ * daemon then completes a held AER (kt_ctrl_aen_take). Nothing on a
+ * discovery controller, which has no ANA. */
+void kt_ctrl_ana_changed(struct kt_ctrl *c);
+
 #endif

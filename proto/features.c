@@ -6,6 +6,7 @@
  * keep-alive timer and the host identifier. Nothing is saveable.
  */
 #include "proto/admin_req.h"
+#include "proto/ana.h"
 
 #define FID(cdw10) ((uint8_t)(cdw10))
 #define SEL(cdw10) (((cdw10) >> 8) & 0x7u)
@@ -56,11 +57,11 @@ static bool fid_supported(const struct kt_ctrl *c, uint8_t fid)
 
 /* The Asynchronous Event Configuration bits we can honour: SMART critical
  * warnings (7:0) and the notices OAES advertises (Namespace Attribute
- * Notices, bit 8, on I/O controllers; Discovery Log Page Change, bit 31,
- * on discovery ones). */
+ * Notices, bit 8, and ANA Change Notices, bit 11, on I/O controllers;
+ * Discovery Log Page Change, bit 31, on discovery ones). */
 static uint32_t aec_supported(const struct kt_ctrl *c)
 {
-	return c->discovery ? 1u << 31 : 0xffu | NVME_CTRL_OAES_NA;
+	return c->discovery ? 1u << 31 : 0xffu | NVME_CTRL_OAES_NA | KT_AEN_CFG_ANA_CHANGE;
 }
 
 static uint32_t nr_queues_dw0(uint16_t n)

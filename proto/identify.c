@@ -2,9 +2,13 @@
  * identify.c - the Identify command (NVMe Base 2.0 section 5.17; NVM
  * Command Set 1.0 section 4.1.5): the controller and namespace data
  * structures an I/O or a discovery controller reports, the active
- * namespace lists and the namespace identification descriptors.
+ * namespace lists and the namespace identification descriptors, with the
+ * Asymmetric Namespace Access fields of proto/ana.h.
  */
 #include "proto/admin_req.h"
+#include "proto/ana.h"
+
+static_assert(KT_AEN_CFG_ANA_CHANGE == NVME_CTRL_OAES_ANA, "OAES and AEC share bit 11");
 
 #define CNS(cdw10) ((cdw10) & 0xffu)
 #define CSI(cdw11) (((cdw11) >> 24) & 0xffu)
@@ -59,13 +63,18 @@ static void id_ctrl_io(const struct kt_ctrl *c, struct nvme_id_ctrl *id)
 	const struct kt_subsys *s = c->subsys;
 
 	id->rab = 6;
-	/* CMIC bit 1: more than one controller may exist (one per host). */
-	id->cmic = NVME_CTRL_CMIC_MULTI_CTRL;
+	/* CMIC, as nvmet: bit 0, a subsystem may be reached through more than
+	 * one port; bit 1, more than one controller may exist (one per host
+	 * and connection); bit 3, ANA reporting (proto/ana.h). The Linux host
+	 * reads the ANA log only with bit 3 set and multipaths by bit 1. */
+	id->cmic = NVME_CTRL_CMIC_MULTI_PORT | NVME_CTRL_CMIC_MULTI_CTRL |
+		   NVME_CTRL_CMIC_MULTI_ANA_REPORTING;
 	id->rtd3r = 0;
 	id->rtd3e = 0;
 	/* OAES bit 8: Namespace Attribute Notices (namespaces come and go live,
-	 * daemon/core/live.c; the Linux host enables the event only if advertised). */
-	id->oaes = htole32(NVME_CTRL_OAES_NA);
+	 * daemon/core/live.c; the Linux host enables the event only if
+	 * advertised); bit 11: ANA Change Notices (kt_ctrl_ana_changed). */
+	id->oaes = htole32(NVME_CTRL_OAES_NA | KT_AEN_CFG_ANA_CHANGE);
 	id->cntrltype = 1;
 	id->oacs = 0;
 	id->acl = 3;
@@ -77,6 +86,16 @@ static void id_ctrl_io(const struct kt_ctrl *c, struct nvme_id_ctrl *id)
 	id->npss = 0;
 	id->wctemp = htole16(343);
 	id->cctemp = htole16(373);
+	/* ANA: every state reported (ANACAP bits 4:0, nothing on the group id
+	 * of a namespace: no Namespace Management), nvmet's transition time,
+	 * groups 1..KT_ANA_GRP_MAX, and MNAN, which with NANAGRPID bounds the
+	 * ANA log a host has to read. */
+	id->anatt = KT_ANA_TT_S;
+	id->anacap = NVME_CTRL_ANACAP_OPT | NVME_CTRL_ANACAP_NON_OPT | NVME_CTRL_ANACAP_INACCESSIBLE |
+		     NVME_CTRL_ANACAP_PERSISTENT_LOSS | NVME_CTRL_ANACAP_CHANGE;
+	id->anagrpmax = htole32(KT_ANA_GRP_MAX);
+	id->nanagrpid = htole32(KT_ANA_GRP_MAX);
+	id->mnan = htole32(KT_ANA_MNAN);
 	id->sqes = 0x66;
 	id->cqes = 0x44;
 	id->nn = htole32(kt_admin_nn(c));
@@ -132,6 +151,15 @@ static const struct kt_ns *id_ns_lookup(struct kt_admin_req *r, uint16_t *status
 	return kt_subsys_find_ns(r->c->subsys, nsid);
 }
 
+/* The namespace cannot be reached through the controller's port: its ANA
+ * group is inaccessible or in persistent loss there. */
+static bool ana_unreachable(const struct kt_ctrl *c, const struct kt_ns *ns)
+{
+	uint8_t st = kt_port_ana_state(c->port, ns->anagrpid);
+
+	return st == NVME_ANA_STATE_INACCESSIBLE || st == NVME_ANA_STATE_PERSISTENT_LOSS;
+}
+
 static uint8_t ns_dlfeat(const struct kt_ns *ns)
 {
 	/* bits 2:0 = 001b: a deallocated block reads as zeroes. */
@@ -147,13 +175,17 @@ static uint16_t identify_ns(struct kt_admin_req *r, struct nvme_id_ns *id)
 		return st;
 	id->nsze = htole64(ns->nblocks);
 	id->ncap = htole64(ns->nblocks);
-	id->nuse = htole64(ns->nblocks); /* fully provisioned: NSFEAT bit 0 clear */
+	/* Fully provisioned (NSFEAT bit 0 clear): NUSE = NSZE, but 0 while the
+	 * path is inaccessible or lost, as the spec asks of an ANA-reporting
+	 * controller (and nvmet does). */
+	if (!ana_unreachable(r->c, ns))
+		id->nuse = htole64(ns->nblocks);
 	id->nsfeat = 0;
 	id->nlbaf = 0;  /* one format, zero-based */
 	id->flbas = 0;
 	id->nmic = 1;   /* may be attached to several controllers */
 	id->dlfeat = ns_dlfeat(ns);
-	id->anagrpid = 0; /* ANA reporting is not advertised */
+	id->anagrpid = htole32(ns->anagrpid);
 	memcpy(id->nguid, ns->nguid, sizeof(id->nguid));
 	id->lbaf[0].ms = 0;
 	id->lbaf[0].ds = ns->lba_shift;
@@ -235,7 +267,7 @@ static uint16_t identify_indep_ns(struct kt_admin_req *r, struct nvme_id_indepen
 		return st;
 	id->nsfeat = 0;
 	id->nmic = 1;
-	id->anagrpid = 0;
+	id->anagrpid = htole32(ns->anagrpid);
 	id->nstat = 1; /* namespace ready */
 	return NVME_SC_SUCCESS;
 }

@@ -6,12 +6,15 @@
  * (SMART) is left to the daemon, which knows when it really completed.
  *
  * Every refusal carries Do Not Retry: the same command would fail again.
- * One answer is not a refusal of the command: I/O to a subsystem that was
- * removed while its controllers are being closed (kt_io_parse).
+ * Two kinds of answer are not refusals of the command but of the path, and
+ * carry no DNR: I/O to a subsystem that was removed while its controllers
+ * are being closed, and I/O to a namespace whose ANA group the controller's
+ * port does not serve now (kt_io_parse).
  */
 #include <endian.h>
 #include <string.h>
 
+#include "proto/ana.h"
 #include "proto/cmd.h"
 #include "proto/ctrl.h"
 #include "proto/model.h"
@@ -55,9 +58,10 @@ static bool range_ok(const struct kt_ns *ns, uint64_t slba, uint64_t nlb)
  *   information and no separate metadata (NVMe-oF moves metadata, if any,
  *   interleaved), so a host asking for either asks for something we would
  *   silently not do: Invalid Field.
- * - Checks run in the order opcode, namespace, fields, LBA range, MDTS,
- *   transfer length, so a request that is wrong in several ways reports the
- *   most fundamental fault.
+ * - Checks run in the order opcode, namespace, ANA state, fields, LBA range,
+ *   MDTS, transfer length, so a request that is wrong in several ways
+ *   reports the most fundamental fault (the path before the command's
+ *   fields, as nvmet checks it).
  * - The transfer the SGL names must equal (NLB + 1) << LBA shift: the kernel
  *   target answers a mismatch with Data SGL Length Invalid, and so do we.
  *   Flush and Write Zeroes move no data: their SGL must name 0 bytes.
@@ -93,13 +97,16 @@ uint16_t kt_io_parse(struct kt_ctrl *ctrl, struct kt_cmd *cmd)
 	}
 
 	/*
+	 * Path statuses (SCT 3h), without DNR: the command is fine, the path
+	 * is not, and a multipath host sends it again another way.
+	 *
 	 * The subsystem was removed (daemon/core/live.c) and this controller's
 	 * queues are being closed: the command reached us in between. The
 	 * host was told nothing (no notice goes out for a removed subsystem:
 	 * its connections close, and the host reconnects to find out), so
 	 * this is a path going away, not a namespace: Internal Path Error
-	 * (SCT 3h, SC 00h) without DNR, not Invalid Namespace, which the host
-	 * fails to the application at once.
+	 * (SCT 3h, SC 00h), not Invalid Namespace, which the host fails to the
+	 * application at once.
 	 * Why that status:
 	 * - the Linux host (nvme_decide_disposition) fails over any
 	 *   path-related status (SCT 3h) of a multipath request: the bios go
@@ -110,15 +117,24 @@ uint16_t kt_io_parse(struct kt_ctrl *ctrl, struct kt_cmd *cmd)
 	 *   (SCT 0h, 22h) are not path errors there: retried on the same
 	 *   controller at once (katod sets no Command Retry Delay), at most
 	 *   nvme_max_retries (5) times, then failed to the application;
-	 * - Asymmetric Access Inaccessible (SCT 3h, 02h) is a path error too,
-	 *   but katod does not report ANA (Identify: CMIC bit 3 clear, ANAGRPID
-	 *   0), and the host answers it by re-reading an ANA log we do not
-	 *   have;
+	 * - not an ANA status (below): nothing changed in the namespace's
+	 *   group, and the host answers those by re-reading the ANA log,
+	 *   which would say so;
 	 * - it is what the kernel target answers for a namespace that exists
 	 *   but is not serving (nvmet_req_find_ns).
 	 * Checked before the namespace, which a removed subsystem no longer
 	 * lists: a command katod took before the removal keeps the namespace
 	 * it was parsed against (cmd->io.ns) and finishes normally.
+	 *
+	 * katod reports ANA (proto/ana.h; Identify: CMIC bit 3, ANAGRPID): a
+	 * namespace whose group is inaccessible, in persistent loss or in
+	 * change on the controller's port gets Asymmetric Access
+	 * Inaccessible, Persistent Loss or Transition (SCT 3h: 02h, 01h, 03h),
+	 * as nvmet answers (nvmet_check_ana_state). The Linux host fails the
+	 * request over to another path and re-reads the ANA log
+	 * (nvme_failover_req); while the log shows a group in change it gives
+	 * the target ANATT (twice over) before it resets the controller.
+	 * Checked once the namespace is known, before its fields.
 	 */
 	if (ctrl->subsys->removed)
 		return KT_STATUS(NVME_SCT_PATH, NVME_SC_ANA_INTERNAL_PATH_ERROR, false);
@@ -126,6 +142,11 @@ uint16_t kt_io_parse(struct kt_ctrl *ctrl, struct kt_cmd *cmd)
 	if (!ns)
 		return sc_generic(NVME_SC_INVALID_NS);
 	io->ns = ns;
+	{
+		uint16_t st = kt_ana_check(ctrl->port, ns);
+		if (st)
+			return st;
+	}
 	if (le64toh(sqe->mptr) != 0)
 		return sc_generic(NVME_SC_INVALID_FIELD);
 

@@ -2,10 +2,13 @@
  * logpage.c - the Get Log Page command (NVMe Base 2.0 section 5.16): field
  * checks (NUMD, offset, RAE, LSP, LSI, CSI, UUID index), the pages an I/O
  * controller keeps (supported pages, error information, SMART / health,
- * firmware slot, changed namespace list, commands supported and effects)
- * and the discovery log, which proto/discovery.c builds.
+ * firmware slot, changed namespace list, commands supported and effects,
+ * asymmetric namespace access) and the discovery log, which
+ * proto/discovery.c builds. The ANA log (proto/ana.c) may be larger than
+ * the other pages and is laid out straight into the host's buffer.
  */
 #include "proto/admin_req.h"
+#include "proto/ana.h"
 #include "proto/fabrics.h"
 
 #define LOG_PAGE_MAX 4096u
@@ -49,6 +52,7 @@ static bool lid_supported(const struct kt_ctrl *c, uint8_t lid)
 	case NVME_LOG_LID_FW_SLOT:
 	case NVME_LOG_LID_CHANGED_NS:
 	case NVME_LOG_LID_CMD_EFFECTS:
+	case NVME_LOG_LID_ANA:
 		return true;
 	default:
 		return false;
@@ -141,8 +145,8 @@ static uint32_t log_changed_ns(const struct kt_ctrl *c, uint8_t *buf)
 
 /* Every opcode kt_admin_exec and kt_io_parse accept. Writes, Write Zeroes
  * and Dataset Management change logical block content (LBCC). No NCC:
- * NUSE always equals NSZE here, so no command changes a namespace's
- * capabilities. */
+ * NUSE equals NSZE here (0 while the path is inaccessible, which no command
+ * changes), so no command changes a namespace's capabilities. */
 static uint32_t log_cmd_effects(uint8_t *buf)
 {
 	struct nvme_cmd_effects_log *e = (void *)buf;
@@ -171,15 +175,16 @@ static uint16_t invalid_field(struct kt_admin_req *r, uint16_t loc)
 	return KT_STATUS(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD, true);
 }
 
-/* Checks of the fields that select within a page. LSP: only the discovery
- * log has one we accept (bit 0, PLEO, "port-local entries only"; our log
- * already lists only what the host can reach, so it changes nothing). LSI,
+/* Checks of the fields that select within a page. LSP: two pages have one
+ * we accept, bit 0 both: the discovery log's PLEO, "port-local entries
+ * only" (our log already lists only what the host can reach, so it changes
+ * nothing), and the ANA log's RGO, "return groups only" (no NSID lists). LSI,
  * UUID index and the index offset type name things we do not have. CSI:
  * none of our pages is command-set specific except Commands Supported and
  * Effects, whose CSI 0 is the NVM command set we report. */
 static uint16_t check_args(struct kt_admin_req *r, const struct log_args *a)
 {
-	uint8_t lsp_ok = a->lid == NVME_LOG_LID_DISCOVER ? 0x01 : 0x00;
+	uint8_t lsp_ok = a->lid == NVME_LOG_LID_DISCOVER || a->lid == NVME_LOG_LID_ANA ? 0x01 : 0x00;
 
 	if (a->lsp & ~lsp_ok)
 		return invalid_field(r, KT_SQE_OFF_CDW10 + 1);
@@ -231,6 +236,19 @@ uint16_t kt_admin_get_log_page(struct kt_admin_req *r)
 			r->err_loc = KT_SQE_OFF_CDW12;
 			return st;
 		}
+		r->cmd->xfer_len = (uint32_t)a.len;
+		goto done;
+	}
+
+	/* The ANA log of the controller's port: its size first, for the
+	 * offset check below, then the asked range (zeroes past its end). */
+	if (a.lid == NVME_LOG_LID_ANA) {
+		uint64_t chgcnt = c->target ? c->target->ana_chgcnt : 0;
+		bool rgo = a.lsp & NVME_LOG_ANA_LSP_RGO_GROUPS_ONLY;
+
+		if (a.offset > kt_ana_log(c->subsys, c->port, chgcnt, rgo, 0, NULL, 0))
+			return invalid_field(r, KT_SQE_OFF_CDW12);
+		kt_ana_log(c->subsys, c->port, chgcnt, rgo, a.offset, r->cmd->data, (size_t)a.len);
 		r->cmd->xfer_len = (uint32_t)a.len;
 		goto done;
 	}

@@ -29,6 +29,7 @@
 #include "daemon/core/target.h"
 #include "daemon/core/worker.h"
 #include "daemon/transport/transport.h"
+#include "proto/ana.h"
 
 static struct kt_target target;
 static struct kt_cfg_daemon settings;
@@ -214,6 +215,16 @@ void kt_target_port_fill(struct kt_port *p, const struct kt_cfg_port *cp)
 	copy_str(p->traddr, sizeof(p->traddr), cp->traddr);
 	copy_str(p->trsvcid, sizeof(p->trsvcid), cp->trsvcid);
 	p->inline_data_size = cp->inline_data_size ? cp->inline_data_size : 8192;
+	/* ANA (proto/ana.h): a new nvmet port's states, then the groups the
+	 * configuration names (validated 1..KT_ANA_GRP_MAX by config.c) */
+	kt_port_ana_init(p);
+	for (size_t g = 0; g < cp->n_ana; g++) {
+		uint32_t id = cp->ana[g].grpid;
+		if (id >= 1 && id <= KT_ANA_GRP_MAX) {
+			p->ana_state[id] = cp->ana[g].state;
+			p->ana_listed[id] = true;
+		}
+	}
 }
 
 void kt_target_port_free(struct kt_port *p)

@@ -3,7 +3,9 @@
  * proto/identify.c, logpage.c, features.c): every CNS, log page and
  * feature we answer and the ways each is refused, checked byte by byte at
  * the spec's offsets; the Command Sequence Error gate; AER, Keep Alive and
- * Abort; the discovery controller's narrower command set; error logging.
+ * Abort; the discovery controller's narrower command set; error logging;
+ * what Asymmetric Namespace Access adds to Identify, Get Log Page (the ANA
+ * log of the controller's port, RGO, RAE) and the event configuration.
  */
 #include <endian.h>
 #include <setjmp.h>
@@ -14,6 +16,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "proto/ana.h"
 #include "proto/cmd.h"
 #include "proto/ctrl.h"
 #include "proto/fabrics.h"
@@ -94,15 +97,24 @@ static int setup(void **state)
 	g_sub.ieee_oui = 0x123456;
 	g_sub.qid_max = 8;
 	g_ns[0] = (struct kt_ns){ .nsid = 1, .enabled = true, .lba_shift = 9, .nblocks = 2048,
-				  .vwc = true, .can_discard = true };
+				  .vwc = true, .can_discard = true, .anagrpid = 1 };
 	memcpy(g_ns[0].nguid, g_nguid1, 16);
 	memcpy(g_ns[0].uuid, g_uuid1, 16);
-	g_ns[1] = (struct kt_ns){ .nsid = 3, .enabled = false, .lba_shift = 9, .nblocks = 10 };
-	g_ns[2] = (struct kt_ns){ .nsid = 5, .enabled = true, .lba_shift = 12, .nblocks = 0x100000001ull };
+	g_ns[1] = (struct kt_ns){ .nsid = 3, .enabled = false, .lba_shift = 9, .nblocks = 10,
+				  .anagrpid = 1 };
+	g_ns[2] = (struct kt_ns){ .nsid = 5, .enabled = true, .lba_shift = 12, .nblocks = 0x100000001ull,
+				  .anagrpid = 2 };
 	memcpy(g_ns[2].nguid, g_nguid5, 16);
 	g_sub.n_ns = 3;
 	g_sub.ns = g_nsp;
 	g_port.inline_data_size = 8192;
+	/* ANA: group 1 optimized (the default), group 2 non-optimized and
+	 * listed by the port, group 4 listed and inaccessible (the default) */
+	kt_port_ana_init(&g_port);
+	g_port.ana_state[2] = NVME_ANA_STATE_NONOPTIMIZED;
+	g_port.ana_listed[2] = true;
+	g_port.ana_listed[4] = true;
+	g_tgt.ana_chgcnt = 3;
 
 	kt_ctrl_init(&g_c, &g_tgt, &g_sub, &g_port, 0x21, "nqn.host", g_hostid, 31, 10000, NOW0);
 	enable(&g_c);
@@ -268,13 +280,13 @@ static void test_identify_ctrl_io(void **state)
 	assert_int_equal(g_buf[73], 0x56);                    /* IEEE OUI, LE */
 	assert_int_equal(g_buf[74], 0x34);
 	assert_int_equal(g_buf[75], 0x12);
-	assert_int_equal(g_buf[76], 0x02);                    /* CMIC multi-controller */
+	assert_int_equal(g_buf[76], 0x0b);                    /* CMIC: ports, controllers, ANA */
 	assert_int_equal(g_buf[77], 5);                       /* MDTS */
 	assert_int_equal(u16_at(78), 0x21);                   /* CNTLID */
 	assert_int_equal(u32_at(80), 0x00020000);             /* VER */
 	assert_int_equal(u32_at(84), 0);                      /* RTD3R */
 	assert_int_equal(u32_at(88), 0);                      /* RTD3E */
-	assert_int_equal(u32_at(92), 1u << 8);                /* OAES: namespace attribute notices */
+	assert_int_equal(u32_at(92), 1u << 8 | 1u << 11);     /* OAES: namespace attribute, ANA change */
 	assert_int_equal(u32_at(96), 1u | 1u << 6);           /* CTRATT: HID128, TBKAS */
 	assert_int_equal(g_buf[111], 1);                      /* CNTRLTYPE I/O */
 	assert_int_equal(u16_at(256), 0);                     /* OACS */
@@ -287,6 +299,12 @@ static void test_identify_ctrl_io(void **state)
 	assert_int_equal(u16_at(266), 343);                   /* WCTEMP */
 	assert_int_equal(u16_at(268), 373);                   /* CCTEMP */
 	assert_int_equal(u16_at(320), 5);                     /* KAS */
+	assert_int_equal(g_buf[342], 10);                     /* ANATT, seconds */
+	assert_int_equal(g_buf[343], 0x1f);                   /* ANACAP: all five states */
+	assert_int_equal(u32_at(344), 128);                   /* ANAGRPMAX */
+	assert_int_equal(u32_at(348), 128);                   /* NANAGRPID */
+	assert_int_equal(u32_at(352), 0);                     /* PELS */
+	assert_int_equal(u32_at(540), 1024);                  /* MNAN */
 	assert_int_equal(g_buf[512], 0x66);                   /* SQES */
 	assert_int_equal(g_buf[513], 0x44);                   /* CQES */
 	assert_int_equal(u16_at(514), 128);                   /* MAXCMD */
@@ -338,7 +356,10 @@ static void test_identify_ctrl_discovery(void **state)
 	assert_int_equal(g_cmd.xfer_len, 4096);
 	assert_memory_equal(g_buf + 4, "DISC                ", 20);
 	assert_int_equal(u16_at(78), 0x22);
+	assert_int_equal(g_buf[76], 0);           /* CMIC: no ANA, no multipath */
 	assert_int_equal(u32_at(92), 1u << 31);   /* OAES: discovery log change */
+	assert_zero(342, 352);                    /* ANATT .. NANAGRPID */
+	assert_int_equal(u32_at(540), 0);         /* MNAN */
 	assert_int_equal(u32_at(96), 1u | 1u << 6);
 	assert_int_equal(g_buf[111], 2);          /* CNTRLTYPE discovery */
 	assert_int_equal(g_buf[259], KT_AER_MAX - 1);
@@ -398,7 +419,7 @@ static void test_identify_ns(void **state)
 	assert_int_equal(g_buf[26], 0);       /* FLBAS */
 	assert_int_equal(g_buf[30], 1);       /* NMIC */
 	assert_int_equal(g_buf[33], 0x01);    /* DLFEAT: deallocated reads zeroes */
-	assert_int_equal(u32_at(92), 0);      /* ANAGRPID */
+	assert_int_equal(u32_at(92), 1);      /* ANAGRPID */
 	assert_memory_equal(g_buf + 104, g_nguid1, 16);
 	assert_zero(120, 128);                /* EUI64 */
 	assert_int_equal(u16_at(128), 0);     /* LBAF0.MS */
@@ -408,6 +429,8 @@ static void test_identify_ns(void **state)
 
 	assert_int_equal(identify(&g_c, 0, 5, 0), 0);
 	assert_int_equal(u64_at(0), 0x100000001ull);
+	assert_int_equal(u64_at(16), 0x100000001ull); /* NUSE: non-optimized is reachable */
+	assert_int_equal(u32_at(92), 2);      /* ANAGRPID */
 	assert_int_equal(g_buf[33], 0);       /* no discard */
 	assert_int_equal(g_buf[130], 12);
 	assert_memory_equal(g_buf + 104, g_nguid5, 16);
@@ -423,6 +446,41 @@ static void test_identify_ns(void **state)
 	assert_int_equal(g_cmd.xfer_len, 0);
 	assert_int_equal(identify(&g_c, 0, 1025, 0), INVALID_NS);
 	assert_int_equal(identify(&g_c, 0, 0xffffffff, 0), INVALID_NS);
+}
+
+/* Identify Namespace through a path that cannot reach the namespace: NUSE
+ * 0 (as nvmet), everything else as through any other path. */
+static void test_identify_ns_ana_states(void **state)
+{
+	static const struct {
+		uint8_t st;
+		uint64_t nuse;
+	} cases[] = {
+		{ NVME_ANA_STATE_OPTIMIZED, 2048 },    { NVME_ANA_STATE_NONOPTIMIZED, 2048 },
+		{ NVME_ANA_STATE_INACCESSIBLE, 0 },    { NVME_ANA_STATE_PERSISTENT_LOSS, 0 },
+		{ NVME_ANA_STATE_CHANGE, 2048 },
+	};
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		g_port.ana_state[1] = cases[i].st;
+		assert_int_equal(identify(&g_c, 0, 1, 0), 0);
+		assert_int_equal(u64_at(0), 2048);   /* NSZE */
+		assert_int_equal(u64_at(8), 2048);   /* NCAP */
+		assert_int_equal(u64_at(16), cases[i].nuse);
+		assert_int_equal(u32_at(92), 1);
+		assert_memory_equal(g_buf + 104, g_nguid1, 16);
+		/* CNS 08h carries the group too, whatever its state */
+		assert_int_equal(identify(&g_c, 8, 1, 0), 0);
+		assert_int_equal(u32_at(4), 1);
+	}
+	/* the state of the controller's own port decides */
+	g_port.ana_state[1] = NVME_ANA_STATE_INACCESSIBLE;
+	assert_int_equal(identify(&g_c, 0, 5, 0), 0);
+	assert_int_equal(u64_at(16), 0x100000001ull);
+	g_c.port = NULL; /* a controller without a port (built by hand): reachable */
+	assert_int_equal(identify(&g_c, 0, 1, 0), 0);
+	assert_int_equal(u64_at(16), 2048);
 }
 
 static void test_identify_ns_lists(void **state)
@@ -522,11 +580,12 @@ static void test_identify_csi_structures(void **state)
 	assert_int_equal(g_cmd.xfer_len, 4096);
 	assert_zero(0, 4096);
 	assert_int_equal(identify(&g_c, 6, 0, 1), INVALID_FIELD);
-	/* CNS 08h: NMIC byte 1, NSTAT byte 14 (ready). */
+	/* CNS 08h: NMIC byte 1, ANAGRPID bytes 7:4, NSTAT byte 14 (ready). */
 	assert_int_equal(identify(&g_c, 8, 1, 0), 0);
 	assert_int_equal(g_buf[0], 0);
 	assert_int_equal(g_buf[1], 1);
-	assert_int_equal(u32_at(4), 0);
+	assert_int_equal(u32_at(4), 1);
+	assert_zero(8, 14);
 	assert_int_equal(g_buf[14], 1);
 	assert_zero(15, 4096);
 	assert_int_equal(identify(&g_c, 8, 3, 0), 0);
@@ -543,7 +602,7 @@ static void test_log_supported(void **state)
 	assert_int_equal(get_log(&g_c, 0x00, 1024, 0, false), 0);
 	assert_int_equal(g_cmd.xfer_len, 1024);
 	for (unsigned lid = 0; lid < 256; lid++)
-		assert_int_equal(u32_at(lid * 4), lid <= 5 ? 1 : 0);
+		assert_int_equal(u32_at(lid * 4), lid <= 5 || lid == 0x0c ? 1 : 0);
 	assert_int_equal(get_log(&g_d, 0x00, 1024, 0, false), 0);
 	for (unsigned lid = 0; lid < 256; lid++)
 		assert_int_equal(u32_at(lid * 4), lid == 0 || lid == 0x70 ? 1 : 0);
@@ -627,14 +686,22 @@ static void test_log_field_checks(void **state)
 
 	/* Unsupported pages: Invalid Log Page. */
 	assert_int_equal(get_log(&g_c, 0x06, 512, 0, false), INVALID_LOG_PAGE);
-	assert_int_equal(get_log(&g_c, 0x0c, 512, 0, false), INVALID_LOG_PAGE);
+	assert_int_equal(get_log(&g_c, 0x0b, 512, 0, false), INVALID_LOG_PAGE);
 	assert_int_equal(get_log(&g_c, 0x70, 1024, 0, false), INVALID_LOG_PAGE);
+	assert_int_equal(get_log(&g_d, 0x0c, 512, 0, false), INVALID_LOG_PAGE);
 	assert_int_equal(get_log(&g_c, 0x80, 512, 0, false), INVALID_LOG_PAGE);
 	assert_int_equal(get_log(&g_d, 0x01, 512, 0, false), INVALID_LOG_PAGE);
 	assert_int_equal(get_log(&g_d, 0x02, 512, 0, false), INVALID_LOG_PAGE);
-	/* LSP */
+	/* LSP: bit 0 on the ANA log (RGO) only */
 	get_log(&g_c, 0x02, 512, 0, false);
 	cmd_init(nvme_admin_get_log_page, 0, 0x02 | 1u << 8 | 127u << 16, 0, 512);
+	assert_int_equal(exec(&g_c), INVALID_FIELD);
+	assert_int_equal(le16toh(g_c.errlog[(g_c.err_count - 1) % KT_ERRLOG_MAX].parm_error_location), 41);
+	cmd_init(nvme_admin_get_log_page, 0, 0x04 | 1u << 8 | 1023u << 16, 0, 4096);
+	assert_int_equal(exec(&g_c), INVALID_FIELD);
+	cmd_init(nvme_admin_get_log_page, 0, 0x0c | 1u << 8 | 127u << 16, 0, 512);
+	assert_int_equal(exec(&g_c), 0);
+	cmd_init(nvme_admin_get_log_page, 0, 0x0c | 2u << 8 | 127u << 16, 0, 512);
 	assert_int_equal(exec(&g_c), INVALID_FIELD);
 	/* LSI */
 	cmd_init(nvme_admin_get_log_page, 0, 0x02 | 127u << 16, 1u << 16, 512);
@@ -789,7 +856,177 @@ static void test_log_discovery(void **state)
 	assert_int_equal(exec(&g_d), INVALID_FIELD);
 }
 
+/* ANA log, LSP (RGO) and offset as the command carries them. */
+static uint16_t get_ana_log(struct kt_ctrl *c, uint32_t len, uint64_t off, bool rgo, bool rae)
+{
+	get_log(c, NVME_LOG_LID_ANA, len, off, rae);
+	if (rgo)
+		g_cmd.sqe.cdw10 = htole32(le32toh(g_cmd.sqe.cdw10) | 1u << 8);
+	return exec(c);
+}
+
+static void test_log_ana(void **state)
+{
+	(void)state;
+
+	/* Groups 1 (NSID 1; 3 is disabled), 2 (NSID 5, non-optimized) and 4
+	 * (listed by the port, inaccessible, empty), each with the target's
+	 * change count. */
+	assert_int_equal(get_ana_log(&g_c, 4096, 0, false, false), 0);
+	assert_int_equal(g_cmd.xfer_len, 4096);
+	assert_int_equal(u64_at(0), 3);       /* CHGCNT */
+	assert_int_equal(u16_at(8), 3);       /* NGRPS */
+	assert_zero(10, 16);
+	assert_int_equal(u32_at(16), 1);      /* ANAGRPID */
+	assert_int_equal(u32_at(20), 1);      /* NNSIDS */
+	assert_int_equal(u64_at(24), 3);      /* CHGCNT */
+	assert_int_equal(g_buf[32], 0x01);    /* ANA state: optimized */
+	assert_zero(33, 48);
+	assert_int_equal(u32_at(48), 1);      /* NSID */
+	assert_int_equal(u32_at(52), 2);
+	assert_int_equal(u32_at(56), 1);
+	assert_int_equal(u64_at(60), 3);
+	assert_int_equal(g_buf[68], 0x02);    /* non-optimized */
+	assert_zero(69, 84);
+	assert_int_equal(u32_at(84), 5);
+	assert_int_equal(u32_at(88), 4);
+	assert_int_equal(u32_at(92), 0);
+	assert_int_equal(u64_at(96), 3);
+	assert_int_equal(g_buf[104], 0x03);   /* inaccessible */
+	assert_zero(105, 4096);               /* 120 bytes, then zeroes */
+
+	/* RGO: no NSIDs */
+	assert_int_equal(get_ana_log(&g_c, 4096, 0, true, false), 0);
+	assert_int_equal(u16_at(8), 3);
+	assert_int_equal(u32_at(16), 1);
+	assert_int_equal(u32_at(20), 0);
+	assert_int_equal(u32_at(48), 2);
+	assert_int_equal(u32_at(52), 0);
+	assert_int_equal(g_buf[64], 0x02);
+	assert_int_equal(u32_at(80), 4);
+	assert_int_equal(g_buf[96], 0x03);
+	assert_zero(97, 4096);
+
+	/* From an offset, a short length: exactly NUMD bytes */
+	assert_int_equal(get_ana_log(&g_c, 8, 84, false, false), 0);
+	assert_int_equal(g_cmd.xfer_len, 8);
+	assert_int_equal(u32_at(0), 5);
+	assert_int_equal(u32_at(4), 4);
+	assert_int_equal(g_buf[8], 0xee);
+	/* At the end: zeroes; past it (120 bytes, 112 with RGO): Invalid Field */
+	assert_int_equal(get_ana_log(&g_c, 8, 120, false, false), 0);
+	assert_zero(0, 8);
+	assert_int_equal(get_ana_log(&g_c, 8, 124, false, false), INVALID_FIELD);
+	assert_int_equal(le16toh(g_c.errlog[(g_c.err_count - 1) % KT_ERRLOG_MAX].parm_error_location), 48);
+	assert_int_equal(get_ana_log(&g_c, 8, 112, true, false), 0);
+	assert_int_equal(get_ana_log(&g_c, 8, 116, true, false), INVALID_FIELD);
+	assert_int_equal(get_ana_log(&g_c, 8, 1ull << 40, false, false), INVALID_FIELD);
+
+	/* The port the controller came on decides the states. */
+	struct kt_port other = g_port;
+	other.ana_state[1] = NVME_ANA_STATE_CHANGE;
+	other.ana_listed[4] = false;
+	g_c.port = &other;
+	g_tgt.ana_chgcnt = 0x1122334455667788ull;
+	assert_int_equal(get_ana_log(&g_c, 512, 0, true, false), 0);
+	assert_int_equal(u64_at(0), 0x1122334455667788ull);
+	assert_int_equal(u16_at(8), 2);
+	assert_int_equal(g_buf[32], 0x0f);
+	assert_int_equal(u64_at(56), 0x1122334455667788ull);
+	assert_zero(80, 512);
+	g_c.port = &g_port;
+}
+
+/* A page larger than the 4 KiB the other pages are built in: 1100
+ * namespaces in group 1 (16 + 32 + 4400 bytes), read in two pieces. */
+static void test_log_ana_large(void **state)
+{
+	struct kt_ns *many = calloc(1100, sizeof(*many));
+	struct kt_ns **manyp = calloc(1100, sizeof(*manyp));
+	(void)state;
+
+	assert_non_null(many);
+	assert_non_null(manyp);
+	for (unsigned i = 0; i < 1100; i++) {
+		many[i] = (struct kt_ns){ .nsid = i + 1, .enabled = true, .lba_shift = 9, .nblocks = 1,
+					  .anagrpid = 1 };
+		manyp[i] = &many[i];
+	}
+	g_sub.ns = manyp;
+	g_sub.n_ns = 1100;
+	assert_int_equal(get_ana_log(&g_c, 8192, 0, false, true), 0);
+	assert_int_equal(g_cmd.xfer_len, 8192);
+	assert_int_equal(u16_at(8), 3);       /* groups 1, 2 and 4 (listed) */
+	assert_int_equal(u32_at(20), 1100);
+	for (unsigned i = 0; i < 1100; i++)
+		assert_int_equal(u32_at(48 + 4 * i), i + 1);
+	assert_int_equal(u32_at(4448), 2);
+	assert_int_equal(u32_at(4452), 0);
+	assert_int_equal(u32_at(4480), 4);
+	assert_zero(4512, 8192);
+	assert_int_equal(get_ana_log(&g_c, 512, 4096, false, true), 0);
+	assert_int_equal(u32_at(0), (4096 - 48) / 4 + 1);
+	assert_int_equal(u32_at(352), 2);
+	free(many);
+	free(manyp);
+	g_sub.ns = g_nsp;
+	g_sub.n_ns = 3;
+}
+
 /* ---- Asynchronous events with log pages -------------------------------- */
+
+/* ANA Change notices: only once the host enables AEC bit 11; one until the
+ * host reads log 0Ch without RAE; none on a discovery controller. */
+static void test_aer_ana_change(void **state)
+{
+	uint16_t cid;
+	uint32_t d;
+	(void)state;
+
+	cmd_init(nvme_admin_async_event, 0, 0, 0, 0);
+	g_cmd.sqe.cid = 0x31;
+	assert_int_equal(exec(&g_c), KT_STATUS_DEFERRED);
+	kt_ctrl_ana_changed(&g_c);
+	assert_false(kt_ctrl_aen_take(&g_c, &cid, &d));
+	assert_int_equal(g_c.n_aen_pending, 0);
+
+	assert_int_equal(set_feat(&g_c, NVME_FEAT_FID_ASYNC_EVENT, 1u << 11), 0);
+	kt_ctrl_ana_changed(&g_c);
+	assert_true(kt_ctrl_aen_take(&g_c, &cid, &d));
+	assert_int_equal(cid, 0x31);
+	assert_int_equal(d, 0x000c0302u); /* notice, ANA change, log page 0Ch */
+
+	/* masked until 0Ch is read without RAE; another page does not count */
+	kt_ctrl_ana_changed(&g_c);
+	assert_int_equal(g_c.n_aen_pending, 0);
+	assert_int_equal(get_log(&g_c, 0x04, 4096, 0, false), 0);
+	kt_ctrl_ana_changed(&g_c);
+	assert_int_equal(g_c.n_aen_pending, 0);
+	assert_int_equal(get_ana_log(&g_c, 512, 0, false, true), 0);
+	kt_ctrl_ana_changed(&g_c);
+	assert_int_equal(g_c.n_aen_pending, 0);
+	assert_int_equal(get_ana_log(&g_c, 512, 0, true, false), 0); /* RGO counts */
+	kt_ctrl_ana_changed(&g_c);
+	assert_int_equal(g_c.n_aen_pending, 1);
+	kt_ctrl_ana_changed(&g_c);
+	assert_int_equal(g_c.n_aen_pending, 1); /* not queued twice */
+
+	/* a namespace notice is masked apart from it */
+	assert_int_equal(set_feat(&g_c, NVME_FEAT_FID_ASYNC_EVENT, 1u << 8 | 1u << 11), 0);
+	kt_ctrl_ns_changed(&g_c, 1);
+	assert_int_equal(g_c.n_aen_pending, 2);
+	cmd_init(nvme_admin_async_event, 0, 0, 0, 0);
+	g_cmd.sqe.cid = 0x32;
+	assert_int_equal(exec(&g_c), KT_STATUS_DEFERRED);
+	assert_true(kt_ctrl_aen_take(&g_c, &cid, &d));
+	assert_int_equal(d, 0x000c0302u);
+
+	/* a discovery controller: nothing, whatever its AEC */
+	g_d.feat_aec = 0xffffffffu;
+	kt_ctrl_ana_changed(&g_d);
+	assert_int_equal(g_d.n_aen_pending, 0);
+}
+
 
 static void test_aer_limit_and_pairing(void **state)
 {
@@ -998,17 +1235,23 @@ static void test_feat_async_event_config(void **state)
 
 	assert_int_equal(get_feat(&g_c, NVME_FEAT_FID_ASYNC_EVENT, 0, 0), 0);
 	assert_int_equal(dw0(), 0);
-	/* I/O controller: SMART warnings and the namespace attribute notice
-	 * (the one notice OAES advertises). */
+	/* I/O controller: SMART warnings and the notices OAES advertises,
+	 * namespace attribute (bit 8) and ANA change (bit 11). */
 	assert_int_equal(set_feat(&g_c, NVME_FEAT_FID_ASYNC_EVENT, 0xffffffffu), 0);
 	assert_int_equal(get_feat(&g_c, NVME_FEAT_FID_ASYNC_EVENT, 0, 0), 0);
-	assert_int_equal(dw0(), 0x1ff);
+	assert_int_equal(dw0(), 0x9ff);
+	assert_int_equal(set_feat(&g_c, NVME_FEAT_FID_ASYNC_EVENT, 1u << 11 | 1u << 10 | 1u << 9), 0);
+	assert_int_equal(get_feat(&g_c, NVME_FEAT_FID_ASYNC_EVENT, 0, 0), 0);
+	assert_int_equal(dw0(), 1u << 11);
 	assert_int_equal(get_feat(&g_c, NVME_FEAT_FID_ASYNC_EVENT, 1, 0), 0);
 	assert_int_equal(dw0(), 0);
-	/* Discovery controller: the discovery log change notice only. */
+	/* Discovery controller: the discovery log change notice only (no ANA). */
 	assert_int_equal(set_feat(&g_d, NVME_FEAT_FID_ASYNC_EVENT, 0xffffffffu), 0);
 	assert_int_equal(get_feat(&g_d, NVME_FEAT_FID_ASYNC_EVENT, 0, 0), 0);
 	assert_int_equal(dw0(), 1u << 31);
+	assert_int_equal(set_feat(&g_d, NVME_FEAT_FID_ASYNC_EVENT, 1u << 11), 0);
+	assert_int_equal(get_feat(&g_d, NVME_FEAT_FID_ASYNC_EVENT, 0, 0), 0);
+	assert_int_equal(dw0(), 0);
 }
 
 static void test_feat_kato(void **state)
@@ -1106,6 +1349,7 @@ int main(void)
 		T(test_identify_ctrl_discovery),
 		T(test_identify_buffer_sizes),
 		T(test_identify_ns),
+		T(test_identify_ns_ana_states),
 		T(test_identify_ns_lists),
 		T(test_identify_ns_list_cap),
 		T(test_identify_desc_list),
@@ -1119,7 +1363,10 @@ int main(void)
 		T(test_log_changed_ns),
 		T(test_log_cmd_effects),
 		T(test_log_discovery),
+		T(test_log_ana),
+		T(test_log_ana_large),
 		T(test_aer_limit_and_pairing),
+		T(test_aer_ana_change),
 		T(test_keep_alive),
 		T(test_abort),
 		T(test_feat_simple_values),

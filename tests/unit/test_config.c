@@ -1,8 +1,9 @@
 /*
  * test_config.c - the configuration loader: the built-in default, a file as
- * `nvmetcli save` writes it, a kato file with ram/null/file namespaces, the
- * exact message (JSON path and reason) of every validation error, malformed
- * JSON, and the round trip through kt_config_to_json. Run it under
+ * `nvmetcli save` writes it, a kato file with ram/null/file namespaces, a
+ * port's ANA groups, the exact message (JSON path and reason) of every
+ * validation error, malformed JSON, and the round trip through
+ * kt_config_to_json. Run it under
  * -fsanitize=address: every failing load must free what it built.
  */
 #include <errno.h>
@@ -19,6 +20,7 @@
 #include <json-c/json.h>
 #include "config/config.h"
 #include "config/secret.h"
+#include "proto/ana.h"
 #include "proto/tls_psk.h"
 
 #ifndef KATO_SRC_DIR
@@ -113,6 +115,11 @@ static void assert_cfg_equal(const struct kt_config *a, const struct kt_config *
 		assert_int_equal(p->n_subsystems, q->n_subsystems);
 		for (size_t k = 0; k < p->n_subsystems; k++)
 			assert_string_equal(p->subsystems[k], q->subsystems[k]);
+		assert_int_equal(p->n_ana, q->n_ana);
+		for (size_t k = 0; k < p->n_ana; k++) {
+			assert_int_equal(p->ana[k].grpid, q->ana[k].grpid);
+			assert_int_equal(p->ana[k].state, q->ana[k].state);
+		}
 	}
 	assert_int_equal(a->n_subsys, b->n_subsys);
 	for (size_t i = 0; i < a->n_subsys; i++) {
@@ -353,6 +360,10 @@ static void test_nvmetcli_saved(void **state)
 	assert_int_equal(p->inline_data_size, 16384);
 	assert_int_equal(p->n_subsystems, 2);
 	assert_string_equal(p->subsystems[1], "nqn.2024-03.com.example:storage.db");
+	/* nvmetcli saves every port's group 1 */
+	assert_int_equal(p->n_ana, 1);
+	assert_int_equal(p->ana[0].grpid, 1);
+	assert_int_equal(p->ana[0].state, NVME_ANA_STATE_OPTIMIZED);
 	p = &cfg->ports[1];
 	assert_int_equal(p->portid, 2);
 	assert_string_equal(p->adrfam, "ipv6");
@@ -360,6 +371,9 @@ static void test_nvmetcli_saved(void **state)
 	assert_string_equal(p->trsvcid, "4421");
 	assert_int_equal(p->inline_data_size, 0); /* "-1": the transport's default */
 	assert_int_equal(p->n_subsystems, 1);
+	assert_int_equal(p->n_ana, 1);
+	assert_int_equal(p->ana[0].grpid, 1);
+	assert_int_equal(p->ana[0].state, NVME_ANA_STATE_OPTIMIZED);
 
 	assert_int_equal(cfg->n_subsys, 2);
 	const struct kt_cfg_subsys *s = &cfg->subsys[0];
@@ -463,6 +477,82 @@ static void test_kato_example(void **state)
 	assert_memory_equal(s->ns[0].nguid, hex16("00112233445566778899aabbccddeeff"), 16);
 
 	assert_round_trip(cfg);
+	kt_config_free(cfg);
+}
+
+/* ---- ANA groups ---------------------------------------------------------- */
+
+/* A port's ana_groups: every state name, grpid as a number or a string,
+ * a group without a state (nvmet's default for it), attributes nvmet may
+ * add, sorted by grpid; written back in nvmetcli's form and read again. */
+static void test_ana_groups(void **state)
+{
+	(void)state;
+	struct kt_config *cfg = load_ok(J(
+		"{'subsystems': [{'nqn': 'nqn.s'}],"
+		" 'ports': [{'portid': 1, 'addr': {'traddr': '127.0.0.1'}, 'subsystems': ['nqn.s'],"
+		"   'ana_groups': [{'grpid': '3', 'ana': {'state': 'non-optimized'}},"
+		"                  {'grpid': 1, 'ana': {'state': 'inaccessible'}},"
+		"                  {'grpid': 128, 'ana': {'state': 'change', 'some_new_attr': '1'}},"
+		"                  {'grpid': 2},"
+		"                  {'ana': {'state': 'persistent-loss'}, 'grpid': 5},"
+		"                  {'grpid': 4, 'ana': {}},"
+		"                  {'grpid': 6, 'ana': {'state': 'optimized'}}]},"
+		"  {'portid': 2, 'addr': {'traddr': '127.0.0.1', 'trsvcid': '4421'},"
+		"   'ana_groups': [{'grpid': 1}]},"
+		"  {'portid': 3, 'addr': {'traddr': '127.0.0.1', 'trsvcid': '4422'}, 'ana_groups': []},"
+		"  {'portid': 4, 'addr': {'traddr': '127.0.0.1', 'trsvcid': '4423'}}]}"));
+	static const struct kt_cfg_ana_group want[] = {
+		{ 1, NVME_ANA_STATE_INACCESSIBLE },    { 2, NVME_ANA_STATE_INACCESSIBLE },
+		{ 3, NVME_ANA_STATE_NONOPTIMIZED },    { 4, NVME_ANA_STATE_INACCESSIBLE },
+		{ 5, NVME_ANA_STATE_PERSISTENT_LOSS }, { 6, NVME_ANA_STATE_OPTIMIZED },
+		{ 128, NVME_ANA_STATE_CHANGE },
+	};
+	const struct kt_cfg_port *p = &cfg->ports[0];
+	assert_int_equal(p->n_ana, 7);
+	for (size_t i = 0; i < 7; i++) {
+		assert_int_equal(p->ana[i].grpid, want[i].grpid);
+		assert_int_equal(p->ana[i].state, want[i].state);
+	}
+	p = &cfg->ports[1];
+	assert_int_equal(p->n_ana, 1);
+	assert_int_equal(p->ana[0].grpid, 1);
+	assert_int_equal(p->ana[0].state, NVME_ANA_STATE_OPTIMIZED); /* group 1's default */
+	assert_int_equal(cfg->ports[2].n_ana, 0);
+	assert_null(cfg->ports[2].ana);
+	assert_int_equal(cfg->ports[3].n_ana, 0);
+	assert_round_trip(cfg);
+
+	/* nvmetcli's layout: keys sorted, the state in the "ana" group, grpid
+	 * a number */
+	char *json = NULL;
+	assert_int_equal(kt_config_to_json(cfg, &json), 0);
+	static const char frag[] =
+		"      \"ana_groups\": [\n"
+		"        {\n"
+		"          \"ana\": {\n"
+		"            \"state\": \"inaccessible\"\n"
+		"          },\n"
+		"          \"grpid\": 1\n"
+		"        },\n"
+		"        {\n"
+		"          \"ana\": {\n"
+		"            \"state\": \"inaccessible\"\n"
+		"          },\n"
+		"          \"grpid\": 2\n"
+		"        },\n"
+		"        {\n"
+		"          \"ana\": {\n"
+		"            \"state\": \"non-optimized\"\n"
+		"          },\n"
+		"          \"grpid\": 3\n"
+		"        },\n";
+	if (!strstr(json, frag))
+		fail_msg("no nvmetcli-form ana_groups in:\n%s", json);
+	assert_non_null(strstr(json, "\"state\": \"persistent-loss\""));
+	assert_non_null(strstr(json, "\"state\": \"change\"\n          },\n          \"grpid\": 128\n"));
+	assert_null(strstr(json, "some_new_attr"));
+	free(json);
 	kt_config_free(cfg);
 }
 
@@ -807,6 +897,35 @@ static const struct err_case port_cases[] = {
 	  "ports[1].addr: 127.0.0.1 port 4420 duplicates the address of ports[0]" },
 	{ P0 "{'portid': 1, " ADDR ", 'referrals': {}}]}", "ports[0].referrals: expected an array, got an object" },
 	{ P0 "{'portid': 1, " ADDR ", 'ana_groups': 1}]}", "ports[0].ana_groups: expected an array, got an integer" },
+	{ P0 "{'portid': 1, " ADDR ", 'ana_groups': [1]}]}",
+	  "ports[0].ana_groups[0]: expected an object, got an integer" },
+	{ P0 "{'portid': 1, " ADDR ", 'ana_groups': [{'ana': {'state': 'optimized'}}]}]}",
+	  "ports[0].ana_groups[0].grpid: missing" },
+	{ P0 "{'portid': 1, " ADDR ", 'ana_groups': [{'grpid': 1}, {'grpid': 0}]}]}",
+	  "ports[0].ana_groups[1].grpid: 0 is out of range (1..128)" },
+	{ P0 "{'portid': 1, " ADDR ", 'ana_groups': [{'grpid': '129'}]}]}",
+	  "ports[0].ana_groups[0].grpid: \"129\" is out of range (1..128)" },
+	{ P0 "{'portid': 1, " ADDR ", 'ana_groups': [{'grpid': 'one'}]}]}",
+	  "ports[0].ana_groups[0].grpid: \"one\" is not an integer" },
+	{ P0 "{'portid': 1, " ADDR ", 'ana_groups': [{'grpid': 1.5}]}]}",
+	  "ports[0].ana_groups[0].grpid: expected an integer, got a number" },
+	{ P0 "{'portid': 1, " ADDR ", 'ana_groups': [{'grpid': 2}, {'grpid': 1}, {'grpid': '2'}]}]}",
+	  "ports[0].ana_groups[2].grpid: \"2\" duplicates ports[0].ana_groups[0].grpid" },
+	{ P0 "{'portid': 1, " ADDR ", 'ana_groups': [{'grpid': 2, 'ana': {'state': 'optimised'}}]}]}",
+	  "ports[0].ana_groups[0].ana.state: \"optimised\" is not an ANA state (\"optimized\", "
+	  "\"non-optimized\", \"inaccessible\", \"persistent-loss\" or \"change\")" },
+	{ P0 "{'portid': 1, " ADDR ", 'ana_groups': [{'grpid': 2, 'ana': {'state': 'Optimized'}}]}]}",
+	  "ports[0].ana_groups[0].ana.state: \"Optimized\" is not an ANA state (\"optimized\", "
+	  "\"non-optimized\", \"inaccessible\", \"persistent-loss\" or \"change\")" },
+	{ P0 "{'portid': 1, " ADDR ", 'ana_groups': [{'grpid': 2, 'ana': {'state': 1}}]}]}",
+	  "ports[0].ana_groups[0].ana.state: expected a string, got an integer" },
+	{ P0 "{'portid': 1, " ADDR ", 'ana_groups': [{'grpid': 2, 'ana': 'optimized'}]}]}",
+	  "ports[0].ana_groups[0].ana: expected an object, got a string" },
+	{ P0 "{'portid': 1, " ADDR ", 'ana_groups': [{'grpid': 2, 'state': 'optimized'}]}]}",
+	  "ports[0].ana_groups[0].state: unknown key" },
+	{ P0 "{'portid': 1, " ADDR "}, {'portid': 2, 'addr': {'traddr': '127.0.0.1', 'trsvcid': '4421'},"
+	  " 'ana_groups': [{'grpid': 7}, {'grpid': 7}]}]}",
+	  "ports[1].ana_groups[1].grpid: 7 duplicates ports[1].ana_groups[0].grpid" },
 };
 
 static const struct err_case katod_cases[] = {
@@ -1176,6 +1295,7 @@ int main(void)
 		cmocka_unit_test(test_nvmetcli_saved),
 		cmocka_unit_test(test_kato_example),
 		cmocka_unit_test(test_accepted_forms),
+		cmocka_unit_test(test_ana_groups),
 		cmocka_unit_test(test_host_auth),
 		cmocka_unit_test(test_tls),
 		cmocka_unit_test(test_key_files),

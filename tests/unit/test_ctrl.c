@@ -616,6 +616,38 @@ static void test_ns_changed(void **state)
 	assert_int_equal(g_c.n_changed_ns, KT_CHANGED_NS_MAX + 1);
 }
 
+/* An ANA change: one notice (Notice, info 03h, log 0Ch) once AEC bit 11
+ * is on, masked until log 0Ch is read; a reset clears the mask. */
+static void test_ana_changed(void **state)
+{
+	uint16_t cid;
+	uint32_t dw0;
+	(void)state;
+
+	kt_ctrl_ana_changed(&g_c);
+	assert_int_equal(g_c.n_aen_pending, 0);
+	g_c.feat_aec = 1u << 11;
+	kt_ctrl_ana_changed(&g_c);
+	kt_ctrl_ana_changed(&g_c);
+	assert_int_equal(g_c.n_aen_pending, 1);
+	assert_int_equal(g_c.aen_pending[0].type, NVME_AER_NOTICE);
+	assert_int_equal(g_c.aen_pending[0].info, NVME_AER_NOTICE_ANA);
+	assert_int_equal(g_c.aen_pending[0].lid, NVME_LOG_LID_ANA);
+	g_c.aer_cids[0] = 9;
+	g_c.n_aer = 1;
+	assert_true(kt_ctrl_aen_take(&g_c, &cid, &dw0));
+	assert_int_equal(cid, 9);
+	assert_int_equal(dw0, 0x000c0302u);
+	kt_ctrl_ana_changed(&g_c);
+	assert_int_equal(g_c.n_aen_pending, 0);
+	kt_ctrl_aen_clear(&g_c, NVME_LOG_LID_CHANGED_NS); /* not its page */
+	kt_ctrl_ana_changed(&g_c);
+	assert_int_equal(g_c.n_aen_pending, 0);
+	kt_ctrl_aen_clear(&g_c, NVME_LOG_LID_ANA);
+	kt_ctrl_ana_changed(&g_c);
+	assert_int_equal(g_c.n_aen_pending, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -638,6 +670,7 @@ int main(void)
 		cmocka_unit_test_setup(test_aen_pairing_and_masking, setup),
 		cmocka_unit_test_setup(test_aen_queue_limit, setup),
 		cmocka_unit_test_setup(test_ns_changed, setup),
+		cmocka_unit_test_setup(test_ana_changed, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

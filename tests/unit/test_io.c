@@ -2,7 +2,8 @@
  * test_io.c - I/O command parsing (proto/io.c): opcodes, namespaces, LBA
  * ranges at their boundaries (last block, one past, 64-bit overflow of
  * SLBA + NLB), transfer length against the SGL and MDTS, FUA, Write Zeroes,
- * Flush and Dataset Management ranges, I/O to a removed subsystem.
+ * Flush and Dataset Management ranges, I/O to a removed subsystem, I/O
+ * through a port whose ANA group state refuses it.
  * Statuses are compared whole (SCT, SC and Do Not Retry).
  */
 #include <endian.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "proto/ana.h"
 #include "proto/cmd.h"
 #include "proto/ctrl.h"
 #include "proto/model.h"
@@ -23,8 +25,12 @@
 #define ST_INVALID_NS 0x400b
 #define ST_SGL_LENGTH 0x400f
 #define ST_LBA_RANGE 0x4080
-/* SCT 3h (path related), SC 00h Internal Path Error, without DNR. */
+/* SCT 3h (path related), without DNR: SC 00h Internal Path Error, 01h
+ * Asymmetric Access Persistent Loss, 02h Inaccessible, 03h Transition. */
 #define ST_INTERNAL_PATH 0x0300
+#define ST_ANA_LOSS 0x0301
+#define ST_ANA_INACCESSIBLE 0x0302
+#define ST_ANA_TRANSITION 0x0303
 
 enum { OPC_FLUSH = 0x00, OPC_WRITE = 0x01, OPC_READ = 0x02, OPC_COMPARE = 0x05,
        OPC_WRITE_ZEROES = 0x08, OPC_DSM = 0x09 };
@@ -35,6 +41,7 @@ struct fixture {
 	struct kt_ns ns[3];
 	struct kt_ns *nsp[3];
 	struct kt_ctrl c;
+	struct kt_port port;
 	struct kt_cmd cmd;
 	uint8_t buf[8192];
 };
@@ -360,6 +367,75 @@ static void test_removed_subsystem(void **state __attribute__((unused)))
 	assert_int_equal(parse(rw(0x7f, 1, 0, 0, 0, 512)), ST_INVALID_OPCODE);
 }
 
+/* ANA (proto/ana.h): the state of the namespace's group on the
+ * controller's port. Optimized and non-optimized serve; inaccessible,
+ * persistent loss and change answer their path status without DNR, for
+ * every opcode, after the namespace is known and before the command's
+ * fields; a removed subsystem still answers Internal Path Error. */
+static void test_ana_path_status(void **state __attribute__((unused)))
+{
+	static const struct {
+		uint8_t st;
+		uint16_t status;
+	} cases[] = {
+		{ NVME_ANA_STATE_OPTIMIZED, 0 },
+		{ NVME_ANA_STATE_NONOPTIMIZED, 0 },
+		{ NVME_ANA_STATE_INACCESSIBLE, ST_ANA_INACCESSIBLE },
+		{ NVME_ANA_STATE_PERSISTENT_LOSS, ST_ANA_LOSS },
+		{ NVME_ANA_STATE_CHANGE, ST_ANA_TRANSITION },
+	};
+
+	/* NSID 1 in group 1, NSID 7 in group 2 */
+	F.ns[0].anagrpid = 1;
+	F.ns[2].anagrpid = 2;
+	kt_port_ana_init(&F.port);
+	F.c.port = &F.port;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint16_t want = cases[i].status;
+
+		F.port.ana_state[2] = cases[i].st;
+		assert_int_equal(parse(rw(OPC_READ, 7, 0, 0, 0, 4096)), want);
+		assert_int_equal(parse(rw(OPC_WRITE, 7, 0, 1, 1u << 30, 2 * 4096)), want);
+		assert_int_equal(parse(rw(OPC_COMPARE, 7, 0, 0, 0, 4096)), want);
+		assert_int_equal(parse(rw(OPC_WRITE_ZEROES, 7, 0, 3, 0, 0)), want);
+		assert_int_equal(parse(rw(OPC_FLUSH, 7, 0, 0, 0, 0)), want);
+		assert_int_equal(parse(dsm(7, 0, 1u << 2, 16)), want);
+		/* the other group is as it was */
+		assert_int_equal(parse(rw(OPC_READ, 1, 0, 0, 0, 512)), 0);
+		if (!want)
+			continue;
+		/* the path first: a command wrong in its fields (PRINFO, LBA
+		 * range, MPTR, transfer length) still gets the path status */
+		assert_int_equal(parse(rw(OPC_READ, 7, 0, 0, 1u << 26, 4096)), want);
+		assert_int_equal(parse(rw(OPC_READ, 7, 1u << 20, 0, 0, 4096)), want);
+		assert_int_equal(parse(rw(OPC_READ, 7, 0, 0, 0, 512)), want);
+		rw(OPC_READ, 7, 0, 0, 0, 4096)->sqe.mptr = htole64(0x1000);
+		assert_int_equal(parse(&F.cmd), want);
+		assert_ptr_equal(F.cmd.io.ns, &F.ns[2]); /* counted against the namespace */
+		/* the opcode and the namespace come before the path */
+		assert_int_equal(parse(rw(0x7e, 7, 0, 0, 0, 512)), ST_INVALID_OPCODE);
+		assert_int_equal(parse(rw(OPC_READ, 2, 0, 0, 0, 512)), ST_INVALID_NS);
+		assert_int_equal(parse(rw(OPC_READ, 99, 0, 0, 0, 512)), ST_INVALID_NS);
+	}
+
+	/* the controller's own port decides: another port serving the group
+	 * does not help, nor does a state on a port the controller is not on */
+	struct kt_port other;
+	kt_port_ana_init(&other);
+	other.ana_state[2] = NVME_ANA_STATE_OPTIMIZED;
+	F.port.ana_state[2] = NVME_ANA_STATE_INACCESSIBLE;
+	assert_int_equal(parse(rw(OPC_READ, 7, 0, 0, 0, 4096)), ST_ANA_INACCESSIBLE);
+	F.c.port = &other;
+	assert_int_equal(parse(rw(OPC_READ, 7, 0, 0, 0, 4096)), 0);
+	F.c.port = &F.port;
+
+	/* a removed subsystem: Internal Path Error, whatever the group */
+	F.s.removed = true;
+	assert_int_equal(parse(rw(OPC_READ, 7, 0, 0, 0, 4096)), ST_INTERNAL_PATH);
+	F.port.ana_state[2] = NVME_ANA_STATE_OPTIMIZED;
+	assert_int_equal(parse(rw(OPC_READ, 7, 0, 0, 0, 4096)), ST_INTERNAL_PATH);
+}
+
 static void test_parse_data_other_commands(void **state __attribute__((unused)))
 {
 	struct kt_cmd *cmd = rw(OPC_WRITE, 1, 0, 0, 0, 512);
@@ -386,6 +462,7 @@ int main(void)
 		cmocka_unit_test_setup(test_dsm_ranges, setup),
 		cmocka_unit_test_setup(test_parse_data_other_commands, setup),
 		cmocka_unit_test_setup(test_removed_subsystem, setup),
+		cmocka_unit_test_setup(test_ana_path_status, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
