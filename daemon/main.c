@@ -31,6 +31,7 @@
 #include "daemon/notify.h"
 #include "daemon/core/sq.h"
 #include "daemon/control/rpc.h"
+#include "daemon/control/rpc_edit.h"
 #include "daemon/core/target.h"
 #include "daemon/core/worker.h"
 
@@ -67,6 +68,7 @@ static void on_sighup(evutil_socket_t sig, short what, void *arg)
 {
 	char err[512] = "";
 	kt_notify_reloading();
+	kt_rpc_ana_cancel_all(); /* the file's ANA states win over a pending transition */
 	int rc = kt_live_reload(NULL, err, sizeof(err));
 	kt_notify_reloaded(rc < 0 ? err : NULL);
 	if (rc < 0)

@@ -846,9 +846,17 @@ static int store_port_pi_enable(const struct kcfs_node *n, const char *v)
 
 /* ---- ANA groups ------------------------------------------------------- */
 
+/* A port's group: its state in the port's ana_groups, else nvmet's
+ * defaults (group 1 optimized); a write is ana.set. */
 static int show_ana_state(const struct kcfs_node *n, char *buf)
 {
-	return show(buf, "optimized\n");
+	struct kcfs_obj o;
+	int r = kcfs_obj_get(n, K_PORT, &o);
+	if (r < 0)
+		return r;
+	struct json_object *g = o.live ? kcfs_v_ana_group(o.live, n->grpid) : NULL;
+	const char *st = g ? kcfs_v_str(g, "ana", "state", NULL) : NULL;
+	return show(buf, "%s\n", st ? st : n->grpid == 1 ? "optimized" : "inaccessible");
 }
 
 static int store_ana_state(const struct kcfs_node *n, const char *v)
@@ -858,9 +866,18 @@ static int store_ana_state(const struct kcfs_node *n, const char *v)
 	int i = one_of(v, names);
 	if (i < 0)
 		return -EINVAL;
-	if (i > 0)
-		return kcfs_refuse(-EOPNOTSUPP, "port %u: katod has no ANA: every path is optimized", n->portid);
-	return 0;
+	struct kcfs_obj o;
+	int r = kcfs_obj_get(n, K_PORT, &o);
+	if (r < 0)
+		return r;
+	if (!o.live)
+		return kcfs_refuse(-EOPNOTSUPP, "port %u: enable the port (link a subsystem) before its ANA states",
+				   n->portid);
+	struct json_object *p = json_object_new_object();
+	json_object_object_add(p, "portid", json_object_new_int64(n->portid));
+	json_object_object_add(p, "grpid", json_object_new_int64(n->grpid));
+	json_object_object_add(p, "state", json_object_new_string(names[i]));
+	return kcfs_call("ana.set", p, NULL);
 }
 
 /* ---- hosts ----------------------------------------------------------- */

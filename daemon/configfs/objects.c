@@ -39,9 +39,12 @@ int kcfs_obj_get(const struct kcfs_node *n, enum kcfs_kind kind, struct kcfs_obj
 		o->pport = o->live ? NULL : kcfs_pport_find(n->portid);
 		return o->live || o->pport ? 0 : -ENOENT;
 	case K_ANA_GROUP:
-		/* katod has no ANA: only each port's default group 1 */
+		/* group 1 on every port (nvmet's default group), the others
+		 * while the port's ana_groups list them (a live port only) */
 		r = kcfs_obj_get(n, K_PORT, o);
-		return r < 0 ? r : n->grpid_ok && n->grpid == 1 ? 0 : -ENOENT;
+		if (r < 0 || !n->grpid_ok)
+			return r < 0 ? r : -ENOENT;
+		return n->grpid == 1 || (o->live && kcfs_v_ana_group(o->live, n->grpid)) ? 0 : -ENOENT;
 	case K_HOST:
 		o->host = kcfs_v_host(o->cfg, n->host);
 		return o->host ? 0 : -ENOENT;

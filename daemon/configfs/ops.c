@@ -204,9 +204,20 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 		if (o.live)
 			fill_array(buf, filler, o.live, "subsystems", NULL);
 		break;
-	case K_ANA_GROUPS:
+	case K_ANA_GROUPS: {
 		filler(buf, "1", NULL, 0, 0);
+		kcfs_obj_get(&n, K_PORT, &o);
+		struct json_object *g = kcfs_v_array(o.live, "ana_groups");
+		for (size_t i = 0; i < json_object_array_length(g); i++) {
+			int64_t id = kcfs_v_int(json_object_array_get_idx(g, i), NULL, "grpid", -1);
+			char gid[24];
+			if (id <= 1)
+				continue;
+			snprintf(gid, sizeof(gid), "%lld", (long long)id);
+			filler(buf, gid, NULL, 0, 0);
+		}
 		break;
+	}
 	case K_ANA_GROUP:
 		fill_attrs(buf, filler, K_ANA_GROUP);
 		break;
@@ -259,12 +270,22 @@ static int op_mkdir(const char *path, mode_t mode)
 		return kcfs_pport_add(n.portid, NULL);
 	case K_HOST:
 		return kcfs_callv("hosts.add", NULL, "nqn", n.host, (const char *)NULL);
-	case K_ANA_GROUP:
+	case K_ANA_GROUP: {
+		/* a new group is listed inaccessible, as nvmet's port starts
+		 * every group but 1 (its ana_state file sets the state) */
 		if ((r = kcfs_obj_get(&n, K_PORT, &o)) < 0)
 			return r;
 		if (!n.grpid_ok || n.grpid == 1)
 			return -EINVAL;
-		return kcfs_refuse(-EOPNOTSUPP, "port %u: katod has no ANA: only group 1", n.portid);
+		if (!o.live)
+			return kcfs_refuse(-EOPNOTSUPP, "port %u: enable the port (link a subsystem) before its ANA groups",
+					   n.portid);
+		struct json_object *p = json_object_new_object();
+		json_object_object_add(p, "portid", json_object_new_int64(n.portid));
+		json_object_object_add(p, "grpid", json_object_new_int64(n.grpid));
+		json_object_object_add(p, "state", json_object_new_string("inaccessible"));
+		return kcfs_call("ana.set", p, NULL);
+	}
 	case K_REFERRAL:
 		if ((r = kcfs_obj_get(&n, K_PORT, &o)) < 0)
 			return r;
@@ -324,6 +345,14 @@ static int op_rmdir(const char *path)
 	case K_HOST:
 		r = kcfs_callv("hosts.remove", NULL, "nqn", n.host, (const char *)NULL);
 		return r == -EINVAL ? -EBUSY : r; /* katod: still allowed in a subsystem */
+	case K_ANA_GROUP: {
+		if (n.grpid == 1)
+			return -EPERM; /* the default group, as nvmet's */
+		struct json_object *p = json_object_new_object();
+		json_object_object_add(p, "portid", json_object_new_int64(n.portid));
+		json_object_object_add(p, "grpid", json_object_new_int64(n.grpid));
+		return kcfs_call("ana.remove", p, NULL);
+	}
 	default: /* a default group */
 		return -EPERM;
 	}

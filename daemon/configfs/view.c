@@ -112,6 +112,11 @@ struct json_object *kcfs_v_port(struct json_object *cfg, uint32_t portid)
 	return find(cfg, "ports", "portid", NULL, portid);
 }
 
+struct json_object *kcfs_v_ana_group(struct json_object *port, uint32_t grpid)
+{
+	return find(port, "ana_groups", "grpid", NULL, grpid);
+}
+
 struct json_object *kcfs_v_ns(struct json_object *subsys, uint32_t nsid)
 {
 	return find(subsys, "namespaces", "nsid", NULL, nsid);

@@ -30,6 +30,8 @@ int kcfs_view_ns_list(const char *nqn, uint32_t nsid, struct json_object **o);
 /* Lookups in the configuration (NULL / false when absent). */
 struct json_object *kcfs_v_subsys(struct json_object *cfg, const char *nqn);
 struct json_object *kcfs_v_port(struct json_object *cfg, uint32_t portid);
+/* A group the port's "ana_groups" list (nvmetcli's form), or NULL. */
+struct json_object *kcfs_v_ana_group(struct json_object *port, uint32_t grpid);
 struct json_object *kcfs_v_ns(struct json_object *subsys, uint32_t nsid);
 struct json_object *kcfs_v_host(struct json_object *cfg, const char *nqn);
 /* The array obj[key] ([] when absent) and whether it holds string s. */

@@ -24,6 +24,7 @@
 #include "daemon/core/keepalive.h"
 #include "daemon/log.h"
 #include "daemon/control/rpc.h"
+#include "daemon/control/rpc_edit.h"
 
 struct client {
 	struct bufferevent *bev;
@@ -456,6 +457,7 @@ int kt_control_start(struct event_base *base, const char *path, char *err, size_
 
 void kt_control_stop(void)
 {
+	kt_rpc_ana_cancel_all();
 	while (ctl.clients)
 		client_free(ctl.clients);
 	if (ctl.ev)

@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <json-c/json.h>
 #include "config/config.h"
+#include "proto/ana.h"
 #include "proto/auth.h"
 #include "proto/tls_psk.h"
 #include "daemon/backend/backend.h"
@@ -144,6 +145,58 @@ static KT_RPC_METHOD(m_ports_list)
 		json_object_array_add(a, o);
 	}
 	if (portid >= 0 && json_object_array_length(a) == 0) {
+		json_object_put(a);
+		return FAIL(KT_RPC_NOT_FOUND, "no port %lld", (long long)portid);
+	}
+	*result = a;
+	return 0;
+}
+
+/* ana.list [portid] [grpid]: per port, its ANA groups (group 1, the groups
+ * it lists, the groups of its subsystems' namespaces) with their state
+ * there and the namespaces in them ("subsystem nsid"). */
+static KT_RPC_METHOD(m_ana_list)
+{
+	static const char *const keys[] = { "portid", "grpid", NULL };
+	int64_t portid = -1, grpid = -1;
+	int r = kt_rpc_check_params(params, keys, NULL, msg, msglen);
+	if (r || (r = kt_rpc_opt_int(params, "portid", 0, 65535, false, &portid, msg, msglen)) < 0 ||
+	    (r = kt_rpc_opt_int(params, "grpid", 1, KT_ANA_GRP_MAX, false, &grpid, msg, msglen)) < 0)
+		return r;
+	const struct kt_target *t = kt_target_get();
+	struct json_object *a = json_object_new_array();
+	bool port_seen = false;
+	for (size_t i = 0; i < t->n_ports; i++) {
+		const struct kt_port *p = t->ports[i];
+		if (portid >= 0 && p->portid != portid)
+			continue;
+		port_seen = true;
+		for (uint32_t g = 1; g <= KT_ANA_GRP_MAX; g++) {
+			if (grpid >= 0 && g != grpid)
+				continue;
+			struct json_object *ns = json_object_new_array();
+			for (size_t k = 0; k < p->n_subsys; k++)
+				for (size_t n = 0; n < p->subsys[k]->n_ns; n++)
+					if (p->subsys[k]->ns[n]->anagrpid == g) {
+						char e[KT_NQN_MAX + 16];
+						snprintf(e, sizeof(e), "%s %u", p->subsys[k]->nqn, p->subsys[k]->ns[n]->nsid);
+						json_object_array_add(ns, json_object_new_string(e));
+					}
+			if (g != 1 && !p->ana_listed[g] && !json_object_array_length(ns) && grpid < 0) {
+				json_object_put(ns);
+				continue;
+			}
+			const char *st = kt_ana_state_name(kt_port_ana_state(p, g));
+			struct json_object *o = json_object_new_object();
+			kt_rpc_put(o, "portid", json_object_new_int(p->portid));
+			kt_rpc_put(o, "grpid", json_object_new_int((int)g));
+			kt_rpc_put_str(o, "state", st ? st : "?");
+			kt_rpc_put(o, "listed", json_object_new_boolean(g == 1 || p->ana_listed[g]));
+			kt_rpc_put(o, "namespaces", ns);
+			json_object_array_add(a, o);
+		}
+	}
+	if (portid >= 0 && !port_seen) {
 		json_object_put(a);
 		return FAIL(KT_RPC_NOT_FOUND, "no port %lld", (long long)portid);
 	}
@@ -512,6 +565,7 @@ static KT_RPC_METHOD(m_reload)
 	if (r || (r = kt_rpc_opt_string(params, "path", &path, msg, msglen)) < 0)
 		return r;
 	char err[512] = "";
+	kt_rpc_ana_cancel_all(); /* the file's ANA states win over a pending transition */
 	r = kt_live_reload(path, err, sizeof(err));
 	path = path ? path : kt_live_path();
 	if (r < 0) {
@@ -531,6 +585,7 @@ static const struct {
 } methods[] = {
 	{ "version", m_version },
 	{ "ports.list", m_ports_list },
+	{ "ana.list", m_ana_list },
 	{ "subsystems.list", m_subsystems_list },
 	{ "namespaces.list", m_namespaces_list },
 	{ "hosts.list", m_hosts_list },
@@ -556,6 +611,8 @@ static const struct {
 	{ "hosts.add", kt_rpc_hosts_add },
 	{ "hosts.set", kt_rpc_hosts_set },
 	{ "hosts.remove", kt_rpc_hosts_remove },
+	{ "ana.set", kt_rpc_ana_set },
+	{ "ana.remove", kt_rpc_ana_remove },
 	/* keep-alive policy and trace: daemon/control/rpc_keepalive.c */
 	{ "keepalive.policy.set", kt_rpc_ka_policy_set },
 	{ "keepalive.policy.get", kt_rpc_ka_policy_get },
@@ -569,12 +626,12 @@ static const struct {
 #define N_METHODS (sizeof(methods) / sizeof(methods[0]))
 
 const char *const kt_rpc_methods[] = {
-	"version", "ports.list", "subsystems.list", "namespaces.list", "hosts.list",
+	"version", "ports.list", "ana.list", "subsystems.list", "namespaces.list", "hosts.list",
 	"controllers.list", "controllers.disconnect", "counters", "config.save", "reload",
 	"ports.add", "ports.remove", "ports.set", "ports.link", "ports.unlink",
 	"subsystems.add", "subsystems.remove", "subsystems.set", "subsystems.allow_host",
 	"subsystems.disallow_host", "namespaces.add", "namespaces.remove", "namespaces.set",
-	"hosts.add", "hosts.set", "hosts.remove",
+	"hosts.add", "hosts.set", "hosts.remove", "ana.set", "ana.remove",
 	"keepalive.policy.set", "keepalive.policy.get", "keepalive.policy.clear", "keepalive.policy.list",
 	"keepalive.expire", "keepalive.trace", "keepalive.trace.subscribe", "keepalive.trace.unsubscribe", NULL,
 };

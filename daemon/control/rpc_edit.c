@@ -21,6 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <event2/event.h>
 #include <json-c/json.h>
 #include "config/config.h"
 #include "daemon/core/live.h"
@@ -28,6 +30,7 @@
 #include "daemon/control/rpc.h"
 #include "daemon/control/rpc_edit.h"
 #include "daemon/control/rpc_params.h"
+#include "proto/ana.h"
 
 /* ---- parameters ------------------------------------------------------- */
 
@@ -760,4 +763,179 @@ KT_RPC_METHOD(kt_rpc_hosts_remove)
 		*result = NULL;
 	}
 	return r;
+}
+
+/* ---- ANA --------------------------------------------------------------- */
+
+/*
+ * ana.set {portid, grpid, state[, transition_ms]} puts group grpid in the
+ * port's "ana_groups" with that state, as nvmetcli writes it, and applies
+ * it like every change (daemon/core/live.c tells the port's controllers).
+ * With transition_ms the group is first in the "change" state (ANA
+ * Transition for I/O, as a real array that moves a group between
+ * controllers) and reaches the state after that many milliseconds: one
+ * command for what a host sees during a failover. A later ana.set or
+ * ana.remove of the same group cancels a pending transition; so does a
+ * reload (kt_rpc_ana_cancel_all: the file's states win). ana.remove {portid, grpid} takes the
+ * group off the port's list (it is then inaccessible there, as nvmet's
+ * rmdir of ana_groups/N); group 1 cannot be removed.
+ */
+struct ana_pending {
+	int64_t portid, grpid;
+	char state[24];
+	struct event *ev;
+	struct ana_pending *next;
+};
+static struct ana_pending *ana_pending;
+
+static void ana_cancel(int64_t portid, int64_t grpid)
+{
+	for (struct ana_pending **pp = &ana_pending; *pp;) {
+		struct ana_pending *a = *pp;
+		if (a->portid == portid && (grpid < 0 || a->grpid == grpid)) {
+			*pp = a->next;
+			event_free(a->ev);
+			free(a);
+			continue;
+		}
+		pp = &a->next;
+	}
+}
+
+/* The port's group grpid set to state, or taken off the list (state NULL). */
+static int ana_edit(int64_t portid, int64_t grpid, const char *state, char *msg, size_t msglen)
+{
+	struct json_object *root;
+	int r = begin(&root, msg, msglen);
+	if (r)
+		return r;
+	struct json_object *port = find(root, "ports", "portid", portid, NULL, NULL);
+	if (!port)
+		return drop(root, KT_RPC_NOT_FOUND, msg, msglen, "no port %lld", (long long)portid);
+	struct json_object *groups = array_of(port, "ana_groups");
+	size_t at = 0;
+	struct json_object *g = find(port, "ana_groups", "grpid", grpid, NULL, &at);
+	if (!state) {
+		if (!g)
+			return drop(root, KT_RPC_NOT_FOUND, msg, msglen, "port %lld lists no ANA group %lld",
+				    (long long)portid, (long long)grpid);
+		json_object_array_del_idx(groups, at, 1);
+		return commit(root, msg, msglen, "ana.remove port %lld group %lld", (long long)portid,
+			      (long long)grpid);
+	}
+	if (!g) {
+		g = json_object_new_object();
+		json_object_object_add(g, "grpid", json_object_new_int64(grpid));
+		json_object_array_add(groups, g);
+	}
+	struct json_object *ana = json_object_new_object();
+	json_object_object_add(ana, "state", json_object_new_string(state));
+	json_object_object_add(g, "ana", ana);
+	return commit(root, msg, msglen, "ana.set port %lld group %lld %s", (long long)portid, (long long)grpid,
+		      state);
+}
+
+static void ana_fire(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct ana_pending *a = arg;
+	char msg[512];
+	int64_t portid = a->portid, grpid = a->grpid;
+	char state[sizeof(a->state)];
+	memcpy(state, a->state, sizeof(state));
+	ana_cancel(portid, grpid); /* frees a */
+	if (ana_edit(portid, grpid, state, msg, sizeof(msg)))
+		kt_warn("control: ANA transition of port %lld group %lld to %s not applied: %s", (long long)portid,
+			(long long)grpid, state, msg);
+}
+
+static int ana_params(struct json_object *params, const char *const keys[], const char *const required[],
+		      int64_t *portid, int64_t *grpid, char *msg, size_t msglen)
+{
+	int r = check(params, keys, required, NULL, msg, msglen);
+	if (r || (r = get_int(params, "portid", 0, 65535, portid, msg, msglen)) < 0 ||
+	    (r = get_int(params, "grpid", 1, KT_ANA_GRP_MAX, grpid, msg, msglen)) < 0)
+		return r;
+	return 0;
+}
+
+/* The answer: the group as ana.list shows it. */
+static int ana_answer(int64_t portid, int64_t grpid, struct json_object **result, char *msg, size_t msglen)
+{
+	struct json_object *p = json_object_new_object();
+	json_object_object_add(p, "portid", json_object_new_int64(portid));
+	json_object_object_add(p, "grpid", json_object_new_int64(grpid));
+	return answer("ana.list", p, result, msg, msglen);
+}
+
+KT_RPC_METHOD(kt_rpc_ana_set)
+{
+	static const char *const keys[] = { "portid", "grpid", "state", "transition_ms", NULL };
+	static const char *const req[] = { "portid", "grpid", "state", NULL };
+	int64_t portid, grpid, ms = 0;
+	int r = ana_params(params, keys, req, &portid, &grpid, msg, msglen);
+	const char *state = r ? NULL : get_str(params, "state", msg, msglen, &r);
+	if (r)
+		return r;
+	if ((r = get_int(params, "transition_ms", 0, 3600000, &ms, msg, msglen)) < 0)
+		return r;
+	if (kt_ana_state_parse(state) < 0)
+		return FAIL(KT_RPC_INVALID_PARAMS, "\"%s\" is not an ANA state (optimized, non-optimized, "
+				"inaccessible, persistent-loss, change)", state);
+	struct ana_pending *a = NULL;
+	if (ms > 0) {
+		struct event_base *base = kt_live_base();
+		a = calloc(1, sizeof(*a));
+		if (!a || !base || !(a->ev = evtimer_new(base, ana_fire, a))) {
+			free(a);
+			return FAIL(KT_RPC_INTERNAL, "no timer for the transition");
+		}
+		a->portid = portid;
+		a->grpid = grpid;
+		snprintf(a->state, sizeof(a->state), "%s", state);
+	}
+	ana_cancel(portid, grpid);
+	r = ana_edit(portid, grpid, a ? "change" : state, msg, msglen);
+	if (r) {
+		if (a) {
+			event_free(a->ev);
+			free(a);
+		}
+		return r;
+	}
+	if (a) {
+		struct timeval tv = { .tv_sec = (time_t)(ms / 1000), .tv_usec = (suseconds_t)(ms % 1000 * 1000) };
+		evtimer_add(a->ev, &tv);
+		a->next = ana_pending;
+		ana_pending = a;
+		kt_info("control: port %lld group %lld in change for %lld ms, then %s", (long long)portid,
+			(long long)grpid, (long long)ms, state);
+	}
+	return ana_answer(portid, grpid, result, msg, msglen);
+}
+
+KT_RPC_METHOD(kt_rpc_ana_remove)
+{
+	static const char *const keys[] = { "portid", "grpid", NULL };
+	int64_t portid, grpid;
+	int r = ana_params(params, keys, keys, &portid, &grpid, msg, msglen);
+	if (r)
+		return r;
+	if (grpid == 1)
+		return FAIL(KT_RPC_INVALID_PARAMS, "ANA group 1 is every port's default group: set its state instead");
+	ana_cancel(portid, grpid);
+	if ((r = ana_edit(portid, grpid, NULL, msg, msglen)))
+		return r;
+	*result = json_object_new_object();
+	json_object_object_add(*result, "portid", json_object_new_int64(portid));
+	json_object_object_add(*result, "grpid", json_object_new_int64(grpid));
+	json_object_object_add(*result, "removed", json_object_new_boolean(1));
+	return 0;
+}
+
+void kt_rpc_ana_cancel_all(void)
+{
+	while (ana_pending)
+		ana_cancel(ana_pending->portid, ana_pending->grpid);
 }

@@ -1,7 +1,7 @@
 /*
  * rpc_edit.h - the control socket's methods that change the target:
  * ports, subsystems, namespaces, hosts and allowed hosts (add, remove, set,
- * link). Each builds the next configuration from the running one and hands
+ * link), and ports' ANA group states (ana.set with timed transitions). Each builds the next configuration from the running one and hands
  * it to kt_live_apply (daemon/core/live.h); rpc.c lists them in its table.
  * Signature and return values as rpc.h's kt_rpc_call.
  */
@@ -26,5 +26,9 @@ KT_RPC_METHOD(kt_rpc_namespaces_set);
 KT_RPC_METHOD(kt_rpc_hosts_add);
 KT_RPC_METHOD(kt_rpc_hosts_set);
 KT_RPC_METHOD(kt_rpc_hosts_remove);
+KT_RPC_METHOD(kt_rpc_ana_set);
+KT_RPC_METHOD(kt_rpc_ana_remove);
+/* Drops pending timed ANA transitions (a reload's states win; exit). */
+void kt_rpc_ana_cancel_all(void);
 
 #endif

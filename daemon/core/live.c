@@ -58,6 +58,7 @@
 #include "daemon/core/sq.h"
 #include "daemon/core/target.h"
 #include "daemon/core/worker.h"
+#include "proto/ana.h"
 #include "proto/model.h"
 
 /* The graveyard is checked every 20 ms, backing off (doubling) to 500 ms
@@ -172,6 +173,11 @@ static void grave_check(evutil_socket_t fd, short what, void *arg)
 }
 
 /* ---- running configuration ---------------------------------------------- */
+
+struct event_base *kt_live_base(void)
+{
+	return lbase;
+}
 
 void kt_live_init(struct kt_config *cfg, const char *path, struct event_base *base)
 {
@@ -379,6 +385,7 @@ struct ns_edit {
 	struct kt_ns *ns;
 	bool enabled;
 	uint32_t anagrpid;
+	struct kt_subsys *s;           /* its subsystem (ANA notices) */
 };
 
 /* A subsystem that stays: its new attributes and namespace array. */
@@ -397,6 +404,10 @@ struct port_edit {
 	size_t n_subsys;
 	uint8_t treq, sectype;
 	uint32_t inline_data_size;
+	bool ana_changed;              /* a group's state or listing differs */
+	uint8_t ana_state[KT_ANA_GRP_MAX + 1];
+	bool ana_listed[KT_ANA_GRP_MAX + 1];
+	uint8_t ana_was[KT_ANA_GRP_MAX + 1]; /* for the log line */
 };
 
 struct plan {
@@ -414,7 +425,7 @@ struct plan {
 	VEC(struct kt_subsys *) gone_subsys;
 	VEC(struct kt_port *) gone_ports;
 	bool disc_changed;
-	unsigned ns_added, ns_removed, ns_changed, sub_changed, port_changed;
+	unsigned ns_added, ns_removed, ns_changed, sub_changed, port_changed, ana_changed;
 	const char *trace_made;        /* a trace file check_trace created (rollback removes it) */
 };
 
@@ -522,7 +533,7 @@ static int prepare_kept_subsys(struct plan *pl, struct kt_subsys *s, const struc
 		struct kt_ns *ns = on ? live_ns(s, cn->nsid) : NULL;
 		if (ns && same_device(on, cn)) {
 			if (on->enable != cn->enable || on->anagrpid != cn->anagrpid) {
-				struct ns_edit ne = { ns, cn->enable, cn->anagrpid };
+				struct ns_edit ne = { ns, cn->enable, cn->anagrpid, s };
 				if ((rc = PUSH(pl->nsedits, ne)) < 0 || (rc = PUSH(se->changed, cn->nsid)) < 0)
 					return rc;
 				pl->ns_changed++;
@@ -642,12 +653,18 @@ static int prepare(struct plan *pl, const struct kt_config *cur, const struct kt
 				if (!strcmp(next->subsys[j].nqn, cp->subsystems[k]))
 					arr[na++] = pl->subsys[j];
 		if (p) {
-			struct port_edit pe = { p, arr, na, 0, 0, 0 };
+			struct port_edit pe = { .p = p, .subsys = arr, .n_subsys = na };
 			struct kt_port tmp = { 0 };
 			kt_target_port_fill(&tmp, cp);
 			pe.treq = tmp.treq;
 			pe.sectype = tmp.sectype;
 			pe.inline_data_size = tmp.inline_data_size;
+			memcpy(pe.ana_state, tmp.ana_state, sizeof(pe.ana_state));
+			memcpy(pe.ana_listed, tmp.ana_listed, sizeof(pe.ana_listed));
+			memcpy(pe.ana_was, p->ana_state, sizeof(pe.ana_was));
+			pe.ana_changed = memcmp(pe.ana_state, p->ana_state, sizeof(pe.ana_state)) ||
+					 memcmp(pe.ana_listed, p->ana_listed, sizeof(pe.ana_listed));
+			pl->ana_changed += pe.ana_changed;
 			if ((rc = PUSH(pl->kports, pe)) < 0) {
 				free(arr);
 				return rc;
@@ -702,9 +719,17 @@ static bool in_list(struct kt_subsys *const *v, size_t n, const struct kt_subsys
 }
 
 /* Workers paused: publish. Old arrays to free afterwards go to `old`. */
+/* Subsystems whose namespaces changed ANA group in one change are told
+ * one by one; more than this many, and every controller is told (a notice
+ * is a nudge to read the log, which is always whole). */
+#define KT_ANA_NOTIFY_MAX 64
+
 static void commit(struct plan *pl, const struct kt_config *next, void **old, size_t *nold)
 {
 	struct kt_target *t = kt_target_get();
+	struct kt_subsys *ana_subs[KT_ANA_NOTIFY_MAX];
+	size_t n_ana_subs = 0;
+	bool ana_all = false;
 
 	old[(*nold)++] = t->subsys;
 	old[(*nold)++] = t->ports;
@@ -733,8 +758,20 @@ static void commit(struct plan *pl, const struct kt_config *next, void **old, si
 		s->n_ns = se->n_ns;
 	}
 	for (size_t i = 0; i < pl->nsedits.n; i++) {
-		pl->nsedits.v[i].ns->enabled = pl->nsedits.v[i].enabled;
-		pl->nsedits.v[i].ns->anagrpid = pl->nsedits.v[i].anagrpid;
+		struct ns_edit *ne = &pl->nsedits.v[i];
+		if (ne->ns->anagrpid != ne->anagrpid) {
+			/* its group's descriptors change for every controller of
+			 * the subsystem, on every port (nvmet's nvmet_send_ana_event) */
+			t->ana_chgcnt++;
+			if (n_ana_subs && ana_subs[n_ana_subs - 1] == ne->s)
+				; /* its subsystem is told already */
+			else if (n_ana_subs < KT_ANA_NOTIFY_MAX)
+				ana_subs[n_ana_subs++] = ne->s;
+			else
+				ana_all = true;
+		}
+		ne->ns->enabled = ne->enabled;
+		ne->ns->anagrpid = ne->anagrpid;
 	}
 	for (size_t i = 0; i < pl->kports.n; i++) {
 		struct port_edit *pe = &pl->kports.v[i];
@@ -749,7 +786,19 @@ static void commit(struct plan *pl, const struct kt_config *next, void **old, si
 		p->treq = pe->treq;
 		p->sectype = pe->sectype; /* for connections accepted from now on */
 		p->inline_data_size = pe->inline_data_size;
+		if (pe->ana_changed) {
+			/* the next command through the port sees the new state;
+			 * its controllers are told (ANA Change notice) */
+			memcpy(p->ana_state, pe->ana_state, sizeof(p->ana_state));
+			memcpy(p->ana_listed, pe->ana_listed, sizeof(p->ana_listed));
+			t->ana_chgcnt++;
+			kt_target_ana_changed(p, NULL);
+		}
 	}
+	if (ana_all)
+		kt_target_ana_changed(NULL, NULL);
+	for (size_t i = 0; !ana_all && i < n_ana_subs; i++)
+		kt_target_ana_changed(NULL, ana_subs[i]);
 	for (size_t i = 0; i < pl->gone_subsys.n; i++) {
 		/* Its controllers are told to close, but each queue closes on its
 		 * own worker after the resume, and a worker may first read
@@ -914,11 +963,19 @@ int kt_live_apply(struct kt_config *next, char *err, size_t errlen)
 	}
 	apply_settings(&running->daemon, &next->daemon);
 
-	kt_info("live change applied: ports +%zu -%zu ~%u, subsystems +%zu -%zu ~%u, namespaces +%u -%u ~%u%s; "
+	kt_info("live change applied: ports +%zu -%zu ~%u, subsystems +%zu -%zu ~%u, namespaces +%u -%u ~%u%s%s; "
 		"workers paused %ld us",
 		pl.new_ports.n, pl.gone_ports.n, pl.port_changed, pl.created.n, pl.gone_subsys.n, pl.sub_changed,
 		pl.ns_added, pl.ns_removed, pl.ns_changed, pl.disc_changed ? ", discovery log changed" : "",
-		paused_us);
+		pl.ana_changed ? ", ANA states changed" : "", paused_us);
+	for (size_t i = 0; i < pl.kports.n; i++) {
+		const struct port_edit *pe = &pl.kports.v[i];
+		for (unsigned g = 1; pe->ana_changed && g <= KT_ANA_GRP_MAX; g++)
+			if (pe->ana_was[g] != pe->ana_state[g])
+				kt_info("port %u: ANA group %u %s -> %s", pe->p->portid, g,
+					kt_ana_state_name(pe->ana_was[g]) ? kt_ana_state_name(pe->ana_was[g]) : "?",
+					kt_ana_state_name(pe->ana_state[g]) ? kt_ana_state_name(pe->ana_state[g]) : "?");
+	}
 	plan_free(&pl, false);
 	kt_config_free(running);
 	running = next;

@@ -24,6 +24,8 @@ void kt_live_init(struct kt_config *cfg, const char *path, struct event_base *ba
 /* Frees the running configuration and what live changes still hold. */
 void kt_live_fini(void);
 
+/* The main thread's event base (timers of control methods). */
+struct event_base *kt_live_base(void);
 /* The running configuration (never NULL after kt_live_init). Main thread. */
 const struct kt_config *kt_live_running(void);
 /* The file reload reads by default ("" when katod runs the built-in default). */

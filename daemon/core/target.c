@@ -736,6 +736,26 @@ void kt_target_disc_changed(void)
 	pthread_mutex_unlock(&target_lock);
 }
 
+/* ANA: every live I/O controller that came through port p (NULL: any) of
+ * subsystem s (NULL: any) gets an ANA Change notice if it enabled them
+ * (AEC bit 11), and a held AER completes with it (nvmet's
+ * nvmet_port_send_ana_event / nvmet_send_ana_event). */
+void kt_target_ana_changed(const struct kt_port *p, const struct kt_subsys *s)
+{
+	pthread_mutex_lock(&target_lock);
+	for (struct kt_dctrl *dc = ctrls; dc; dc = dc->next) {
+		if (dc->c.subsys->discovery || (p && dc->c.port != p) || (s && dc->c.subsys != s))
+			continue;
+		pthread_mutex_lock(&dc->lock);
+		if (!dc->dying && dc->admin) {
+			kt_ctrl_ana_changed(&dc->c);
+			kt_sq_pump_aens_async(dc->admin);
+		}
+		pthread_mutex_unlock(&dc->lock);
+	}
+	pthread_mutex_unlock(&target_lock);
+}
+
 /* Disconnects the controllers of s (NULL: any subsystem) that came through
  * port p (NULL: any port), as nvmet does when a port goes away or stops
  * exporting a subsystem. Returns how many. */

@@ -108,6 +108,9 @@ void kt_target_sort_ns(struct kt_ns **ns, size_t n);
 /* Live changes: main thread, with the workers paused (daemon/core/pause.h). */
 void kt_target_ns_changed(const struct kt_subsys *s, const uint32_t *nsids, size_t n);
 void kt_target_disc_changed(void);
+/* ANA states or groups changed for controllers of port p / subsystem s
+ * (NULL: any): they are told (workers paused). */
+void kt_target_ana_changed(const struct kt_port *p, const struct kt_subsys *s);
 unsigned kt_target_close_ctrls(const struct kt_subsys *s, const struct kt_port *p, const char *why);
 bool kt_target_subsys_in_use(const struct kt_subsys *s);
 

@@ -148,6 +148,10 @@ static const struct verb verbs[] = {
 	{ "hosts", "set", "hosts.set", { "nqn", NULL },
 	  "hosts set HOSTNQN --dhchap-key K | --tls-key K ... (\"\": no key)" },
 	{ "hosts", "remove", "hosts.remove", { "nqn", NULL }, "hosts remove HOSTNQN" },
+	{ "ana", "set", "ana.set", { "portid", "grpid" },
+	  "ana set PORTID GRPID --state optimized|non-optimized|inaccessible|persistent-loss|change "
+	  "[--transition-ms N] (N ms in change first)" },
+	{ "ana", "remove", "ana.remove", { "portid", "grpid" }, "ana remove PORTID GRPID" },
 	{ "reload", NULL, "reload", { "path", NULL }, "reload [FILE]" },
 };
 

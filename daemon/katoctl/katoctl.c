@@ -34,6 +34,7 @@ static void usage(FILE *f)
 		"Commands (JSON-RPC method in brackets):\n"
 		"  version                                   [version]\n"
 		"  ports [list] [--portid N]                 [ports.list]\n"
+		"  ana [list] [--portid N]                   [ana.list] (ANA groups per port)\n"
 		"  subsystems [list] [NQN]                   [subsystems.list]\n"
 		"  namespaces [list] [-n NQN] [--nsid N]     [namespaces.list]\n"
 		"  hosts [list]                              [hosts.list]\n"
@@ -55,6 +56,10 @@ static void usage(FILE *f)
 static const struct col ports_cols[] = {
 	{ "portid", "PORT" }, { "trtype", "TRTYPE" }, { "adrfam", "ADRFAM" }, { "traddr", "TRADDR" },
 	{ "trsvcid", "TRSVCID" }, { "subsystems", "SUBSYSTEMS" }, { NULL, NULL },
+};
+static const struct col ana_cols[] = {
+	{ "portid", "PORT" }, { "grpid", "GROUP" }, { "state", "STATE" }, { "namespaces", "NAMESPACES" },
+	{ NULL, NULL },
 };
 static const struct col subsys_cols[] = {
 	{ "nqn", "NQN" }, { "serial", "SERIAL" }, { "allow_any_host", "ANY HOST" },
@@ -349,6 +354,12 @@ int main(int argc, char **argv)
 		struct json_object *p = params_new();
 		add_num(p, "portid", a.portid);
 		return run(sock, "ports.list", p, ports_cols, NULL);
+	}
+	if (!strcmp(cmd, "ana") && list) {
+		NO_POS(0);
+		struct json_object *p = params_new();
+		add_num(p, "portid", a.portid);
+		return run(sock, "ana.list", p, ana_cols, NULL);
 	}
 	if (!strcmp(cmd, "subsystems") && list) {
 		NO_POS(1);

@@ -243,10 +243,18 @@ expect "a host link into a port: EINVAL" EINVAL symlink "$N/hosts/$HOST" "$P/sub
 expect "a link outside the link directories: EPERM" EPERM symlink "$S" "$N/subsystems/link"
 expect "unlink of an attribute: EPERM" EPERM unlink "$S/attr_serial"
 expect "dhchap_hash, the value it has: OK" OK write "$N/hosts/$HOST/dhchap_hash" "hmac(sha256)"
-expect "ana_state inaccessible: EOPNOTSUPP (no ANA)" EOPNOTSUPP write "$P/ana_groups/1/ana_state" inaccessible
+# ANA, as blktests' _setup_nvmet_port_ana drives nvmet: a state written is katod's (ana.set), a new
+# group starts inaccessible, group 1 cannot go
+expect "ana_state inaccessible: OK" OK write "$P/ana_groups/1/ana_state" inaccessible
+check "ana_state reads back inaccessible" inaccessible "$(cat "$P/ana_groups/1/ana_state")"
 expect "ana_state optimized: OK" OK write "$P/ana_groups/1/ana_state" optimized
 expect "ana_state bogus: EINVAL" EINVAL write "$P/ana_groups/1/ana_state" bogus
-expect "mkdir ana group 2: EOPNOTSUPP" EOPNOTSUPP mkdir "$P/ana_groups/2"
+expect "mkdir ana group 2: OK" OK mkdir "$P/ana_groups/2"
+check "a new group is inaccessible" inaccessible "$(cat "$P/ana_groups/2/ana_state")"
+expect "ana group 2 non-optimized: OK" OK write "$P/ana_groups/2/ana_state" non-optimized
+check "ana_groups lists 1 and 2" "1 2" "$(ls "$P/ana_groups" | sort -n | tr '\n' ' ' | sed 's/ $//')"
+expect "rmdir ana group 2: OK" OK rmdir "$P/ana_groups/2"
+expect "rmdir ana group 1: EPERM" EPERM rmdir "$P/ana_groups/1"
 expect "param_mdts: EACCES on a linked port" EACCES write "$P/param_mdts" 5
 check "katod still serves the namespace after the refusals" "$T/img" "$(KC --json namespaces -n "$NQN" | jq -r .[0].path)"
 
