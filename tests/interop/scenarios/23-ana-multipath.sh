@@ -121,8 +121,12 @@ t_katod_failover() {
     failover "kctl ana set 1 1 --state inaccessible --transition-ms 2000" \
         "kctl ana set 1 1 --state optimized" katod "$PORT" "$PORT2" || return 1
     klog_since "$k" | grep -E "ANA group|change for" | head -6
-    # katod answered I/O through both ports (its counters per controller)
-    kctl counters --controllers -n "$NQN"
+    # katod answered writes through both ports (its counters per controller): the host moved its
+    # I/O to port 2 while port 1 was inaccessible
+    kctl counters --controllers -n "$NQN" >"$RES/counters.txt" || return 1
+    cat "$RES/counters.txt"
+    [[ $(awk 'NR > 1 && $4 > 0' "$RES/counters.txt" | wc -l) -eq 2 ]] ||
+        { echo "not both controllers served writes"; return 1; }
 }
 
 t_katod_down() { cleanup_host; wait_for 30 "no controller left" eval "! any_ctrl"; }
