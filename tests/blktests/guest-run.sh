@@ -292,11 +292,13 @@ run_check() {
 
 # needs_configfs TESTFILE: the test runs through kato-configfs rather than the control script:
 # blktests keeps it for the kernel target (_require_kernel_nvme_target refuses any
-# NVME_TARGET_CONTROL: 030), or it sets the target's port up for TLS, which blktests gives the
-# control script no way to say (_nvmet_target_setup drops --tls/--force-tls when
-# NVME_TARGET_CONTROL is set: 062, 063) but writes to configfs as addr_tsas/addr_treq.
+# NVME_TARGET_CONTROL: 030), or its set-up says what blktests gives the control script no way to
+# say (_nvmet_target_setup passes only the NQNs, the UUID and keys to it): a port set up for TLS
+# (--tls/--force-tls: 062, 063; configfs gets addr_tsas/addr_treq), or no namespace (--blkdev
+# none: 052, 058, which make their own namespaces, 1 included, where the script always makes 1).
 needs_configfs() {
-    grep -q '_require_kernel_nvme_target' "$1" || grep -qE '_nvmet_target_setup .*--(force-)?tls' "$1"
+    grep -q '_require_kernel_nvme_target' "$1" || grep -qE '_nvmet_target_setup .*--(force-)?tls' "$1" ||
+        grep -qE '_nvmet_target_setup .*--blkdev none' "$1"
 }
 
 run_target() {
