@@ -125,7 +125,7 @@ t_katod_failover() {
     # I/O to port 2 while port 1 was inaccessible
     kctl counters --controllers -n "$NQN" >"$RES/counters.txt" || return 1
     cat "$RES/counters.txt"
-    [[ $(awk 'NR > 1 && $4 > 0' "$RES/counters.txt" | wc -l) -eq 2 ]] ||
+    [[ $(awk '$1 ~ /^[0-9]+$/ && $4 + 0 > 0' "$RES/counters.txt" | wc -l) -eq 2 ]] ||
         { echo "not both controllers served writes"; return 1; }
 }
 
