@@ -45,6 +45,8 @@ struct kh_tls {
 	uint16_t suite;           /* 0: the key's (0x1301 or 0x1302); else 0x1301..0x1303 */
 	const char *id_hostnqn;   /* NULL: the Connect's host NQN */
 	const char *id_subnqn;    /* NULL: the Connect's subsystem NQN */
+	bool ktls;                /* let OpenSSL hand the record layer to the kernel
+	                             (SSL_OP_ENABLE_KTLS) where it can: kh_tls_ktls */
 };
 
 struct kh_opts {
@@ -86,6 +88,13 @@ int kh_fabrics_connect(struct kh_host *h, struct kt_cqe *cqe);
 void kh_close(struct kh_host *h);
 /* The TLS cipher suite's name, NULL on plain TCP. */
 const char *kh_tls_cipher(const struct kh_host *h);
+/* For programs that take the socket over once the queue is connected
+ * (bench_loadgen): the connection's OpenSSL session, an SSL *, NULL on plain
+ * TCP; and whether the kernel took the record layer (kTLS) for sending and
+ * for receiving, after which the socket itself carries plaintext that way. */
+struct ssl_st;
+struct ssl_st *kh_tls_ssl(const struct kh_host *h);
+void kh_tls_ktls(const struct kh_host *h, bool *send, bool *recv);
 
 /* What was negotiated / granted. */
 uint16_t kh_cntlid(const struct kh_host *h);
