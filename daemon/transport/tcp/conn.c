@@ -160,6 +160,11 @@ socket_full:
 /* One TLS record's plaintext: SSL_write_ex of this much makes one record. */
 #define TLS_TX_MAX 16384u
 
+/* OpenSSL's receive buffer: after the handshake it reads ahead up to this
+ * much per read (about four full records) instead of a record's header,
+ * then its body, in two reads. */
+#define TLS_RX_BUF (64u * 1024)
+
 static void handshake_step(struct kt_conn *c);
 
 /* What an OpenSSL call that failed means for the connection: 0 to wait
@@ -280,6 +285,8 @@ static void handshake_step(struct kt_conn *c)
 			free(c->tls_tx); /* replies go out in place */
 			c->tls_tx = NULL;
 		}
+		if (!c->ktls_rx)
+			SSL_set_read_ahead(c->ssl, 1); /* not during the handshake: kTLS wants its reads exact */
 		if (c->ops->secured)
 			c->ops->secured(c);
 		if (c->closed)
@@ -353,6 +360,7 @@ int kt_conn_tls_start(struct kt_conn *c, struct ssl_st *ssl, bool sniff, int tim
 {
 	struct event_base *base = event_get_base(c->rd_ev);
 	c->ssl = ssl;
+	SSL_set_default_read_buffer_len(ssl, TLS_RX_BUF); /* its size when first used */
 	c->tls_tx = malloc(TLS_TX_MAX);
 	c->hs_ev = evtimer_new(base, on_handshake_timeout, c);
 	if (sniff)

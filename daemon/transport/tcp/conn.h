@@ -19,13 +19,14 @@
  * and write events, within a deadline; on a port that also takes plain
  * connections the first 8 bytes are peeked first, and a plain ICReq's
  * header skips TLS (as nvmet's nvmet_tcp_try_peek_pdu). Then reads are
- * SSL_read_ex into the same buffers (a record at a time), and the queued replies are gathered into one TLS record's worth
- * (16 KiB) per SSL_write_ex: one copy of every byte sent, on TLS
- * connections only. Where the kernel has the tls ULP, OpenSSL hands it the
- * records after the handshake (kTLS, SSL_OP_ENABLE_KTLS): a direction the
- * kernel took goes the plain way, writev of the replies in place and
- * readv straight into a payload's place, the kernel encrypting and
- * decrypting (OpenSSL 3.0 offloads TLS 1.3's sending only; later ones
+ * SSL_read_ex into the same buffers (a record at a time, OpenSSL reading
+ * ahead up to 64 KiB), and the queued replies are gathered into one TLS
+ * record's worth (16 KiB) per SSL_write_ex: one copy of every byte sent, on
+ * TLS connections only. Where the kernel has the tls ULP, OpenSSL hands the
+ * records to it after the handshake (kTLS, SSL_OP_ENABLE_KTLS): a
+ * direction the kernel took goes the plain way, writev of the replies in
+ * place and readv straight into a payload's place, the kernel encrypting
+ * and decrypting (OpenSSL 3.0 offloads TLS 1.3's sending only; later ones
  * receiving too); kt_conn_tls_path says which.
  * Plain connections take none of these paths beyond one test of mode.
  */
