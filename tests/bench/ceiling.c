@@ -431,6 +431,7 @@ static void tls_init(const char *key, bool ktls)
 		die("SSL_CTX_new");
 	SSL_CTX_set_options(tls_ctx, SSL_OP_NO_TICKET | (ktls ? SSL_OP_ENABLE_KTLS : 0));
 	SSL_CTX_set_session_cache_mode(tls_ctx, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_default_read_buffer_len(tls_ctx, 64 * 1024); /* as katod's (conn.c) */
 	SSL_CTX_set_psk_find_session_callback(tls_ctx, on_find_psk);
 }
 

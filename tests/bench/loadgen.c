@@ -369,6 +369,7 @@ static void setup(struct kh_host **admin)
 	if (o.tls_key) {
 		tls.key = o.tls_key;
 		tls.ktls = !o.no_ktls;
+		tls.read_buf = RXBUF_LEN; /* a read of OpenSSL's as large as the engine's */
 		ao.tls = &tls;
 	}
 	int rc = kh_admin_up(admin, o.addr, o.port, &ao);

@@ -47,6 +47,8 @@ struct kh_tls {
 	const char *id_subnqn;    /* NULL: the Connect's subsystem NQN */
 	bool ktls;                /* let OpenSSL hand the record layer to the kernel
 	                             (SSL_OP_ENABLE_KTLS) where it can: kh_tls_ktls */
+	uint32_t read_buf;        /* OpenSSL's read buffer in bytes, 0: its default (a
+	                             record); what a reader that reads ahead fills */
 };
 
 struct kh_opts {

@@ -114,6 +114,8 @@ int kh_tls_start(struct kh_host *h)
 	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	if (t->ktls)
 		SSL_CTX_set_options(ctx, SSL_OP_ENABLE_KTLS);
+	if (t->read_buf)
+		SSL_CTX_set_default_read_buffer_len(ctx, t->read_buf);
 	SSL_CTX_set_psk_use_session_callback(ctx, use_session);
 	SSL *ssl = SSL_new(ctx);
 	SSL_CTX_free(ctx); /* the SSL keeps a reference */

@@ -11,7 +11,9 @@
  * read on the socket, unchanged; where it did not, the iovecs are gathered
  * into one TLS record's worth (16 KiB) per SSL_write_ex, as katod's own
  * userspace TLS path does (daemon/transport/tcp/conn.c), a run of 16 KiB
- * or more of one iovec written from its place, and reads are SSL_read_ex.
+ * or more of one iovec written from its place, and reads are SSL_read_ex,
+ * OpenSSL reading ahead into its read buffer (whose size the SSL_CTX set:
+ * SSL_CTX_set_default_read_buffer_len).
  */
 #ifndef KATO_TESTS_HOST_TLS_STREAM_H
 #define KATO_TESTS_HOST_TLS_STREAM_H
