@@ -46,7 +46,8 @@ struct kh_tls {
 	const char *id_hostnqn;   /* NULL: the Connect's host NQN */
 	const char *id_subnqn;    /* NULL: the Connect's subsystem NQN */
 	bool ktls;                /* let OpenSSL hand the record layer to the kernel
-	                             (SSL_OP_ENABLE_KTLS) where it can: kh_tls_ktls */
+	                             (SSL_OP_ENABLE_KTLS) where it can (tls_stream.h
+	                             tells whether it took) */
 	uint32_t read_buf;        /* OpenSSL's read buffer in bytes, 0: its default (a
 	                             record); what a reader that reads ahead fills */
 };
@@ -91,12 +92,10 @@ void kh_close(struct kh_host *h);
 /* The TLS cipher suite's name, NULL on plain TCP. */
 const char *kh_tls_cipher(const struct kh_host *h);
 /* For programs that take the socket over once the queue is connected
- * (bench_loadgen): the connection's OpenSSL session, an SSL *, NULL on plain
- * TCP; and whether the kernel took the record layer (kTLS) for sending and
- * for receiving, after which the socket itself carries plaintext that way. */
+ * (bench_loadgen, through tests/host/tls_stream.h): the connection's OpenSSL
+ * session, an SSL *, NULL on plain TCP. */
 struct ssl_st;
 struct ssl_st *kh_tls_ssl(const struct kh_host *h);
-void kh_tls_ktls(const struct kh_host *h, bool *send, bool *recv);
 
 /* What was negotiated / granted. */
 uint16_t kh_cntlid(const struct kh_host *h);

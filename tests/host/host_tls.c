@@ -166,9 +166,3 @@ struct ssl_st *kh_tls_ssl(const struct kh_host *h)
 {
 	return h->ssl;
 }
-
-void kh_tls_ktls(const struct kh_host *h, bool *send, bool *recv)
-{
-	*send = h->ssl && BIO_get_ktls_send(SSL_get_wbio(h->ssl));
-	*recv = h->ssl && BIO_get_ktls_recv(SSL_get_rbio(h->ssl));
-}
