@@ -25,6 +25,17 @@
  * LBA. The default static buffer is all one zero page, hot in the cache;
  * with -M the kernel's send copy pays what katod's does for data spread
  * over a 1 GiB namespace, and the ceiling still does no NVMe work.
+ *
+ * -T KEY serves TLS 1.3 with PSKs, as katod on a port with tsas tls1.3:
+ * every connection's handshake first (blocking, at accept: the load
+ * generator connects its queues one after another), the identity the host
+ * sends parsed and its TLS PSK derived from KEY by proto/tls_psk.h for
+ * whatever host and subsystem it names, no session tickets, OpenSSL asked
+ * to hand the records to the kernel (kTLS) where it can (-k: not). Then the
+ * same engine through tests/host/tls_stream.h: the socket where kTLS took,
+ * else SSL_read_ex and one SSL_write_ex per gathered 16 KiB record, the
+ * shape of katod's userspace TLS path. The TLS figures are then what TLS on
+ * loopback costs with no NVMe work.
  */
 #include <arpa/inet.h>
 #include <endian.h>
@@ -45,7 +56,11 @@
 #include <sys/uio.h>
 #include <unistd.h>
 #include <nvme/types.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include "proto/tls_psk.h"
 #include "proto/wire.h"
+#include "tests/host/tls_stream.h"
 
 #define RXBUF_LEN (256 * 1024)
 #define MAX_XFER (1024 * 1024)     /* largest read answered */
@@ -60,6 +75,7 @@ struct rec {
 
 struct conn {
 	int fd;
+	struct kh_tls_stream st;
 	uint16_t qid, sqhd, sqsize;
 	uint32_t cc;
 	uint8_t hdr[KT_PDU_HDR_MAX + 8];
@@ -81,6 +97,8 @@ static uint64_t ns_size = 1ull << 30;
 static uint8_t *ns_mem;              /* -M: read data at the command's LBA */
 static int ep;
 static struct conn *dirty_head;
+static SSL_CTX *tls_ctx;             /* -T: the TLS server */
+static struct kt_tls_key tls_key;
 
 static void die(const char *what)
 {
@@ -304,6 +322,8 @@ static void conn_close(struct conn *c)
 
 static void conn_free(struct conn *c)
 {
+	kh_tls_stream_fini(&c->st);
+	SSL_free(c->st.ssl);
 	free(c->recs);
 	free(c->iov);
 	free(c);
@@ -313,11 +333,9 @@ static void flush(struct conn *c)
 {
 	unsigned pos = 0;
 	bool blocked = false;
-	while (pos < c->niov) {
-		struct msghdr mh = { .msg_iov = c->iov + pos, .msg_iovlen = c->niov - pos };
-		if (mh.msg_iovlen > 1024)
-			mh.msg_iovlen = 1024;
-		ssize_t w = sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (pos < c->niov || kh_tls_stream_tx_pending(&c->st)) {
+		unsigned n = c->niov - pos < 1024 ? c->niov - pos : 1024;
+		ssize_t w = kh_tls_stream_writev(&c->st, c->iov + pos, (int)n);
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
@@ -337,6 +355,10 @@ static void flush(struct conn *c)
 				v->iov_len -= (size_t)w;
 				w = 0;
 			}
+		}
+		if (kh_tls_stream_tx_pending(&c->st)) {
+			blocked = true; /* a TLS record waits for the socket */
+			break;
 		}
 	}
 	memmove(c->iov, c->iov + pos, (c->niov - pos) * sizeof(*c->iov));
@@ -366,9 +388,79 @@ static void fill_identify(void)
 	ns->lbaf[0].ds = 9;
 }
 
+/* ---- TLS (-T) ------------------------------------------------------------ */
+
+/* Any identity the host offers: its TLS PSK from the one key. */
+static int on_find_psk(SSL *ssl, const unsigned char *identity, size_t len, SSL_SESSION **sess)
+{
+	struct kt_tls_identity id;
+	struct kt_tls_psk psk;
+	const char *why = NULL;
+	*sess = NULL;
+	if (kt_tls_identity_parse(&id, identity, len, &why) < 0 ||
+	    kt_tls_psk_for_identity(&id, &tls_key, KT_TLS_DERIVE_RFC | KT_TLS_DERIVE_COMPAT, KT_TLS_DERIVE_RFC,
+				    &psk, &why) < 0) {
+		fprintf(stderr, "bench_ceiling: no PSK for the identity: %s\n", why ? why : "?");
+		return 1;
+	}
+	const SSL_CIPHER *cipher = SSL_get_pending_cipher(ssl);
+	SSL_SESSION *s = SSL_SESSION_new();
+	if (!s || !cipher || !SSL_SESSION_set1_master_key(s, psk.key, psk.len) ||
+	    !SSL_SESSION_set_cipher(s, cipher) || !SSL_SESSION_set_protocol_version(s, TLS1_3_VERSION)) {
+		SSL_SESSION_free(s);
+		kt_tls_psk_clear(&psk);
+		return 0;
+	}
+	kt_tls_psk_clear(&psk);
+	*sess = s;
+	return 1;
+}
+
+static void tls_init(const char *key, bool ktls)
+{
+	const char *why = NULL;
+	if (kt_tls_key_parse(&tls_key, key, strlen(key), &why) < 0) {
+		fprintf(stderr, "bench_ceiling: -T: %s\n", why ? why : "not a TLS key");
+		exit(64);
+	}
+	tls_ctx = SSL_CTX_new(TLS_server_method());
+	if (!tls_ctx || !SSL_CTX_set_min_proto_version(tls_ctx, TLS1_3_VERSION) ||
+	    !SSL_CTX_set_max_proto_version(tls_ctx, TLS1_3_VERSION) || !SSL_CTX_set_num_tickets(tls_ctx, 0) ||
+	    !SSL_CTX_set_ciphersuites(tls_ctx, "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:"
+					       "TLS_CHACHA20_POLY1305_SHA256"))
+		die("SSL_CTX_new");
+	SSL_CTX_set_options(tls_ctx, SSL_OP_NO_TICKET | (ktls ? SSL_OP_ENABLE_KTLS : 0));
+	SSL_CTX_set_session_cache_mode(tls_ctx, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_default_read_buffer_len(tls_ctx, 64 * 1024); /* as katod's (conn.c) */
+	SSL_CTX_set_psk_find_session_callback(tls_ctx, on_find_psk);
+}
+
+/* The handshake on a fresh connection, blocking (5 s at most). */
+static SSL *tls_accept(int fd)
+{
+	struct timeval tv = { 5, 0 };
+	SSL *ssl = SSL_new(tls_ctx);
+	if (!ssl || !SSL_set_fd(ssl, fd)) {
+		SSL_free(ssl);
+		return NULL;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	ERR_clear_error();
+	if (SSL_accept(ssl) != 1) {
+		unsigned long e = ERR_get_error();
+		fprintf(stderr, "bench_ceiling: TLS handshake: %s\n", e ? ERR_reason_error_string(e) : "failed");
+		SSL_free(ssl);
+		return NULL;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	return ssl;
+}
+
 static void usage(void)
 {
-	fprintf(stderr, "Usage: bench_ceiling [-a ADDR] [-p PORT] [-i ICD_BYTES] [-S NS_BYTES] [-M]\n"
+	fprintf(stderr, "Usage: bench_ceiling [-a ADDR] [-p PORT] [-i ICD_BYTES] [-S NS_BYTES] [-M] [-T KEY [-k]]\n"
 			"  answers bench_loadgen with canned replies (see tests/bench/README.md)\n");
 	exit(64);
 }
@@ -378,14 +470,17 @@ int main(int argc, char **argv)
 	const char *addr = "127.0.0.1";
 	uint16_t port = 4421;
 	int ch;
-	bool mem = false;
-	while ((ch = getopt(argc, argv, "a:p:i:S:Mh")) != -1) {
+	bool mem = false, no_ktls = false;
+	const char *key = NULL;
+	while ((ch = getopt(argc, argv, "a:p:i:S:MT:kh")) != -1) {
 		switch (ch) {
 		case 'a': addr = optarg; break;
 		case 'p': port = (uint16_t)atoi(optarg); break;
 		case 'i': icd = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'S': ns_size = strtoull(optarg, NULL, 0); break;
 		case 'M': mem = true; break;
+		case 'T': key = optarg; break;
+		case 'k': no_ktls = true; break;
 		default: usage();
 		}
 	}
@@ -397,6 +492,8 @@ int main(int argc, char **argv)
 		(void)madvise(ns_mem, ns_size, MADV_HUGEPAGE);
 		memset(ns_mem, 0x5a, ns_size); /* as bench/run's prefill writes katod's */
 	}
+	if (key)
+		tls_init(key, !no_ktls);
 	signal(SIGPIPE, SIG_IGN);
 	rxbuf = malloc(RXBUF_LEN);
 	zero_data = calloc(1, MAX_XFER);
@@ -432,9 +529,14 @@ int main(int argc, char **argv)
 				if (fd < 0)
 					continue;
 				setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+				SSL *ssl = NULL;
+				if (tls_ctx && !(ssl = tls_accept(fd))) {
+					close(fd);
+					continue;
+				}
 				c = calloc(1, sizeof(*c));
 				if (!c || !(c->recs = calloc(NREC, sizeof(*c->recs))) ||
-				    !(c->iov = calloc(IOV_CAP, sizeof(*c->iov))))
+				    !(c->iov = calloc(IOV_CAP, sizeof(*c->iov))) || kh_tls_stream_init(&c->st, fd, ssl) < 0)
 					die("calloc");
 				c->fd = fd;
 				c->hdr_need = sizeof(struct kt_pdu_hdr);
@@ -448,8 +550,11 @@ int main(int argc, char **argv)
 			if (evs[i].events & EPOLLOUT)
 				mark_dirty(c);
 			if (evs[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
-				for (int rounds = 0; rounds < 4 && !c->dead; rounds++) {
-					ssize_t r = read(c->fd, rxbuf, RXBUF_LEN);
+				/* through OpenSSL a read is one record: until it
+				 * has nothing, so that none stays unannounced */
+				bool records = c->st.ssl && !c->st.ktls_rx;
+				for (int rounds = 0; (records || rounds < 4) && !c->dead; rounds++) {
+					ssize_t r = kh_tls_stream_read(&c->st, rxbuf, RXBUF_LEN);
 					if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
 						c->dead = true;
 						break;
@@ -457,7 +562,7 @@ int main(int argc, char **argv)
 					if (r < 0)
 						break;
 					parse(c, rxbuf, (size_t)r);
-					if (r < RXBUF_LEN)
+					if (!records && r < RXBUF_LEN)
 						break;
 				}
 			}

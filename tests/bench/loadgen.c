@@ -13,8 +13,15 @@
  * one sendmsg per connection, no allocation per I/O, read data dropped
  * as it is parsed (not verified: the integration tests verify data).
  *
+ * With -T KEY every queue runs TLS 1.3 with that PSK first, through the
+ * test initiator's TLS client (tests/host/host_tls.c), asking OpenSSL to
+ * hand the records to the kernel (kTLS) where it can; the engine then
+ * reads and writes through tests/host/tls_stream.h: the socket itself where
+ * kTLS took, else SSL_read_ex and SSL_write_ex of gathered 16 KiB records.
+ *
  * It prints one line of key=value pairs (IOPS, MiB/s, latency percentiles,
- * the generator's own CPU use) that tests/bench/run collects into a table.
+ * the generator's own CPU use, on TLS whether kTLS took each direction)
+ * that tests/bench/run collects into a table.
  * The generator's CPU figure is how the run script shows that the generator
  * is not the bottleneck: it stays well under one core while the server's
  * core is saturated.
@@ -38,6 +45,7 @@
 #include <unistd.h>
 #include "proto/wire.h"
 #include "tests/host/host.h"
+#include "tests/host/tls_stream.h"
 
 #define RXBUF_LEN (256 * 1024)
 #define HIST_NS 100u                 /* latency histogram bucket: 100 ns */
@@ -56,6 +64,9 @@ struct opts {
 	int cpu;                      /* -1: do not pin */
 	uint64_t range;               /* bytes of the namespace used; 0: all */
 	bool prefill;                 /* write the range once, sequentially, first */
+	const char *hostnqn;          /* NULL: the test initiator's default */
+	const char *tls_key;          /* TLS 1.3 with this PSK on every queue; NULL: plain */
+	bool no_ktls;                 /* keep the records in OpenSSL even where the kernel takes them */
 };
 
 struct slot {
@@ -70,6 +81,8 @@ struct slot {
 struct conn {
 	struct kh_host *h;
 	int fd;
+	struct kh_tls_stream st;      /* the socket, plain or TLS */
+	bool rx_pending;              /* TLS: OpenSSL holds bytes the socket will not announce */
 	uint32_t maxh2cdata, icd;
 	struct slot *slots;
 	uint64_t seq_next;            /* byte offset of the next sequential I/O */
@@ -134,11 +147,9 @@ static int tx_flush(struct conn *c)
 {
 	unsigned pos = 0;
 	int rc = 0;
-	while (pos < c->niov) {
-		struct msghdr mh = { .msg_iov = c->iov + pos, .msg_iovlen = c->niov - pos };
-		if (mh.msg_iovlen > 1024)
-			mh.msg_iovlen = 1024;
-		ssize_t w = sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (pos < c->niov || kh_tls_stream_tx_pending(&c->st)) {
+		unsigned n = c->niov - pos < 1024 ? c->niov - pos : 1024;
+		ssize_t w = kh_tls_stream_writev(&c->st, c->iov + pos, (int)n);
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
@@ -155,6 +166,10 @@ static int tx_flush(struct conn *c)
 				v->iov_len -= (size_t)w;
 				w = 0;
 			}
+		}
+		if (kh_tls_stream_tx_pending(&c->st)) {
+			rc = 1; /* a TLS record waits for the socket */
+			break;
 		}
 	}
 	memmove(c->iov, c->iov + pos, (c->niov - pos) * sizeof(*c->iov));
@@ -322,21 +337,26 @@ static int parse(struct conn *c, const uint8_t *buf, size_t len)
 
 static int on_readable(struct conn *c)
 {
-	for (int rounds = 0; rounds < 4; rounds++) {
-		ssize_t n = read(c->fd, c->rxbuf, RXBUF_LEN);
+	/* through OpenSSL a read returns one record (16 KiB at most): more
+	 * rounds, until it has nothing */
+	bool records = c->st.ssl && !c->st.ktls_rx;
+	c->rx_pending = false;
+	for (int rounds = 0; rounds < (records ? 64 : 4); rounds++) {
+		ssize_t n = kh_tls_stream_read(&c->st, c->rxbuf, RXBUF_LEN);
 		if (n == 0)
 			return -ECONNRESET;
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
-				break;
+				return 0;
 			return -errno;
 		}
 		int rc = parse(c, c->rxbuf, (size_t)n);
 		if (rc)
 			return rc;
-		if (n < RXBUF_LEN)
-			break;
+		if (!records && n < RXBUF_LEN)
+			return 0;
 	}
+	c->rx_pending = kh_tls_stream_rx_pending(&c->st);
 	return 0;
 }
 
@@ -344,7 +364,14 @@ static int on_readable(struct conn *c)
 
 static void setup(struct kh_host **admin)
 {
-	struct kh_opts ao = { .subnqn = o.subnqn, .kato_ms = 30000 };
+	static struct kh_tls tls = { .version = 1 };
+	struct kh_opts ao = { .hostnqn = o.hostnqn, .subnqn = o.subnqn, .kato_ms = 30000 };
+	if (o.tls_key) {
+		tls.key = o.tls_key;
+		tls.ktls = !o.no_ktls;
+		tls.read_buf = RXBUF_LEN; /* a read of OpenSSL's as large as the engine's */
+		ao.tls = &tls;
+	}
 	int rc = kh_admin_up(admin, o.addr, o.port, &ao);
 	if (rc)
 		die("admin queue", rc);
@@ -368,6 +395,8 @@ static void setup(struct kh_host **admin)
 		if ((rc = kh_io_up(&c->h, *admin, o.addr, o.port, (uint16_t)(i + 1), &io, NULL)))
 			die("I/O queue connect", rc);
 		c->fd = kh_fd(c->h);
+		if (kh_tls_stream_init(&c->st, c->fd, kh_tls_ssl(c->h)) < 0)
+			die("memory", -ENOMEM);
 		c->maxh2cdata = kh_maxh2cdata(c->h);
 		c->icd = kh_opts_of(c->h)->icd_bytes;
 		c->slots = calloc(o.qd, sizeof(*c->slots));
@@ -458,14 +487,17 @@ static void usage(void)
 		"  -s          sequential (default random)    -t SECS   measured run time (5)\n"
 		"  -r SECS     ramp before measuring (1)      -C CPU    pin to this CPU\n"
 		"  -R BYTES    use the first BYTES of the namespace (default all)\n"
-		"  -P          prefill the range with writes first\n");
+		"  -P          prefill the range with writes first\n"
+		"  -H NQN      host NQN (default: the test initiator's)\n"
+		"  -T KEY      TLS 1.3 on every queue with this PSK (\"NVMeTLSkey-1:01:...:\")\n"
+		"  -k          TLS without kTLS even where the kernel has it\n");
 	exit(64);
 }
 
 int main(int argc, char **argv)
 {
 	int ch;
-	while ((ch = getopt(argc, argv, "a:p:n:N:c:q:b:m:st:r:C:R:Ph")) != -1) {
+	while ((ch = getopt(argc, argv, "a:p:n:N:c:q:b:m:st:r:C:R:PH:T:kh")) != -1) {
 		switch (ch) {
 		case 'a': o.addr = optarg; break;
 		case 'p': o.port = (uint16_t)atoi(optarg); break;
@@ -481,6 +513,9 @@ int main(int argc, char **argv)
 		case 'C': o.cpu = atoi(optarg); break;
 		case 'R': o.range = parse_size(optarg); break;
 		case 'P': o.prefill = true; break;
+		case 'H': o.hostnqn = optarg; break;
+		case 'T': o.tls_key = optarg; break;
+		case 'k': o.no_ktls = true; break;
 		default: usage();
 		}
 	}
@@ -518,10 +553,11 @@ int main(int argc, char **argv)
 	unsigned inflight_conns = o.conns;
 	struct epoll_event evs[MAX_CONNS];
 	while (inflight_conns) {
+		bool rx_pending = false;
 		/* flush what the last turn produced: one sendmsg per connection */
 		for (unsigned i = 0; i < o.conns; i++) {
 			struct conn *c = &conns[i];
-			if (c->niov == 0)
+			if (c->niov == 0 && !kh_tls_stream_tx_pending(&c->st))
 				continue;
 			int rc = tx_flush(c);
 			if (rc < 0)
@@ -533,7 +569,15 @@ int main(int argc, char **argv)
 				c->want_out = want;
 			}
 		}
-		int n = epoll_wait(ep, evs, MAX_CONNS, 1000);
+		for (unsigned i = 0; i < o.conns; i++) {
+			if (conns[i].rx_pending) {
+				int rc = on_readable(&conns[i]);
+				if (rc)
+					die("receive", rc);
+				rx_pending |= conns[i].rx_pending;
+			}
+		}
+		int n = epoll_wait(ep, evs, MAX_CONNS, rx_pending ? 0 : 1000);
 		if (n < 0 && errno != EINTR)
 			die("epoll_wait", -errno);
 		for (int i = 0; i < n; i++) {
@@ -567,13 +611,19 @@ int main(int argc, char **argv)
 	}
 	double cpu = cpu_secs() - cpu0;
 	double wall = (double)(t_end - t_meas) / 1e9;
-	for (unsigned i = 0; i < o.conns; i++)
+	bool ktls_tx = o.tls_key && conns[0].st.ktls_tx, ktls_rx = o.tls_key && conns[0].st.ktls_rx;
+	for (unsigned i = 0; i < o.conns; i++) {
+		kh_tls_stream_fini(&conns[i].st);
 		kh_close(conns[i].h);
+	}
 	kh_close(admin);
 	printf("iops=%.0f mibps=%.1f lat_mean_us=%.2f lat_p50_us=%.2f lat_p99_us=%.2f lat_p999_us=%.2f "
-	       "ios=%" PRIu64 " errors=%" PRIu64 " gen_cpu_pct=%.1f secs=%.2f\n",
+	       "ios=%" PRIu64 " errors=%" PRIu64 " gen_cpu_pct=%.1f secs=%.2f",
 	       (double)n_ios / wall, (double)n_bytes / wall / (1024 * 1024),
 	       n_ios ? (double)lat_sum_ns / (double)n_ios / 1000.0 : 0.0, pct(50), pct(99), pct(99.9), n_ios,
 	       n_err, 100.0 * cpu / wall, wall);
+	if (o.tls_key)
+		printf(" tls=1 ktls_tx=%d ktls_rx=%d", ktls_tx, ktls_rx);
+	printf("\n");
 	return n_err ? 2 : 0;
 }

@@ -49,6 +49,11 @@ struct kh_tls {
 	 * of key, identity "NVMe1G<hh> ..." (RFC derivation, as the kernel) */
 	const uint8_t *gen_psk;
 	uint8_t gen_hash;         /* 1 SHA-256, 2 SHA-384 */
+	bool ktls;                /* let OpenSSL hand the record layer to the kernel
+	                             (SSL_OP_ENABLE_KTLS) where it can (tls_stream.h
+	                             tells whether it took) */
+	uint32_t read_buf;        /* OpenSSL's read buffer in bytes, 0: its default (a
+	                             record); what a reader that reads ahead fills */
 };
 
 struct kh_opts {
@@ -98,6 +103,11 @@ const char *kh_tls_cipher(const struct kh_host *h);
  * --insert). 0 or a negative errno. */
 int kh_tls_derive(const struct kh_tls *t, const char *hostnqn, const char *subnqn, char *identity, size_t idsz,
 		  uint8_t *psk, size_t *psk_len);
+/* For programs that take the socket over once the queue is connected
+ * (bench_loadgen, through tests/host/tls_stream.h): the connection's OpenSSL
+ * session, an SSL *, NULL on plain TCP. */
+struct ssl_st;
+struct ssl_st *kh_tls_ssl(const struct kh_host *h);
 
 /* What was negotiated / granted. */
 uint16_t kh_cntlid(const struct kh_host *h);

@@ -7,7 +7,7 @@
  * in the form the host's libnvme uses; key exchange psk_dhe_ke (OpenSSL's
  * default). Options let tests bind a 48-byte key with SHA-256 (older
  * tlshd), name another host or subsystem in the identity than in Connect,
- * or offer a wrong key.
+ * or offer a wrong key; the benchmark's load generator asks for kTLS.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -142,6 +142,10 @@ int kh_tls_start(struct kh_host *h)
 	SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION);
 	SSL_CTX_set_ciphersuites(ctx, suite);
 	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	if (t->ktls)
+		SSL_CTX_set_options(ctx, SSL_OP_ENABLE_KTLS);
+	if (t->read_buf)
+		SSL_CTX_set_default_read_buffer_len(ctx, t->read_buf);
 	SSL_CTX_set_psk_use_session_callback(ctx, use_session);
 	SSL *ssl = SSL_new(ctx);
 	SSL_CTX_free(ctx); /* the SSL keeps a reference */
@@ -186,4 +190,9 @@ void kh_tls_free(struct kh_host *h)
 const char *kh_tls_cipher(const struct kh_host *h)
 {
 	return h->ssl ? SSL_get_cipher_name(h->ssl) : NULL;
+}
+
+struct ssl_st *kh_tls_ssl(const struct kh_host *h)
+{
+	return h->ssl;
 }

@@ -2,7 +2,8 @@
  * conn.c - a TCP connection as an I/O object (daemon/transport/tcp/conn.h):
  * reads into the worker's buffer (or straight into a payload's place),
  * replies gathered into one writev per loop turn; over TLS, the same
- * through an OpenSSL session (see conn.h).
+ * through an OpenSSL session, or through the kernel's TLS where it took
+ * the records (see conn.h).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -14,7 +15,9 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
+#include <linux/tls.h>
 #include <event2/event.h>
+#include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include "daemon/transport/tcp/conn.h"
@@ -157,6 +160,11 @@ socket_full:
 /* One TLS record's plaintext: SSL_write_ex of this much makes one record. */
 #define TLS_TX_MAX 16384u
 
+/* OpenSSL's receive buffer: after the handshake it reads ahead up to this
+ * much per read (about four full records) instead of a record's header,
+ * then its body, in two reads. */
+#define TLS_RX_BUF (64u * 1024)
+
 static void handshake_step(struct kt_conn *c);
 
 /* What an OpenSSL call that failed means for the connection: 0 to wait
@@ -269,9 +277,23 @@ static void handshake_step(struct kt_conn *c)
 		c->mode = KT_CONN_TLS;
 		event_del(c->hs_ev);
 		event_del(c->wr_ev);
+		/* kTLS: OpenSSL set the kernel's tls ULP up as the keys came
+		 * (SSL_OP_ENABLE_KTLS, daemon/transport/tcp/tls.c) where it could */
+		c->ktls_tx = BIO_get_ktls_send(SSL_get_wbio(c->ssl));
+		c->ktls_rx = BIO_get_ktls_recv(SSL_get_rbio(c->ssl));
+		if (c->ktls_tx) {
+			free(c->tls_tx); /* replies go out in place */
+			c->tls_tx = NULL;
+		}
+		if (!c->ktls_rx)
+			SSL_set_read_ahead(c->ssl, 1); /* not during the handshake: kTLS wants its reads exact */
 		if (c->ops->secured)
 			c->ops->secured(c);
-		if (!c->closed)
+		if (c->closed)
+			return;
+		if (c->ktls_rx)
+			event_active(c->rd_ev, EV_READ, 0); /* OpenSSL kept nothing back: the socket has the ICReq */
+		else
 			tls_read(c); /* the host's ICReq may be in OpenSSL's hands already */
 		if (!c->closed)
 			tx_schedule(c);
@@ -338,6 +360,7 @@ int kt_conn_tls_start(struct kt_conn *c, struct ssl_st *ssl, bool sniff, int tim
 {
 	struct event_base *base = event_get_base(c->rd_ev);
 	c->ssl = ssl;
+	SSL_set_default_read_buffer_len(ssl, TLS_RX_BUF); /* its size when first used */
 	c->tls_tx = malloc(TLS_TX_MAX);
 	c->hs_ev = evtimer_new(base, on_handshake_timeout, c);
 	if (sniff)
@@ -356,6 +379,13 @@ int kt_conn_tls_start(struct kt_conn *c, struct ssl_st *ssl, bool sniff, int tim
 	return 0;
 }
 
+const char *kt_conn_tls_path(const struct kt_conn *c)
+{
+	if (c->ktls_tx)
+		return c->ktls_rx ? "kTLS send and receive" : "kTLS send, OpenSSL receive";
+	return c->ktls_rx ? "OpenSSL send, kTLS receive" : "OpenSSL send and receive (no kTLS)";
+}
+
 static void on_tx(evutil_socket_t fd, short what, void *arg)
 {
 	struct kt_conn *c = arg;
@@ -369,7 +399,10 @@ static void on_tx(evutil_socket_t fd, short what, void *arg)
 	case KT_CONN_TLS:
 		if (c->ops->hold)
 			c->ops->hold(c, true);
-		tls_flush(c);
+		if (c->ktls_tx)
+			tx_flush(c);
+		else
+			tls_flush(c);
 		if (c->ops->hold)
 			c->ops->hold(c, false);
 		break;
@@ -389,6 +422,28 @@ static void on_tx(evutil_socket_t fd, short what, void *arg)
 
 /* ---- receive -------------------------------------------------------- */
 
+/* kTLS receive: the kernel hands over application data, and a record of
+ * any other type (an alert, a post-handshake message) alone, with its type
+ * in a control message; there is nothing for katod to do with one but end
+ * the connection (errno EBADMSG). */
+static ssize_t ktls_readv(struct kt_conn *c, struct iovec *iov, int n)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(unsigned char))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = (size_t)n, .msg_control = u.buf,
+			     .msg_controllen = sizeof(u.buf) };
+	ssize_t r = recvmsg(c->fd, &mh, 0);
+	struct cmsghdr *cm = r > 0 ? CMSG_FIRSTHDR(&mh) : NULL;
+	if (cm && cm->cmsg_level == SOL_TLS && cm->cmsg_type == TLS_GET_RECORD_TYPE &&
+	    *CMSG_DATA(cm) != 23 /* application_data */) {
+		errno = EBADMSG;
+		return -1;
+	}
+	return r;
+}
+
 /* The rest of a large payload whose place the owner knows is read straight
  * there, and what follows into the buffer, with one readv. The payload's
  * last byte is left to the buffered side, so that the owner's parser sees
@@ -399,11 +454,16 @@ static ssize_t rx_read(struct kt_conn *c, size_t *direct)
 	size_t remaining = 0;
 	uint8_t *dst = c->ops->direct ? c->ops->direct(c, &remaining) : NULL;
 	*direct = 0;
-	if (!dst || remaining <= RX_DIRECT_MIN)
+	if (!dst || remaining <= RX_DIRECT_MIN) {
+		if (c->ktls_rx) {
+			struct iovec iov = { c->rxbuf, c->rxbuf_len };
+			return ktls_readv(c, &iov, 1);
+		}
 		return read(c->fd, c->rxbuf, c->rxbuf_len);
+	}
 	size_t want = remaining - 1;
 	struct iovec iov[2] = { { dst, want }, { c->rxbuf, c->rxbuf_len } };
-	ssize_t n = readv(c->fd, iov, 2);
+	ssize_t n = c->ktls_rx ? ktls_readv(c, iov, 2) : readv(c->fd, iov, 2);
 	if (n <= 0)
 		return n;
 	*direct = (size_t)n < want ? (size_t)n : want;
@@ -416,7 +476,7 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 	struct kt_conn *c = arg;
 	if (c->ops->hold)
 		c->ops->hold(c, true); /* a callback may end the owner */
-	if (c->mode != KT_CONN_PLAIN) {
+	if (c->mode != KT_CONN_PLAIN && !(c->mode == KT_CONN_TLS && c->ktls_rx)) {
 		if (c->mode == KT_CONN_TLS)
 			tls_read(c);
 		else if (c->mode == KT_CONN_HANDSHAKE)
@@ -433,7 +493,9 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 			break;
 		}
 		if (n < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			if (errno == EBADMSG && c->ktls_rx)
+				c->ops->ended(c, "TLS alert or post-handshake message");
+			else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 				c->ops->ended(c, strerror(errno));
 			break;
 		}

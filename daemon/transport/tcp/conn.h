@@ -19,9 +19,15 @@
  * and write events, within a deadline; on a port that also takes plain
  * connections the first 8 bytes are peeked first, and a plain ICReq's
  * header skips TLS (as nvmet's nvmet_tcp_try_peek_pdu). Then reads are
- * SSL_read_ex into the same buffers (a record at a time), and the queued
- * replies are gathered into one TLS record's worth (16 KiB) per
- * SSL_write_ex: one copy of every byte sent, on TLS connections only.
+ * SSL_read_ex into the same buffers (a record at a time, OpenSSL reading
+ * ahead up to 64 KiB), and the queued replies are gathered into one TLS
+ * record's worth (16 KiB) per SSL_write_ex: one copy of every byte sent, on
+ * TLS connections only. Where the kernel has the tls ULP, OpenSSL hands the
+ * records to it after the handshake (kTLS, SSL_OP_ENABLE_KTLS): a
+ * direction the kernel took goes the plain way, writev of the replies in
+ * place and readv straight into a payload's place, the kernel encrypting
+ * and decrypting (OpenSSL 3.0 offloads TLS 1.3's sending only; later ones
+ * receiving too); kt_conn_tls_path says which.
  * Plain connections take none of these paths beyond one test of mode.
  */
 #ifndef KATO_DAEMON_TRANSPORT_TCP_CONN_H
@@ -102,6 +108,7 @@ struct kt_conn {
 	struct event *sniff_ev;       /* edge-triggered read while peeking */
 	uint8_t *tls_tx;              /* gathered bytes for one SSL_write_ex */
 	uint32_t tls_tx_len;          /* bytes in tls_tx, retried until written */
+	bool ktls_tx, ktls_rx;        /* the kernel has that direction's records (kTLS) */
 };
 
 /* An accepted socket's options: TCP_NODELAY, and TCP keepalive (idle
@@ -121,6 +128,9 @@ int kt_conn_init(struct kt_conn *c, int fd, struct event_base *base, uint8_t *rx
  * TCP. The handshake must end within timeout_ms, else ended("TLS handshake
  * timed out"). 0 or -ENOMEM (the caller closes; kt_conn_fini frees ssl). */
 int kt_conn_tls_start(struct kt_conn *c, struct ssl_st *ssl, bool sniff, int timeout_ms);
+/* Once secured over TLS: who carries the records, for the log ("kTLS
+ * send and receive", "kTLS send, OpenSSL receive", ...). */
+const char *kt_conn_tls_path(const struct kt_conn *c);
 
 /* Queues a reply; it goes out this loop turn. */
 void kt_conn_push(struct kt_conn *c, struct kt_conn_tx *tx);

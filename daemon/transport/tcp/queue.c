@@ -458,6 +458,7 @@ static void conn_secured(struct kt_conn *c)
 			kt_tls_cipher_name(c->ssl), t->id.version, t->id.hash, t->id.hostnqn, t->id.subnqn,
 			t->form == KT_TLS_DERIVE_RFC ? "RFC 8446" : "libnvme compat",
 			t->ambiguous ? " (assumed: the identity cannot tell)" : " (the digest matched)");
+	kt_dbg("%s: TLS records: %s", q->sq.peer, kt_conn_tls_path(c));
 }
 
 static const struct kt_conn_ops conn_ops = {

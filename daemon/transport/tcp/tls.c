@@ -20,6 +20,9 @@
  *   PSK kept when the host's DH-HMAC-CHAP transaction made it (tls_gen.h).
  * - No session tickets: the host's kTLS takes over after the handshake and
  *   would choke on a post-handshake NewSessionTicket.
+ * - kTLS where the kernel has it: OpenSSL hands the records to the kernel's
+ *   tls ULP as the application keys come (conn.c then reads and writes the
+ *   socket itself), and stays in charge where it cannot.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -150,7 +153,7 @@ static void ctx_init(void)
 		SSL_CTX_free(c);
 		return;
 	}
-	SSL_CTX_set_options(c, SSL_OP_NO_TICKET);
+	SSL_CTX_set_options(c, SSL_OP_NO_TICKET | SSL_OP_ENABLE_KTLS);
 	SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_OFF);
 	SSL_CTX_set_client_hello_cb(c, on_client_hello, NULL);
 	SSL_CTX_set_psk_find_session_callback(c, on_find_psk);
