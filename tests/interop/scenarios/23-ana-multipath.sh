@@ -139,7 +139,9 @@ t_nvmet_up() {
     truncate -s 256M /tmp/nvmet-mpath.img
     local s=$NVMET/subsystems/$NQN p i
     mkdir "$s" && echo 1 >"$s/attr_allow_any_host" || return 1
+    # buffered: the file is on tmpfs, which has no O_DIRECT before 6.6 (the 6.1 guest)
     mkdir "$s/namespaces/1" && echo /tmp/nvmet-mpath.img >"$s/namespaces/1/device_path" &&
+        echo 1 >"$s/namespaces/1/buffered_io" &&
         echo "$NVMET_UUID" >"$s/namespaces/1/device_uuid" && echo 1 >"$s/namespaces/1/enable" || return 1
     for i in 1 2; do
         p=$NVMET/ports/$((i + 10))
