@@ -292,6 +292,18 @@ no_key_in_klog() {
     [[ $n -eq 0 ]]
 }
 
+# tlshd_start: ktls-utils' tlshd, which the host kernel asks to run each NVMe/TCP TLS handshake,
+# looking for keys in the .nvme keyring (the guest boots no systemd, so it is started here);
+# TLSHD_PID is its pid, for the scenario's EXIT trap; its log is $RES/tlshd.log.
+TLSHD_PID=""
+tlshd_start() {
+    printf '[debug]\nloglevel=1\n[authenticate]\nkeyrings=.nvme\n' >/tmp/tlshd.conf
+    /usr/sbin/tlshd -c /tmp/tlshd.conf -s >"$RES/tlshd.log" 2>&1 &
+    TLSHD_PID=$!
+    sleep 1
+    kill -0 "$TLSHD_PID" || { echo "tlshd did not start"; cat "$RES/tlshd.log"; return 1; }
+}
+
 # blk_roundtrip [BLOCKS]: BLOCKS (default 4) random 64 KiB blocks written to the start of $NSDEV
 # with O_DIRECT and read back the same.
 blk_roundtrip() {

@@ -45,18 +45,13 @@ katod_config <<JSON
 }
 JSON
 
-TLSHD_PID=""
 # The host side: the keys in the kernel's .nvme keyring (identity version 1), and tlshd, which
 # the kernel asks to run the handshake (the guest boots no systemd, so it is started here).
 t_host_keys() {
     run nvme check-tls-key --hostnqn="$HOST" --subsysnqn="$NQN" --identity=1 --insert --keydata="$KEY" || return 1
     run nvme check-tls-key --hostnqn="$HOST" --subsysnqn="$DISC" --identity=1 --insert --keydata="$KEY" || return 1
     run nvme check-tls-key --hostnqn="$HOST2" --subsysnqn="$NQN" --identity=1 --insert --keydata="$OTHER" || return 1
-    printf '[debug]\nloglevel=1\n[authenticate]\nkeyrings=.nvme\n' >/tmp/tlshd.conf
-    /usr/sbin/tlshd -c /tmp/tlshd.conf -s >"$RES/tlshd.log" 2>&1 &
-    TLSHD_PID=$!
-    sleep 1
-    kill -0 "$TLSHD_PID" || { echo "tlshd did not start"; cat "$RES/tlshd.log"; return 1; }
+    tlshd_start
 }
 
 t_katod_up() { katod_start; }

@@ -47,17 +47,12 @@ katod_config <<JSON
 }
 JSON
 
-TLSHD_PID=""
 # tlshd, which the kernel asks to run each handshake, finds the generated key in .nvme (the guest
 # boots no systemd, so it is started here). The host needs no key of its own: --concat makes one.
 t_tlshd() {
     grep -qw concat /dev/nvme-fabrics 2>/dev/null || [[ $(nvme connect --help 2>&1) == *concat* ]] ||
         { echo "nvme connect has no --concat"; return 1; }
-    printf '[debug]\nloglevel=1\n[authenticate]\nkeyrings=.nvme\n' >/tmp/tlshd.conf
-    /usr/sbin/tlshd -c /tmp/tlshd.conf -s >"$RES/tlshd.log" 2>&1 &
-    TLSHD_PID=$!
-    sleep 1
-    kill -0 "$TLSHD_PID" || { echo "tlshd did not start"; cat "$RES/tlshd.log"; return 1; }
+    tlshd_start
 }
 
 t_katod_up() { katod_start; }
