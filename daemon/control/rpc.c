@@ -554,31 +554,6 @@ static KT_RPC_METHOD(m_config_save)
 	return 0;
 }
 
-/* Re-reads the configuration file (params.path, or the file katod was
- * started with) and applies the difference live (daemon/core/live.c). On an
- * error nothing changed and the message names the JSON path or the object. */
-static KT_RPC_METHOD(m_reload)
-{
-	static const char *const keys[] = { "path", NULL };
-	const char *path = NULL;
-	int r = kt_rpc_check_params(params, keys, NULL, msg, msglen);
-	if (r || (r = kt_rpc_opt_string(params, "path", &path, msg, msglen)) < 0)
-		return r;
-	char err[512] = "";
-	kt_rpc_ana_cancel_all(); /* the file's ANA states win over a pending transition */
-	r = kt_live_reload(path, err, sizeof(err));
-	path = path ? path : kt_live_path();
-	if (r < 0) {
-		kt_err("control: reload of %s failed, nothing changed: %s", path[0] ? path : "(none)", err);
-		return FAIL(KT_RPC_INVALID_PARAMS, "reload %s: nothing changed: %s", path[0] ? path : "(none)", err);
-	}
-	kt_info("control: reloaded %s", path);
-	*result = json_object_new_object();
-	kt_rpc_put(*result, "path", json_object_new_string(path));
-	kt_rpc_put(*result, "genctr", json_object_new_int64((int64_t)kt_target_get()->genctr));
-	return 0;
-}
-
 static const struct {
 	const char *name;
 	method_fn fn;
@@ -593,7 +568,7 @@ static const struct {
 	{ "controllers.disconnect", m_controllers_disconnect },
 	{ "counters", m_counters },
 	{ "config.save", m_config_save },
-	{ "reload", m_reload },
+	{ "reload", kt_rpc_reload },
 	/* changes: daemon/control/rpc_edit.c */
 	{ "ports.add", kt_rpc_ports_add },
 	{ "ports.remove", kt_rpc_ports_remove },

@@ -1,6 +1,7 @@
 /*
  * rpc_edit.c - the control socket's methods that change the target (see
- * rpc_edit.h): ports, subsystems, namespaces, hosts and allowed hosts.
+ * rpc_edit.h): ports, subsystems, namespaces, hosts and allowed hosts, a
+ * port's ANA group states, and the reload of the whole file.
  *
  * One way to change (as reload and SIGHUP do): each method writes the
  * running configuration as nvmetcli JSON (kt_config_to_json), edits that
@@ -26,6 +27,7 @@
 #include <json-c/json.h>
 #include "config/config.h"
 #include "daemon/core/live.h"
+#include "daemon/core/target.h"
 #include "daemon/log.h"
 #include "daemon/control/rpc.h"
 #include "daemon/control/rpc_edit.h"
@@ -763,6 +765,33 @@ KT_RPC_METHOD(kt_rpc_hosts_remove)
 		*result = NULL;
 	}
 	return r;
+}
+
+/* ---- reload ------------------------------------------------------------ */
+
+/* Re-reads the configuration file (params.path, or the file katod was
+ * started with) and applies the difference live (daemon/core/live.c). On an
+ * error nothing changed and the message names the JSON path or the object. */
+KT_RPC_METHOD(kt_rpc_reload)
+{
+	static const char *const keys[] = { "path", NULL };
+	const char *path = NULL;
+	int r = kt_rpc_check_params(params, keys, NULL, msg, msglen);
+	if (r || (r = kt_rpc_opt_string(params, "path", &path, msg, msglen)) < 0)
+		return r;
+	char err[512] = "";
+	kt_rpc_ana_cancel_all(); /* the file's ANA states win over a pending transition */
+	r = kt_live_reload(path, err, sizeof(err));
+	path = path ? path : kt_live_path();
+	if (r < 0) {
+		kt_err("control: reload of %s failed, nothing changed: %s", path[0] ? path : "(none)", err);
+		return FAIL(KT_RPC_INVALID_PARAMS, "reload %s: nothing changed: %s", path[0] ? path : "(none)", err);
+	}
+	kt_info("control: reloaded %s", path);
+	*result = json_object_new_object();
+	kt_rpc_put(*result, "path", json_object_new_string(path));
+	kt_rpc_put(*result, "genctr", json_object_new_int64((int64_t)kt_target_get()->genctr));
+	return 0;
 }
 
 /* ---- ANA --------------------------------------------------------------- */

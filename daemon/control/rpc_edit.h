@@ -26,6 +26,8 @@ KT_RPC_METHOD(kt_rpc_namespaces_set);
 KT_RPC_METHOD(kt_rpc_hosts_add);
 KT_RPC_METHOD(kt_rpc_hosts_set);
 KT_RPC_METHOD(kt_rpc_hosts_remove);
+/* reload [path]: the file applied as a whole (pending ANA transitions dropped) */
+KT_RPC_METHOD(kt_rpc_reload);
 KT_RPC_METHOD(kt_rpc_ana_set);
 KT_RPC_METHOD(kt_rpc_ana_remove);
 /* Drops pending timed ANA transitions (a reload's states win; exit). */
