@@ -48,7 +48,26 @@
  *     keepalive on every connection: 30, 5, 3), "policy" (deliberate
  *     misbehaviour rules: [{"host"|"subsystem"|"cntlid": ..., "delay_ms",
  *     "drop", "status", "expire" (a fraction of KATO or "never"),
- *     "ignore_traffic", "refuse_set_kato" (bool or a status), "kas"}])}.
+ *     "ignore_traffic", "refuse_set_kato" (bool or a status), "kas"}])}
+ *     and "faults": deliberate faults on any command (proto/faults.h), an
+ *     array of at most 64 rules tried in order, names unique:
+ *       {"name": "slow-reads",            1..63 of [A-Za-z0-9._:-], not all digits
+ *        "match": {"host": NQN, "subsystem": NQN, "cntlid": 0..65519,
+ *                  "qid": 0..65534, "set": "admin"|"io"|"fabrics",
+ *                  "opcode": "read"|"identify"|"connect"|... (the name gives
+ *                            the set) or 0..255 (with "set"; FCTYPE for
+ *                            fabrics),
+ *                  "nsid": N, "lba": [first, last]},   every key optional
+ *        "action": exactly one of {"delay_ms": 1..3600000} | {"hold": true} |
+ *                  {"status": 0x4302 | "0x4302" | "namespace_not_ready" |
+ *                             {"sct": 3, "sc": 2, "dnr": true, "more", "crd"} |
+ *                             {"name": "ana_inaccessible", "dnr": false}} |
+ *                  {"close": "before"|"after"} | {"stall_reads_ms": 1..3600000} |
+ *                  {"corrupt_data_digest": true},
+ *        "fire": "always" (default) | {"first": N} |
+ *                {"probability": 0.000001..1, "seed": 0..2^63-1 or "0x" hex},
+ *        "expire_ms": 1..2592000000}       from when the rule is set
+ *     (kt_config_parse_fault_rule reads one for the control socket).
  *   - hand-written files may leave out "addr.trtype" ("tcp"), "addr.adrfam"
  *     (from the address), "addr.trsvcid" ("4420"), "addr.treq", a
  *     namespace's "enable" (enabled) and "ana_grpid" (1).
@@ -204,6 +223,7 @@ void kt_config_free(struct kt_config *cfg)
 	free(cfg->daemon.discovery_nqn);
 	free(cfg->daemon.ka_trace);
 	free(cfg->daemon.ka_rules);
+	free(cfg->daemon.faults);
 	free(cfg->daemon.control_socket);
 	free(cfg->daemon.tls_keyring);
 	free(cfg);
@@ -1690,13 +1710,442 @@ static int load_keepalive(struct loader *L, struct json_object *katod)
 	return 0;
 }
 
+/* ---- katod.faults ------------------------------------------------------ */
+
+/* The fault rule vocabulary (proto/faults.h), read here for the
+ * configuration's "katod.faults" and, through kt_config_parse_fault_rule,
+ * for the control socket: one reader, one set of words and limits. Every
+ * key of a rule and of its parts is read: an unknown one is refused. */
+
+#define ACTION_KEYS "\"delay_ms\", \"hold\", \"status\", \"close\", \"stall_reads_ms\" or \"corrupt_data_digest\""
+
+/* "match": each criterion optional; the cross-field rules are proto's
+ * (kt_fault_match_problem), reported at "match". */
+static int read_fault_match(struct kcj *c, struct json_object *o, struct kt_fault_match *m)
+{
+	static const char *const keys[] = { "host", "subsystem", "cntlid", "qid", "set", "opcode", "nsid", "lba",
+					    NULL };
+	static const struct {
+		const char *key;
+		uint32_t bit;
+		size_t off;
+	} nqns[] = { { "host", KT_FAULT_M_HOST, offsetof(struct kt_fault_match, host) },
+		     { "subsystem", KT_FAULT_M_SUBSYS, offsetof(struct kt_fault_match, subsys) } };
+	char rb[80];
+	const char *s;
+	int64_t x;
+	int rc;
+	if ((rc = kcj_want_object(c, o)) || (rc = kcj_only_keys(c, o, keys)))
+		return rc;
+	for (size_t k = 0; k < sizeof(nqns) / sizeof(nqns[0]); k++) {
+		if ((rc = opt_str(c, o, nqns[k].key, &s)) < 0)
+			return rc;
+		if (!rc)
+			continue;
+		size_t m2 = kcj_key(c, nqns[k].key);
+		if ((rc = check_nqn(c, member(o, nqns[k].key), s)))
+			return rc;
+		kcj_pop(c, m2);
+		m->has |= nqns[k].bit;
+		snprintf((char *)m + nqns[k].off, KT_NQN_MAX + 1, "%s", s);
+	}
+	if ((rc = opt_int(c, o, "cntlid", 0, KT_FAULT_CNTLID_MAX, &x)) < 0)
+		return rc;
+	if (rc) {
+		m->has |= KT_FAULT_M_CNTLID;
+		m->cntlid = (uint16_t)x;
+	}
+	if ((rc = opt_int(c, o, "qid", 0, KT_FAULT_QID_MAX, &x)) < 0)
+		return rc;
+	if (rc) {
+		m->has |= KT_FAULT_M_QID;
+		m->qid = (uint16_t)x;
+	}
+	if ((rc = opt_int(c, o, "nsid", 0, UINT32_MAX, &x)) < 0)
+		return rc;
+	if (rc) {
+		m->has |= KT_FAULT_M_NSID;
+		m->nsid = (uint32_t)x;
+	}
+	if ((rc = opt_str(c, o, "set", &s)) < 0)
+		return rc;
+	if (rc) {
+		if (kt_fault_set_lookup(s, &m->set)) {
+			kcj_key(c, "set");
+			return kcj_fail(c, "%s is not a command set (\"admin\", \"io\" or \"fabrics\")",
+					kcj_repr(member(o, "set"), rb, sizeof(rb)));
+		}
+		m->has |= KT_FAULT_M_SET;
+	}
+	/* a name ("read", "identify", "connect": it gives the set) or a
+	 * number in the named set (FCTYPE for "fabrics") */
+	struct json_object *v = member(o, "opcode");
+	if (v) {
+		size_t m2 = kcj_key(c, "opcode");
+		if (json_object_is_type(v, json_type_string)) {
+			enum kt_fault_set set;
+			if ((rc = kcj_get_string(c, v, &s)))
+				return rc;
+			if (kt_fault_opcode_lookup(s, &set, &m->opcode))
+				return kcj_fail(c, "%s is not a command name (e.g. \"read\", \"write\", \"identify\", "
+						"\"keep_alive\", \"connect\"; or a number with \"set\")",
+						kcj_repr(v, rb, sizeof(rb)));
+			if ((m->has & KT_FAULT_M_SET) && m->set != set)
+				return kcj_fail(c, "%s is a command of set \"%s\", not \"%s\"", kcj_repr(v, rb, sizeof(rb)),
+						kt_fault_set_name(set), kt_fault_set_name(m->set));
+			m->set = set;
+			m->has |= KT_FAULT_M_SET;
+		} else {
+			if ((rc = kcj_get_int(c, v, 0, 255, &x)))
+				return rc;
+			if (!(m->has & KT_FAULT_M_SET))
+				return kcj_fail(c, "an opcode number needs \"set\" (\"admin\", \"io\" or \"fabrics\")");
+			m->opcode = (uint8_t)x;
+		}
+		m->has |= KT_FAULT_M_OPCODE;
+		kcj_pop(c, m2);
+	}
+	/* [first, last], both included */
+	v = member(o, "lba");
+	if (v) {
+		size_t m2 = kcj_key(c, "lba");
+		int64_t b[2];
+		if ((rc = kcj_want_array(c, v)))
+			return rc;
+		if (json_object_array_length(v) != 2)
+			return kcj_fail(c, "%s is not [first, last]", kcj_repr(v, rb, sizeof(rb)));
+		for (size_t i = 0; i < 2; i++) {
+			size_t m3 = kcj_idx(c, i);
+			if ((rc = kcj_get_int(c, json_object_array_get_idx(v, i), 0, INT64_MAX, &b[i])))
+				return rc;
+			kcj_pop(c, m3);
+		}
+		if (b[0] > b[1])
+			return kcj_fail(c, "%s ends before it starts", kcj_repr(v, rb, sizeof(rb)));
+		m->has |= KT_FAULT_M_LBA;
+		m->lba_first = (uint64_t)b[0];
+		m->lba_last = (uint64_t)b[1];
+		kcj_pop(c, m2);
+	}
+	const char *why = kt_fault_match_problem(m);
+	return why ? kcj_fail(c, "%s", why) : 0;
+}
+
+/* "0x" and 1..digits hex digits: true and *out. */
+static bool parse_hex(const char *s, unsigned digits, uint64_t *out)
+{
+	if ((s[0] != '0') || (s[1] != 'x' && s[1] != 'X') || !s[2] || strlen(s + 2) > digits)
+		return false;
+	uint64_t v = 0;
+	for (s += 2; *s; s++) {
+		int h = hexval(*s);
+		if (h < 0)
+			return false;
+		v = v << 4 | (uint64_t)h;
+	}
+	*out = v;
+	return true;
+}
+
+/* A status: a number (as the CQE carries it without the phase bit: SC
+ * 7:0, SCT 10:8, CRD 12:11, More 13, DNR 14), a string ("0x4302", decimal
+ * digits, or a name: kt_fault_status_lookup), or {"sct", "sc"} or
+ * {"name"}, with "dnr", "more", "crd". proto says which are allowed. */
+static int read_fault_status(struct kcj *c, struct json_object *v, uint16_t *out)
+{
+	static const char *const keys[] = { "name", "sct", "sc", "dnr", "more", "crd", NULL };
+	char rb[80];
+	const char *s;
+	uint64_t h;
+	int64_t x;
+	bool b;
+	int rc;
+	uint16_t st = 0;
+	if (json_object_is_type(v, json_type_int)) {
+		if ((rc = kcj_get_int(c, v, 0, 0xffff, &x)))
+			return rc;
+		st = (uint16_t)x;
+	} else if (json_object_is_type(v, json_type_string)) {
+		if ((rc = kcj_get_string(c, v, &s)))
+			return rc;
+		if (parse_hex(s, 4, &h))
+			st = (uint16_t)h;
+		else if (kcj_parse_i64(s, &x) && x >= 0 && x <= 0xffff)
+			st = (uint16_t)x;
+		else if (kt_fault_status_lookup(s, &st))
+			return kcj_fail(c, "%s is not a status (a number, \"0x\" and hex digits, or a name such as "
+					"\"namespace_not_ready\", \"transient_transport_error\", \"ana_inaccessible\", "
+					"\"host_path_error\")", kcj_repr(v, rb, sizeof(rb)));
+	} else if (json_object_is_type(v, json_type_object)) {
+		if ((rc = kcj_only_keys(c, v, keys)))
+			return rc;
+		if ((rc = opt_str(c, v, "name", &s)) < 0)
+			return rc;
+		if (rc) {
+			if (member(v, "sct") || member(v, "sc"))
+				return kcj_fail(c, "\"name\" or \"sct\" and \"sc\", not both");
+			if (kt_fault_status_lookup(s, &st)) {
+				kcj_key(c, "name");
+				return kcj_fail(c, "%s is not a status name (e.g. \"namespace_not_ready\", "
+						"\"transient_transport_error\", \"ana_inaccessible\", \"host_path_error\")",
+						kcj_repr(member(v, "name"), rb, sizeof(rb)));
+			}
+		} else {
+			if (!member(v, "sc"))
+				return missing(c, "sc");
+			if ((rc = opt_int(c, v, "sct", 0, 7, &x)) < 0)
+				return rc;
+			st = rc ? (uint16_t)(x << NVME_SCT_SHIFT) : 0;
+			if ((rc = opt_int(c, v, "sc", 0, 255, &x)) < 0)
+				return rc;
+			st |= (uint16_t)x;
+		}
+		if ((rc = opt_int(c, v, "crd", 0, 3, &x)) < 0)
+			return rc;
+		if (rc)
+			st |= (uint16_t)(x << 11);
+		if ((rc = opt_bool(c, v, "more", &b)) < 0)
+			return rc;
+		if (rc && b)
+			st |= NVME_SC_MORE;
+		if ((rc = opt_bool(c, v, "dnr", &b)) < 0)
+			return rc;
+		if (rc && b)
+			st |= KT_SC_DNR;
+	} else {
+		return kcj_fail(c, "expected a status (an integer, a string or an object), got %s", kcj_type_name(v));
+	}
+	const char *why = kt_fault_status_problem(st);
+	if (why)
+		return kcj_fail(c, "%s %s", kcj_repr(v, rb, sizeof(rb)), why);
+	*out = st;
+	return 0;
+}
+
+/* "action": exactly one of ACTION_KEYS. */
+static int read_fault_action(struct kcj *c, struct json_object *o, struct kt_fault_action *a)
+{
+	static const char *const keys[] = { "delay_ms", "hold", "status", "close", "stall_reads_ms",
+					    "corrupt_data_digest", NULL };
+	char rb[80];
+	const char *s, *which = NULL;
+	int64_t x;
+	bool b;
+	int rc;
+	if ((rc = kcj_want_object(c, o)) || (rc = kcj_only_keys(c, o, keys)))
+		return rc;
+	for (size_t k = 0; keys[k]; k++) {
+		if (!member(o, keys[k]))
+			continue;
+		if (which)
+			return kcj_fail(c, "an action is one of " ACTION_KEYS ": \"%s\" and \"%s\" both given", which,
+					keys[k]);
+		which = keys[k];
+	}
+	if (!which)
+		return kcj_fail(c, "an action needs one of " ACTION_KEYS);
+	size_t m = kcj_key(c, which);
+	struct json_object *v = member(o, which);
+	if (!strcmp(which, "delay_ms") || !strcmp(which, "stall_reads_ms")) {
+		if ((rc = kcj_get_int(c, v, 1, KT_FAULT_MS_MAX, &x)))
+			return rc;
+		a->kind = which[0] == 'd' ? KT_FAULT_DELAY : KT_FAULT_STALL_READS;
+		a->ms = (uint32_t)x;
+	} else if (!strcmp(which, "hold") || !strcmp(which, "corrupt_data_digest")) {
+		if ((rc = kcj_get_bool(c, v, &b)))
+			return rc;
+		if (!b)
+			return kcj_fail(c, "takes only true (false would be no action)");
+		a->kind = which[0] == 'h' ? KT_FAULT_HOLD : KT_FAULT_CORRUPT_DDGST;
+	} else if (!strcmp(which, "status")) {
+		if ((rc = read_fault_status(c, v, &a->status)))
+			return rc;
+		a->kind = KT_FAULT_STATUS;
+	} else {
+		if ((rc = kcj_get_string(c, v, &s)))
+			return rc;
+		if (!strcmp(s, "before"))
+			a->kind = KT_FAULT_CLOSE_BEFORE;
+		else if (!strcmp(s, "after"))
+			a->kind = KT_FAULT_CLOSE_AFTER;
+		else
+			return kcj_fail(c, "%s is not \"before\" or \"after\" (executing the command)",
+					kcj_repr(v, rb, sizeof(rb)));
+	}
+	kcj_pop(c, m);
+	return 0;
+}
+
+/* "seed": an integer 0..INT64_MAX (or its decimal string), or "0x" and 1
+ * to 16 hex digits for the whole 64 bits. */
+static int read_fault_seed(struct kcj *c, struct json_object *v, uint64_t *out)
+{
+	char rb[80];
+	int64_t x;
+	if (json_object_is_type(v, json_type_string) && parse_hex(json_object_get_string(v), 16, out) &&
+	    strlen(json_object_get_string(v)) == (size_t)json_object_get_string_len(v))
+		return 0;
+	if (json_object_is_type(v, json_type_string) && !kcj_parse_i64(json_object_get_string(v), &x))
+		return kcj_fail(c, "%s is not a seed (an integer, or \"0x\" and 1 to 16 hex digits)",
+				kcj_repr(v, rb, sizeof(rb)));
+	int rc = kcj_get_int(c, v, 0, INT64_MAX, &x);
+	if (rc)
+		return rc;
+	*out = (uint64_t)x;
+	return 0;
+}
+
+/* "fire": "always", {"first": N} or {"probability": P, "seed": S}. */
+static int read_fault_fire(struct kcj *c, struct json_object *v, struct kt_fault_fire *f)
+{
+	static const char *const keys[] = { "first", "probability", "seed", NULL };
+	char rb[80];
+	int64_t x;
+	int rc;
+	memset(f, 0, sizeof(*f));
+	if (json_object_is_type(v, json_type_string)) {
+		if (!strcmp(json_object_get_string(v), "always"))
+			return 0;
+		return kcj_fail(c, "%s is not \"always\" (or {\"first\": N} or {\"probability\": P, \"seed\": S})",
+				kcj_repr(v, rb, sizeof(rb)));
+	}
+	if (!json_object_is_type(v, json_type_object))
+		return kcj_fail(c, "expected \"always\" or an object, got %s", kcj_type_name(v));
+	if ((rc = kcj_only_keys(c, v, keys)))
+		return rc;
+	struct json_object *first = member(v, "first"), *p = member(v, "probability"), *seed = member(v, "seed");
+	if (first && p)
+		return kcj_fail(c, "\"first\" or \"probability\", not both");
+	if (first) {
+		if (seed) {
+			kcj_key(c, "seed");
+			return kcj_fail(c, "goes with \"probability\" only");
+		}
+		if ((rc = opt_int(c, v, "first", 1, UINT32_MAX, &x)) < 0)
+			return rc;
+		f->kind = KT_FAULT_FIRE_FIRST;
+		f->first = (uint32_t)x;
+		return 0;
+	}
+	if (!p)
+		return kcj_fail(c, "a firing condition needs \"first\" or \"probability\" (or is \"always\")");
+	size_t m = kcj_key(c, "probability");
+	/* parts per million: 0.000001 to 1 */
+	if (!json_object_is_type(p, json_type_double) && !json_object_is_type(p, json_type_int))
+		return kcj_fail(c, "expected a number, got %s", kcj_type_name(p));
+	double d = json_object_get_double(p);
+	if (!(d > 0 && d <= 1) || d * KT_FAULT_PPM + 0.5 < 1)
+		return kcj_fail(c, "%s is not a probability from 0.000001 to 1", kcj_repr(p, rb, sizeof(rb)));
+	f->kind = KT_FAULT_FIRE_PROB;
+	f->ppm = (uint32_t)(d * KT_FAULT_PPM + 0.5);
+	kcj_pop(c, m);
+	if (seed) {
+		m = kcj_key(c, "seed");
+		if ((rc = read_fault_seed(c, seed, &f->seed)))
+			return rc;
+		kcj_pop(c, m);
+	}
+	return 0;
+}
+
+/* One rule: "action" required; "name", "match", "fire", "expire_ms". */
+static int read_fault_rule(struct kcj *c, struct json_object *o, struct kt_fault_rule *r)
+{
+	static const char *const keys[] = { "name", "match", "action", "fire", "expire_ms", NULL };
+	char rb[80];
+	const char *s;
+	int64_t x;
+	int rc;
+	memset(r, 0, sizeof(*r));
+	if ((rc = kcj_want_object(c, o)) || (rc = kcj_only_keys(c, o, keys)))
+		return rc;
+	if ((rc = opt_str(c, o, "name", &s)) < 0)
+		return rc;
+	if (rc) {
+		if (!kt_fault_name_ok(s)) {
+			kcj_key(c, "name");
+			return kcj_fail(c, "%s is not a rule name (1 to %d of A-Z a-z 0-9 . _ : -, not only digits)",
+					kcj_repr(member(o, "name"), rb, sizeof(rb)), KT_FAULT_NAME_MAX);
+		}
+		snprintf(r->name, sizeof(r->name), "%s", s);
+	}
+	struct json_object *v = member(o, "match");
+	if (v) {
+		size_t m = kcj_key(c, "match");
+		if ((rc = read_fault_match(c, v, &r->match)))
+			return rc;
+		kcj_pop(c, m);
+	}
+	v = member(o, "action");
+	if (!v)
+		return missing(c, "action");
+	size_t m = kcj_key(c, "action");
+	if ((rc = read_fault_action(c, v, &r->action)))
+		return rc;
+	kcj_pop(c, m);
+	v = member(o, "fire");
+	if (v) {
+		m = kcj_key(c, "fire");
+		if ((rc = read_fault_fire(c, v, &r->fire)))
+			return rc;
+		kcj_pop(c, m);
+	}
+	if ((rc = opt_int(c, o, "expire_ms", 1, KT_FAULT_EXPIRE_MAX, &x)) < 0)
+		return rc;
+	if (rc)
+		r->expire_ms = (uint64_t)x;
+	/* what proto refuses was refused above, with its key */
+	return kt_fault_rule_check(r) ? kcj_fail(c, "not a valid rule") : 0;
+}
+
+int kt_config_parse_fault_rule(struct json_object *o, const char *path, struct kt_fault_rule *out, char *err,
+			       size_t errlen)
+{
+	struct kcj c;
+	int rc = read_at(&c, o, path, err, errlen);
+	return rc ? rc : read_fault_rule(&c, o, out);
+}
+
+/* "katod.faults": at most KT_FAULT_RULES_MAX rules, names unique. */
+static int load_faults(struct loader *L, struct json_object *katod)
+{
+	struct kcj *c = &L->j;
+	struct kt_cfg_daemon *d = &L->cfg->daemon;
+	struct json_object *arr;
+	size_t n;
+	int r;
+	if ((r = opt_array(c, katod, "faults", &arr, &n)) <= 0 || !n)
+		return r < 0 ? r : 0;
+	size_t m = kcj_key(c, "faults");
+	if (n > KT_FAULT_RULES_MAX)
+		return kcj_fail(c, "%zu rules (at most %d)", n, KT_FAULT_RULES_MAX);
+	d->faults = calloc(n, sizeof(*d->faults));
+	if (!d->faults)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		size_t m2 = kcj_idx(c, i);
+		struct kt_fault_rule *fr = &d->faults[i];
+		if ((r = read_fault_rule(c, json_object_array_get_idx(arr, i), fr)))
+			return r;
+		d->n_faults = i + 1;
+		for (size_t k = 0; fr->name[0] && k < i; k++)
+			if (!strcmp(d->faults[k].name, fr->name)) {
+				kcj_key(c, "name");
+				return kcj_fail(c, "\"%s\" is also the name of faults[%zu]", fr->name, k);
+			}
+		kcj_pop(c, m2);
+	}
+	kcj_pop(c, m);
+	return 0;
+}
+
 /* ---- katod ------------------------------------------------------------- */
 
 static int load_katod(struct loader *L, struct json_object *root)
 {
 	static const char *const keys[] = { "workers", "log_level", "discovery_nqn", "kas",
 					    "disc_activity_timeout_ms", "mdts", "max_queue_size",
-					    "digests", "control_socket", "tls_keyring", "keepalive", NULL };
+					    "digests", "control_socket", "tls_keyring", "keepalive", "faults", NULL };
 	static const char *const levels[] = { "error", "warn", "info", "debug", NULL };
 	struct kcj *c = &L->j;
 	struct kt_cfg_daemon *d = &L->cfg->daemon;
@@ -1734,6 +2183,8 @@ static int load_katod(struct loader *L, struct json_object *root)
 	if ((r = opt_bool(c, o, "digests", &d->digests)) < 0)
 		return r;
 	if ((r = load_keepalive(L, o)) < 0)
+		return r;
+	if ((r = load_faults(L, o)) < 0)
 		return r;
 
 	if ((r = opt_str(c, o, "log_level", &s)) < 0)

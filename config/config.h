@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "proto/faults.h"
 #include "proto/kapolicy.h"
 
 struct json_object;
@@ -104,6 +105,11 @@ struct kt_cfg_daemon {
 	char *ka_trace;             /* event trace file; NULL = none */
 	size_t n_ka_rules;
 	struct kt_kapol_rule *ka_rules; /* proto/kapolicy.h */
+	/* "faults": deliberate faults on any command (proto/faults.h), in
+	 * file order, names unique; the definitions only (ids, counters and
+	 * generators belong to the table the daemon adds them to) */
+	size_t n_faults;
+	struct kt_fault_rule *faults;
 	char *control_socket;       /* control socket path; NULL = the default
 	                               (/run/katod/katod.sock), "" = none */
 	char *tls_keyring;          /* kernel keyring of TLS PSKs for identities
@@ -203,6 +209,21 @@ int kt_config_parse_ka_pol(struct json_object *o, const char *path, struct kt_ka
  * ("expire" as an exact decimal or "never") - or NULL when out of memory.
  * Read back, it gives the same scope and policy. */
 struct json_object *kt_config_ka_rule_json(const struct kt_kapol_scope *s, const struct kt_kapol *p);
+
+/* Fault rules (proto/faults.h) in the vocabulary of the configuration's
+ * "katod.faults" (see config.c), for readers of rules outside a
+ * configuration file (the control socket). o is one rule:
+ *   {"name": "...", "match": {...}, "action": {...}, "fire": ...,
+ *    "expire_ms": N}
+ * with "action" required and every key read (an unknown one is refused).
+ * 0 and *out, or -EINVAL with "<path>.<key>: <what is wrong>" in err. */
+int kt_config_parse_fault_rule(struct json_object *o, const char *path, struct kt_fault_rule *out, char *err,
+			       size_t errlen);
+/* The writer the reader undoes: one rule as a new object ("name" when it
+ * has one, "match" when it has criteria, "action", "fire", "expire_ms"
+ * when it expires), or NULL when out of memory. Read back, it gives the
+ * same rule. */
+struct json_object *kt_config_fault_rule_json(const struct kt_fault_rule *r);
 
 /* Daemon settings defaults, applied by both loaders when a key is absent.
  * The strings of struct kt_cfg_daemon (log_level, discovery_nqn) are

@@ -256,6 +256,156 @@ struct json_object *kt_config_ka_rule_json(const struct kt_kapol_scope *s, const
 	return j;
 }
 
+/* ppm / 1e6 as the exact decimal, e.g. "0.25", "0.000001", "1.0". */
+static struct json_object *ppm_json(uint32_t ppm)
+{
+	char ds[32];
+	snprintf(ds, sizeof(ds), "%u.%06u", ppm / KT_FAULT_PPM, ppm % KT_FAULT_PPM);
+	size_t n = strlen(ds);
+	while (n > 3 && ds[n - 1] == '0' && ds[n - 2] != '.')
+		ds[--n] = '\0';
+	return json_object_new_double_s(ppm / (double)KT_FAULT_PPM, ds);
+}
+
+/* A fault status as an object: its name when it has one, else "sct" and
+ * "sc"; "dnr" always, "more" and "crd" when set. */
+static struct json_object *fault_status_json(uint16_t st, bool *bad)
+{
+	struct json_object *o = json_object_new_object();
+	if (!o) {
+		*bad = true;
+		return NULL;
+	}
+	const char *name = kt_fault_status_name(st);
+	if (name) {
+		put_str(o, "name", name, bad);
+	} else {
+		put(o, "sct", json_object_new_int((st >> NVME_SCT_SHIFT) & NVME_SCT_MASK), bad);
+		put(o, "sc", json_object_new_int(st & NVME_SC_MASK), bad);
+	}
+	put(o, "dnr", json_object_new_boolean(!!(st & KT_SC_DNR)), bad);
+	if (st & NVME_SC_MORE)
+		put(o, "more", json_object_new_boolean(true), bad);
+	if (st & NVME_SC_CRD)
+		put(o, "crd", json_object_new_int((st & NVME_SC_CRD) >> 11), bad);
+	return o;
+}
+
+static struct json_object *fault_match_json(const struct kt_fault_match *m, bool *bad)
+{
+	struct json_object *o = json_object_new_object();
+	if (!o) {
+		*bad = true;
+		return NULL;
+	}
+	if (m->has & KT_FAULT_M_HOST)
+		put_str(o, "host", m->host, bad);
+	if (m->has & KT_FAULT_M_SUBSYS)
+		put_str(o, "subsystem", m->subsys, bad);
+	if (m->has & KT_FAULT_M_CNTLID)
+		put(o, "cntlid", json_object_new_int(m->cntlid), bad);
+	if (m->has & KT_FAULT_M_QID)
+		put(o, "qid", json_object_new_int(m->qid), bad);
+	if (m->has & KT_FAULT_M_SET)
+		put_str(o, "set", kt_fault_set_name(m->set) ? kt_fault_set_name(m->set) : "?", bad);
+	if (m->has & KT_FAULT_M_OPCODE) {
+		const char *name = kt_fault_opcode_name(m->set, m->opcode);
+		if (name)
+			put_str(o, "opcode", name, bad);
+		else
+			put(o, "opcode", json_object_new_int(m->opcode), bad);
+	}
+	if (m->has & KT_FAULT_M_NSID)
+		put(o, "nsid", json_object_new_int64(m->nsid), bad);
+	if (m->has & KT_FAULT_M_LBA) {
+		struct json_object *a = json_object_new_array();
+		if (a) {
+			push(a, json_object_new_uint64(m->lba_first), bad);
+			push(a, json_object_new_uint64(m->lba_last), bad);
+		}
+		put(o, "lba", a, bad);
+	}
+	return o;
+}
+
+static struct json_object *fault_action_json(const struct kt_fault_action *a, bool *bad)
+{
+	struct json_object *o = json_object_new_object();
+	if (!o) {
+		*bad = true;
+		return NULL;
+	}
+	switch (a->kind) {
+	case KT_FAULT_DELAY:
+		put(o, "delay_ms", json_object_new_int64(a->ms), bad);
+		break;
+	case KT_FAULT_STALL_READS:
+		put(o, "stall_reads_ms", json_object_new_int64(a->ms), bad);
+		break;
+	case KT_FAULT_HOLD:
+		put(o, "hold", json_object_new_boolean(true), bad);
+		break;
+	case KT_FAULT_CORRUPT_DDGST:
+		put(o, "corrupt_data_digest", json_object_new_boolean(true), bad);
+		break;
+	case KT_FAULT_STATUS:
+		put(o, "status", fault_status_json(a->status, bad), bad);
+		break;
+	case KT_FAULT_CLOSE_BEFORE:
+	case KT_FAULT_CLOSE_AFTER:
+		put_str(o, "close", a->kind == KT_FAULT_CLOSE_BEFORE ? "before" : "after", bad);
+		break;
+	case KT_FAULT_NONE:
+		break;
+	}
+	return o;
+}
+
+static struct json_object *fault_fire_json(const struct kt_fault_fire *f, bool *bad)
+{
+	if (f->kind == KT_FAULT_FIRE_ALWAYS)
+		return json_object_new_string("always");
+	struct json_object *o = json_object_new_object();
+	if (!o) {
+		*bad = true;
+		return NULL;
+	}
+	if (f->kind == KT_FAULT_FIRE_FIRST) {
+		put(o, "first", json_object_new_int64(f->first), bad);
+	} else {
+		put(o, "probability", ppm_json(f->ppm), bad);
+		/* an integer while JSON readers keep it exact, else hex */
+		if (f->seed <= (uint64_t)INT64_MAX)
+			put(o, "seed", json_object_new_int64((int64_t)f->seed), bad);
+		else
+			put_fmt(o, "seed", bad, "0x%016" PRIx64, f->seed);
+	}
+	return o;
+}
+
+/* The one writer of a fault rule: the config file's "katod.faults"
+ * entries (below), and the control socket's answers. */
+struct json_object *kt_config_fault_rule_json(const struct kt_fault_rule *r)
+{
+	bool bad = false;
+	struct json_object *j = json_object_new_object();
+	if (!j)
+		return NULL;
+	if (r->name[0])
+		put_str(j, "name", r->name, &bad);
+	if (r->match.has)
+		put(j, "match", fault_match_json(&r->match, &bad), &bad);
+	put(j, "action", fault_action_json(&r->action, &bad), &bad);
+	put(j, "fire", fault_fire_json(&r->fire, &bad), &bad);
+	if (r->expire_ms)
+		put(j, "expire_ms", json_object_new_int64((int64_t)r->expire_ms), &bad);
+	if (bad) {
+		json_object_put(j);
+		return NULL;
+	}
+	return j;
+}
+
 /* "katod"."keepalive": the settings, and the policy rules with only the
  * fields each decides. */
 static struct json_object *keepalive_json(const struct kt_cfg_daemon *d, bool *bad)
@@ -293,6 +443,12 @@ static struct json_object *daemon_json(const struct kt_cfg_daemon *d, bool *bad)
 	put(o, "disc_activity_timeout_ms", json_object_new_int64(d->disc_activity_timeout_ms), bad);
 	if (d->discovery_nqn)
 		put_str(o, "discovery_nqn", d->discovery_nqn, bad);
+	if (d->n_faults) {
+		struct json_object *faults = json_object_new_array();
+		for (size_t i = 0; faults && i < d->n_faults; i++)
+			push(faults, kt_config_fault_rule_json(&d->faults[i]), bad);
+		put(o, "faults", faults, bad);
+	}
 	put(o, "kas", json_object_new_int64(d->kas), bad);
 	/* written only when it differs from the defaults */
 	if (!d->tbkas || d->tcp_ka_idle_s != 30 || d->tcp_ka_interval_s != 5 || d->tcp_ka_count != 3 ||

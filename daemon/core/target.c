@@ -259,6 +259,8 @@ void kt_target_set_settings(const struct kt_cfg_daemon *d)
 	settings.ka_trace = NULL;
 	settings.ka_rules = NULL;
 	settings.n_ka_rules = 0;
+	settings.faults = NULL;
+	settings.n_faults = 0;
 }
 
 int kt_target_build(const struct kt_config *cfg, unsigned workers, char *err, size_t errlen)

@@ -173,6 +173,9 @@ static void assert_cfg_equal(const struct kt_config *a, const struct kt_config *
 	assert_int_equal(d->n_ka_rules, e->n_ka_rules);
 	for (size_t i = 0; i < d->n_ka_rules; i++)
 		assert_memory_equal(&d->ka_rules[i], &e->ka_rules[i], sizeof(d->ka_rules[i]));
+	assert_int_equal(d->n_faults, e->n_faults);
+	for (size_t i = 0; i < d->n_faults; i++)
+		assert_memory_equal(&d->faults[i], &e->faults[i], sizeof(d->faults[i]));
 }
 
 static void assert_round_trip(const struct kt_config *cfg)
@@ -1035,6 +1038,286 @@ static void test_keepalive_settings(void **state)
 	kt_config_free(cfg);
 }
 
+/* katod.faults: every error names its JSON path. */
+#define FA "{'katod': {'faults': ["
+#define FZ "]}}"
+#define HOLD "'action': {'hold': true}"
+#define ACTIONS "\"delay_ms\", \"hold\", \"status\", \"close\", \"stall_reads_ms\" or \"corrupt_data_digest\""
+static const struct err_case fault_cases[] = {
+	{ "{'katod': {'faults': {}}}", "katod.faults: expected an array, got an object" },
+	{ FA "1" FZ, "katod.faults[0]: expected an object, got an integer" },
+	{ FA "{}" FZ, "katod.faults[0].action: missing" },
+	{ FA "{" HOLD ", 'when': 1}" FZ, "katod.faults[0].when: unknown key" },
+	{ FA "{" HOLD "}, {'name': 'x', 'expire_ms': 5}" FZ, "katod.faults[1].action: missing" },
+	/* action */
+	{ FA "{'action': 'hold'}" FZ, "katod.faults[0].action: expected an object, got a string" },
+	{ FA "{'action': {}}" FZ, "katod.faults[0].action: an action needs one of " ACTIONS },
+	{ FA "{'action': {'hold': true, 'delay_ms': 5}}" FZ,
+	  "katod.faults[0].action: an action is one of " ACTIONS ": \"delay_ms\" and \"hold\" both given" },
+	{ FA "{'action': {'hold': true, 'pause': 5}}" FZ, "katod.faults[0].action.pause: unknown key" },
+	{ FA "{'action': {'delay_ms': 0}}" FZ, "katod.faults[0].action.delay_ms: 0 is out of range (1..3600000)" },
+	{ FA "{'action': {'stall_reads_ms': 3600001}}" FZ,
+	  "katod.faults[0].action.stall_reads_ms: 3600001 is out of range (1..3600000)" },
+	{ FA "{'action': {'hold': false}}" FZ,
+	  "katod.faults[0].action.hold: takes only true (false would be no action)" },
+	{ FA "{'action': {'corrupt_data_digest': 'yes'}}" FZ,
+	  "katod.faults[0].action.corrupt_data_digest: \"yes\" is not a boolean (0 or 1)" },
+	{ FA "{'action': {'close': 'during'}}" FZ,
+	  "katod.faults[0].action.close: \"during\" is not \"before\" or \"after\" (executing the command)" },
+	{ FA "{'action': {'close': true}}" FZ, "katod.faults[0].action.close: expected a string, got a boolean" },
+	/* status */
+	{ FA "{'action': {'status': 0}}" FZ,
+	  "katod.faults[0].action.status: 0 is success (a fault completes with an error)" },
+	{ FA "{'action': {'status': {'sct': 0, 'sc': 0, 'dnr': true}}}" FZ,
+	  "katod.faults[0].action.status: {\"sct\":0,\"sc\":0,\"dnr\":true} is success (a fault completes with an error)" },
+	{ FA "{'action': {'status': '0x8002'}}" FZ,
+	  "katod.faults[0].action.status: \"0x8002\" has bit 15 set (a status is 15 bits: SC 7:0, SCT 10:8, "
+	  "CRD 12:11, More 13, DNR 14)" },
+	{ FA "{'action': {'status': 65536}}" FZ, "katod.faults[0].action.status: 65536 is out of range (0..65535)" },
+	{ FA "{'action': {'status': {'sct': 5, 'sc': 1}}}" FZ,
+	  "katod.faults[0].action.status: {\"sct\":5,\"sc\":1} has a reserved status code type (4..6)" },
+	{ FA "{'action': {'status': 'not_ready'}}" FZ,
+	  "katod.faults[0].action.status: \"not_ready\" is not a status (a number, \"0x\" and hex digits, or a name "
+	  "such as \"namespace_not_ready\", \"transient_transport_error\", \"ana_inaccessible\", \"host_path_error\")" },
+	{ FA "{'action': {'status': '0x12345'}}" FZ,
+	  "katod.faults[0].action.status: \"0x12345\" is not a status (a number, \"0x\" and hex digits, or a name "
+	  "such as \"namespace_not_ready\", \"transient_transport_error\", \"ana_inaccessible\", \"host_path_error\")" },
+	{ FA "{'action': {'status': true}}" FZ,
+	  "katod.faults[0].action.status: expected a status (an integer, a string or an object), got a boolean" },
+	{ FA "{'action': {'status': {'sct': 3}}}" FZ, "katod.faults[0].action.status.sc: missing" },
+	{ FA "{'action': {'status': {'sc': 300}}}" FZ, "katod.faults[0].action.status.sc: 300 is out of range (0..255)" },
+	{ FA "{'action': {'status': {'sct': 8, 'sc': 1}}}" FZ,
+	  "katod.faults[0].action.status.sct: 8 is out of range (0..7)" },
+	{ FA "{'action': {'status': {'sc': 1, 'crd': 4}}}" FZ,
+	  "katod.faults[0].action.status.crd: 4 is out of range (0..3)" },
+	{ FA "{'action': {'status': {'sc': 2, 'dnr': 'maybe'}}}" FZ,
+	  "katod.faults[0].action.status.dnr: \"maybe\" is not a boolean (0 or 1)" },
+	{ FA "{'action': {'status': {'name': 'ana_inaccessible', 'sc': 2}}}" FZ,
+	  "katod.faults[0].action.status: \"name\" or \"sct\" and \"sc\", not both" },
+	{ FA "{'action': {'status': {'name': 'x'}}}" FZ,
+	  "katod.faults[0].action.status.name: \"x\" is not a status name (e.g. \"namespace_not_ready\", "
+	  "\"transient_transport_error\", \"ana_inaccessible\", \"host_path_error\")" },
+	{ FA "{'action': {'status': {'code': 2}}}" FZ, "katod.faults[0].action.status.code: unknown key" },
+	/* match */
+	{ FA "{'match': [], " HOLD "}" FZ, "katod.faults[0].match: expected an object, got an array" },
+	{ FA "{'match': {'opcde': 1}, " HOLD "}" FZ, "katod.faults[0].match.opcde: unknown key" },
+	{ FA "{'match': {'host': 'h 1'}, " HOLD "}" FZ,
+	  "katod.faults[0].match.host: \"h 1\" is not an NQN (it contains a space or a control character)" },
+	{ FA "{'match': {'subsystem': ''}, " HOLD "}" FZ,
+	  "katod.faults[0].match.subsystem: \"\" is not an NQN (it is empty)" },
+	{ FA "{'match': {'cntlid': 65520}, " HOLD "}" FZ,
+	  "katod.faults[0].match.cntlid: 65520 is out of range (0..65519)" },
+	{ FA "{'match': {'qid': 65535}, " HOLD "}" FZ, "katod.faults[0].match.qid: 65535 is out of range (0..65534)" },
+	{ FA "{'match': {'nsid': 4294967296}, " HOLD "}" FZ,
+	  "katod.faults[0].match.nsid: 4294967296 is out of range (0..4294967295)" },
+	{ FA "{'match': {'set': 'nvm'}, " HOLD "}" FZ,
+	  "katod.faults[0].match.set: \"nvm\" is not a command set (\"admin\", \"io\" or \"fabrics\")" },
+	{ FA "{'match': {'opcode': 'reed'}, " HOLD "}" FZ,
+	  "katod.faults[0].match.opcode: \"reed\" is not a command name (e.g. \"read\", \"write\", \"identify\", "
+	  "\"keep_alive\", \"connect\"; or a number with \"set\")" },
+	{ FA "{'match': {'opcode': 2}, " HOLD "}" FZ,
+	  "katod.faults[0].match.opcode: an opcode number needs \"set\" (\"admin\", \"io\" or \"fabrics\")" },
+	{ FA "{'match': {'set': 'io', 'opcode': 256}, " HOLD "}" FZ,
+	  "katod.faults[0].match.opcode: 256 is out of range (0..255)" },
+	{ FA "{'match': {'set': 'admin', 'opcode': 'read'}, " HOLD "}" FZ,
+	  "katod.faults[0].match.opcode: \"read\" is a command of set \"io\", not \"admin\"" },
+	{ FA "{'match': {'lba': 5}, " HOLD "}" FZ, "katod.faults[0].match.lba: expected an array, got an integer" },
+	{ FA "{'match': {'lba': [5]}, " HOLD "}" FZ, "katod.faults[0].match.lba: [5] is not [first, last]" },
+	{ FA "{'match': {'lba': [5, 1]}, " HOLD "}" FZ, "katod.faults[0].match.lba: [5,1] ends before it starts" },
+	{ FA "{'match': {'lba': [0, -1]}, " HOLD "}" FZ,
+	  "katod.faults[0].match.lba[1]: -1 is out of range (0..9223372036854775807)" },
+	{ FA "{'match': {'lba': [0, 9], 'opcode': 'flush'}, " HOLD "}" FZ,
+	  "katod.faults[0].match: this opcode carries no LBA range (Read, Write, Write Zeroes, Compare, "
+	  "Write Uncorrectable and Verify do)" },
+	{ FA "{'match': {'lba': [0, 9], 'set': 'admin'}, " HOLD "}" FZ,
+	  "katod.faults[0].match: only I/O commands carry an LBA range" },
+	{ FA "{'match': {'lba': [0, 9], 'qid': 0}, " HOLD "}" FZ,
+	  "katod.faults[0].match: the admin queue carries no LBA range" },
+	{ FA "{'match': {'qid': 0, 'set': 'io'}, " HOLD "}" FZ,
+	  "katod.faults[0].match: I/O commands are not on the admin queue (qid 0)" },
+	{ FA "{'match': {'qid': 2, 'opcode': 'identify'}, " HOLD "}" FZ,
+	  "katod.faults[0].match: admin commands are on the admin queue (qid 0) only" },
+	/* fire */
+	{ FA "{" HOLD ", 'fire': 'sometimes'}" FZ,
+	  "katod.faults[0].fire: \"sometimes\" is not \"always\" (or {\"first\": N} or {\"probability\": P, "
+	  "\"seed\": S})" },
+	{ FA "{" HOLD ", 'fire': 3}" FZ, "katod.faults[0].fire: expected \"always\" or an object, got an integer" },
+	{ FA "{" HOLD ", 'fire': {}}" FZ,
+	  "katod.faults[0].fire: a firing condition needs \"first\" or \"probability\" (or is \"always\")" },
+	{ FA "{" HOLD ", 'fire': {'last': 3}}" FZ, "katod.faults[0].fire.last: unknown key" },
+	{ FA "{" HOLD ", 'fire': {'first': 0}}" FZ, "katod.faults[0].fire.first: 0 is out of range (1..4294967295)" },
+	{ FA "{" HOLD ", 'fire': {'first': 2, 'probability': 0.5}}" FZ,
+	  "katod.faults[0].fire: \"first\" or \"probability\", not both" },
+	{ FA "{" HOLD ", 'fire': {'first': 2, 'seed': 1}}" FZ,
+	  "katod.faults[0].fire.seed: goes with \"probability\" only" },
+	{ FA "{" HOLD ", 'fire': {'probability': 0}}" FZ,
+	  "katod.faults[0].fire.probability: 0 is not a probability from 0.000001 to 1" },
+	{ FA "{" HOLD ", 'fire': {'probability': 1.5}}" FZ,
+	  "katod.faults[0].fire.probability: 1.5 is not a probability from 0.000001 to 1" },
+	{ FA "{" HOLD ", 'fire': {'probability': 0.0000004}}" FZ,
+	  "katod.faults[0].fire.probability: 0.0000004 is not a probability from 0.000001 to 1" },
+	{ FA "{" HOLD ", 'fire': {'probability': '0.5'}}" FZ,
+	  "katod.faults[0].fire.probability: expected a number, got a string" },
+	{ FA "{" HOLD ", 'fire': {'probability': 0.5, 'seed': -1}}" FZ,
+	  "katod.faults[0].fire.seed: -1 is out of range (0..9223372036854775807)" },
+	{ FA "{" HOLD ", 'fire': {'probability': 0.5, 'seed': '0xg'}}" FZ,
+	  "katod.faults[0].fire.seed: \"0xg\" is not a seed (an integer, or \"0x\" and 1 to 16 hex digits)" },
+	{ FA "{" HOLD ", 'fire': {'probability': 0.5, 'seed': '0x10000000000000000'}}" FZ,
+	  "katod.faults[0].fire.seed: \"0x10000000000000000\" is not a seed (an integer, or \"0x\" and 1 to 16 hex "
+	  "digits)" },
+	{ FA "{" HOLD ", 'fire': {'probability': 0.5, 'seed': 1.5}}" FZ,
+	  "katod.faults[0].fire.seed: expected an integer, got a number" },
+	/* expiry, names */
+	{ FA "{" HOLD ", 'expire_ms': 0}" FZ, "katod.faults[0].expire_ms: 0 is out of range (1..2592000000)" },
+	{ FA "{" HOLD ", 'name': '12'}" FZ,
+	  "katod.faults[0].name: \"12\" is not a rule name (1 to 63 of A-Z a-z 0-9 . _ : -, not only digits)" },
+	{ FA "{" HOLD ", 'name': 'slow reads'}" FZ,
+	  "katod.faults[0].name: \"slow reads\" is not a rule name (1 to 63 of A-Z a-z 0-9 . _ : -, not only digits)" },
+	{ FA "{" HOLD ", 'name': 'a'}, {" HOLD "}, {" HOLD ", 'name': 'a'}" FZ,
+	  "katod.faults[2].name: \"a\" is also the name of faults[0]" },
+};
+
+static void test_errors_faults(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(fault_cases) / sizeof(fault_cases[0]); i++)
+		expect_error(J(fault_cases[i].json), fault_cases[i].msg);
+	/* at most KT_FAULT_RULES_MAX rules */
+	static char big[8192];
+	size_t n = (size_t)snprintf(big, sizeof(big), "{\"katod\": {\"faults\": [");
+	for (int i = 0; i <= KT_FAULT_RULES_MAX; i++)
+		n += (size_t)snprintf(big + n, sizeof(big) - n, "%s{\"action\": {\"hold\": true}}", i ? ", " : "");
+	snprintf(big + n, sizeof(big) - n, "]}}");
+	expect_error(big, "katod.faults: 65 rules (at most 64)");
+}
+
+/* katod.faults: every form loads to the rule it says, and the rules
+ * survive a round trip through kt_config_to_json. */
+static void test_faults(void **state)
+{
+	(void)state;
+	struct kt_config *cfg = load_ok(J(
+		"{'katod': {'faults': ["
+		" {'name': 'slow-reads', 'match': {'host': 'nqn.h', 'subsystem': 'nqn.s', 'cntlid': 3, 'qid': 1,"
+		"   'set': 'io', 'opcode': 'read', 'nsid': 1, 'lba': [0, 1023]},"
+		"  'action': {'delay_ms': 500}, 'fire': {'first': 3}, 'expire_ms': 60000},"
+		" {'action': {'status': '0x4302'}},"
+		" {'action': {'status': {'sct': 3, 'sc': 2, 'dnr': true, 'more': true, 'crd': 2}},"
+		"  'fire': {'probability': 0.25, 'seed': 42}},"
+		" {'match': {'opcode': 'connect'}, 'action': {'close': 'before'}},"
+		" {'match': {'set': 'admin', 'opcode': 24}, 'action': {'hold': true}, 'fire': 'always'},"
+		" {'match': {'set': 'io', 'opcode': 126, 'qid': 2}, 'action': {'close': 'after'}},"
+		" {'action': {'stall_reads_ms': 200}, 'fire': {'probability': 1, 'seed': '0xffffffffffffffff'}},"
+		" {'action': {'corrupt_data_digest': true}, 'fire': {'probability': 0.000001, 'seed': '12'}},"
+		" {'action': {'status': 'namespace_not_ready'}, 'match': {'set': 'fabrics', 'opcode': 1}},"
+		" {'action': {'status': {'name': 'transient_transport_error', 'dnr': false}}, 'fire': {'first': '2'}},"
+		" {'action': {'status': 16386}, 'match': {'lba': [9223372036854775807, 9223372036854775807]}},"
+		" {'action': {'status': {'sct': 7, 'sc': 0}}, 'match': null}]}}"));
+	const struct kt_cfg_daemon *d = &cfg->daemon;
+	assert_int_equal(d->n_faults, 12);
+	const struct kt_fault_rule *f = d->faults;
+	assert_string_equal(f[0].name, "slow-reads");
+	assert_int_equal(f[0].match.has, KT_FAULT_M_ALL);
+	assert_string_equal(f[0].match.host, "nqn.h");
+	assert_string_equal(f[0].match.subsys, "nqn.s");
+	assert_int_equal(f[0].match.cntlid, 3);
+	assert_int_equal(f[0].match.qid, 1);
+	assert_int_equal(f[0].match.set, KT_FAULT_SET_IO);
+	assert_int_equal(f[0].match.opcode, 0x02);
+	assert_int_equal(f[0].match.nsid, 1);
+	assert_int_equal(f[0].match.lba_first, 0);
+	assert_int_equal(f[0].match.lba_last, 1023);
+	assert_int_equal(f[0].action.kind, KT_FAULT_DELAY);
+	assert_int_equal(f[0].action.ms, 500);
+	assert_int_equal(f[0].fire.kind, KT_FAULT_FIRE_FIRST);
+	assert_int_equal(f[0].fire.first, 3);
+	assert_int_equal(f[0].expire_ms, 60000);
+	assert_string_equal(f[1].name, "");
+	assert_int_equal(f[1].match.has, 0);
+	assert_int_equal(f[1].action.kind, KT_FAULT_STATUS);
+	assert_int_equal(f[1].action.status, 0x4302);
+	assert_int_equal(f[1].fire.kind, KT_FAULT_FIRE_ALWAYS);
+	assert_int_equal(f[1].expire_ms, 0);
+	assert_int_equal(f[2].action.status, 0x4000 | 0x2000 | 0x1000 | 0x0302);
+	assert_int_equal(f[2].fire.kind, KT_FAULT_FIRE_PROB);
+	assert_int_equal(f[2].fire.ppm, 250000);
+	assert_int_equal(f[2].fire.seed, 42);
+	assert_int_equal(f[3].match.has, KT_FAULT_M_SET | KT_FAULT_M_OPCODE); /* the name gives the set */
+	assert_int_equal(f[3].match.set, KT_FAULT_SET_FABRICS);
+	assert_int_equal(f[3].match.opcode, 0x01);
+	assert_int_equal(f[3].action.kind, KT_FAULT_CLOSE_BEFORE);
+	assert_int_equal(f[4].match.set, KT_FAULT_SET_ADMIN);
+	assert_int_equal(f[4].match.opcode, 0x18);
+	assert_int_equal(f[4].action.kind, KT_FAULT_HOLD);
+	assert_int_equal(f[5].match.opcode, 126);
+	assert_int_equal(f[5].action.kind, KT_FAULT_CLOSE_AFTER);
+	assert_int_equal(f[6].action.kind, KT_FAULT_STALL_READS);
+	assert_int_equal(f[6].action.ms, 200);
+	assert_int_equal(f[6].fire.ppm, KT_FAULT_PPM);
+	assert_true(f[6].fire.seed == UINT64_MAX);
+	assert_int_equal(f[7].action.kind, KT_FAULT_CORRUPT_DDGST);
+	assert_int_equal(f[7].fire.ppm, 1);
+	assert_int_equal(f[7].fire.seed, 12);
+	assert_int_equal(f[8].action.status, 0x0082);
+	assert_int_equal(f[9].action.status, 0x0022);
+	assert_int_equal(f[9].fire.first, 2);
+	assert_int_equal(f[10].action.status, 0x4002);
+	assert_true(f[10].match.lba_first == (uint64_t)INT64_MAX);
+	assert_int_equal(f[11].action.status, 0x0700);
+	assert_int_equal(f[11].match.has, 0);
+	for (size_t i = 0; i < d->n_faults; i++)
+		assert_int_equal(kt_fault_rule_check(&f[i]), 0);
+	assert_round_trip(cfg);
+
+	/* the writer's form of one rule, and the shared reader's path */
+	struct json_object *o = kt_config_fault_rule_json(&f[0]);
+	assert_non_null(o);
+	assert_string_equal(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
+			    "{\"name\":\"slow-reads\",\"match\":{\"host\":\"nqn.h\",\"subsystem\":\"nqn.s\",\"cntlid\":3,"
+			    "\"qid\":1,\"set\":\"io\",\"opcode\":\"read\",\"nsid\":1,\"lba\":[0,1023]},"
+			    "\"action\":{\"delay_ms\":500},\"fire\":{\"first\":3},\"expire_ms\":60000}");
+	json_object_put(o);
+	o = kt_config_fault_rule_json(&f[2]);
+	assert_string_equal(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
+			    "{\"action\":{\"status\":{\"name\":\"ana_inaccessible\",\"dnr\":true,\"more\":true,\"crd\":2}},"
+			    "\"fire\":{\"probability\":0.25,\"seed\":42}}");
+	json_object_put(o);
+	o = kt_config_fault_rule_json(&f[6]);
+	assert_string_equal(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
+			    "{\"action\":{\"stall_reads_ms\":200},\"fire\":{\"probability\":1.0,"
+			    "\"seed\":\"0xffffffffffffffff\"}}");
+	json_object_put(o);
+	o = kt_config_fault_rule_json(&f[11]);
+	assert_string_equal(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
+			    "{\"action\":{\"status\":{\"sct\":7,\"sc\":0,\"dnr\":false}},\"fire\":\"always\"}");
+	json_object_put(o);
+	kt_config_free(cfg);
+
+	char err[256];
+	struct kt_fault_rule r;
+	o = json_tokener_parse("{\"action\": {\"delay_ms\": 5}, \"match\": {\"opcode\": \"write\"}}");
+	assert_int_equal(kt_config_parse_fault_rule(o, "params", &r, err, sizeof(err)), 0);
+	assert_int_equal(r.match.opcode, 0x01);
+	json_object_put(o);
+	o = json_tokener_parse("{\"action\": {\"delay_ms\": 5}, \"id\": 3}");
+	assert_int_equal(kt_config_parse_fault_rule(o, "params", &r, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "params.id: unknown key");
+	json_object_put(o);
+	o = json_tokener_parse("[]");
+	assert_int_equal(kt_config_parse_fault_rule(o, "params.rule", &r, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "params.rule: expected an object, got an array");
+	json_object_put(o);
+
+	/* none: nothing written */
+	cfg = load_ok(J("{'katod': {'faults': []}}"));
+	assert_int_equal(cfg->daemon.n_faults, 0);
+	char *text = NULL;
+	assert_int_equal(kt_config_to_json(cfg, &text), 0);
+	assert_null(strstr(text, "faults"));
+	free(text);
+	kt_config_free(cfg);
+}
+
 static void run_cases(const struct err_case *cases, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -1305,6 +1588,8 @@ int main(void)
 		cmocka_unit_test(test_errors_ports),
 		cmocka_unit_test(test_errors_katod),
 		cmocka_unit_test(test_keepalive_settings),
+		cmocka_unit_test(test_errors_faults),
+		cmocka_unit_test(test_faults),
 		cmocka_unit_test(test_errors_long_nqn),
 		cmocka_unit_test(test_error_order),
 		cmocka_unit_test(test_malformed_json),
