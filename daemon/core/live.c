@@ -47,6 +47,7 @@
 #include <event2/event.h>
 #include "config/config.h"
 #include "daemon/backend/backend.h"
+#include "daemon/core/faults.h"
 #include "daemon/core/keepalive.h"
 #include "daemon/core/tls_keyring.h"
 #include "daemon/core/tls_keys.h"
@@ -250,9 +251,36 @@ static void sync_ka_rules(void)
 	d->n_ka_rules = n;
 }
 
+/* The fault rules in force (daemon/core/faults.c), which faults.add,
+ * remove and clear change without a new configuration, are taken into the
+ * running configuration as the keep-alive rules are (above), with the same
+ * consequence: config.save writes them, and a reload whose file's rules
+ * differ from the rules in force replaces them (their counters start
+ * again); a reload with the same rules keeps them and their counters. */
+static void sync_faults(void)
+{
+	struct kt_fault_rule *v;
+	size_t n;
+	if (!running)
+		return;
+	if (kt_faults_rules(&v, &n) < 0) {
+		kt_err("running configuration: fault rules not refreshed: out of memory");
+		return;
+	}
+	struct kt_cfg_daemon *d = &running->daemon;
+	if (n == d->n_faults && (!n || !memcmp(d->faults, v, n * sizeof(*v)))) {
+		free(v);
+		return;
+	}
+	free(d->faults);
+	d->faults = v;
+	d->n_faults = n;
+}
+
 const struct kt_config *kt_live_running(void)
 {
 	sync_ka_rules();
+	sync_faults();
 	return running;
 }
 const char *kt_live_path(void) { return running_path ? running_path : ""; }
@@ -352,6 +380,12 @@ static int check_daemon(const struct kt_cfg_daemon *a, const struct kt_cfg_daemo
 		return 0;
 	snprintf(err, errlen, "katod.%s changes only at restart", what);
 	return -EINVAL;
+}
+
+static bool same_faults(const struct kt_cfg_daemon *a, const struct kt_cfg_daemon *b)
+{
+	return a->n_faults == b->n_faults &&
+	       (!a->n_faults || !memcmp(a->faults, b->faults, a->n_faults * sizeof(*a->faults)));
 }
 
 static bool same_rules(const struct kt_cfg_daemon *a, const struct kt_cfg_daemon *b)
@@ -863,6 +897,14 @@ static void apply_settings(const struct kt_cfg_daemon *a, const struct kt_cfg_da
 		if (kt_keepalive_configure(&d, err, sizeof(err)) < 0)
 			kt_err("live change: keep-alive settings: %s", err);
 	}
+	/* the fault rules: as the keep-alive rules (sync_faults) */
+	if (!same_faults(a, b)) {
+		char err[256] = "";
+		if (kt_faults_load(b, err, sizeof(err)) < 0)
+			kt_err("live change: katod.faults: %s", err);
+		else
+			kt_info("fault rules replaced by the configuration's (%zu)", b->n_faults);
+	}
 	if (!str_eq(a->ka_trace, b->ka_trace)) {
 		int rc = kt_ka_trace_set(b->ka_trace);
 		if (rc < 0)
@@ -879,6 +921,7 @@ int kt_live_apply(struct kt_config *next, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	sync_ka_rules(); /* compared with next's below: see kt_live_running */
+	sync_faults();
 	int rc = check_daemon(&running->daemon, &next->daemon, err, errlen);
 	if (rc < 0)
 		return rc;

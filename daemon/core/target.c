@@ -22,6 +22,7 @@
 #include "daemon/log.h"
 #include "daemon/core/auth.h"
 #include "daemon/core/cntlid.h"
+#include "daemon/core/faults.h"
 #include "daemon/core/sq.h"
 #include "daemon/core/tls_gen.h"
 #include "daemon/core/tls_keyring.h"
@@ -270,6 +271,8 @@ int kt_target_build(const struct kt_config *cfg, unsigned workers, char *err, si
 	int krc = kt_keepalive_configure(&cfg->daemon, err, errlen); /* copies what it keeps */
 	if (krc < 0)
 		return krc;
+	if ((krc = kt_faults_load(&cfg->daemon, err, errlen)) < 0) /* copies the rules */
+		return krc;
 	if ((krc = kt_auth_hosts_set(cfg)) < 0) { /* the hosts' DH-HMAC-CHAP keys */
 		snprintf(err, errlen, "hosts: %s", strerror(-krc));
 		return krc;
@@ -368,6 +371,7 @@ void kt_target_destroy(void)
 	free(t->ports);
 	memset(t, 0, sizeof(*t));
 	kt_keepalive_fini();
+	kt_faults_fini();
 }
 
 /* ---- controllers: ids --------------------------------------------------- */
