@@ -13,6 +13,8 @@
 #include <string.h>
 #include "daemon/core/auth.h"
 #include "daemon/core/exec.h"
+#include "daemon/core/fault_apply.h"
+#include "daemon/core/faults.h"
 #include "daemon/core/keepalive.h"
 #include "daemon/core/sq.h"
 #include "daemon/core/target.h"
@@ -42,6 +44,8 @@ int kt_req_begin(struct kt_req *r, const struct kt_sqe *sqe, uint32_t icd_len, u
 	r->busy = true;
 	r->held = false;
 	r->fetched = false;
+	r->fault = 0;
+	r->fault_held = false;
 	if (sq->state == KT_SQ_LIVE && !sq->sqhd_disabled)
 		sq->sqhd = (uint16_t)((sq->sqhd + 1u) % (sq->sqsize + 1u));
 	qview(sq, &v);
@@ -205,6 +209,9 @@ void kt_req_exec(struct kt_req *r)
 			return;
 		}
 	}
+	/* fault rules: with none set, one relaxed load (daemon/core/faults.h) */
+	if (kt_faults_any() && kt_fault_before(r))
+		return;
 	qview(sq, &v);
 	struct kt_auth_ctx actx;
 	if (v.ctrl) {
@@ -239,6 +246,8 @@ void kt_req_exec(struct kt_req *r)
 	bool ka_held = false;
 	if (v.ctrl && v.qid == 0 && (res.ka_moved || res.ka_cmd != KT_KA_NONE))
 		ka_held = kt_ka_after_admin(sq->dc, r, &res, kt_req_complete);
+	if (v.ctrl && v.qid == 0 && cmd->sqe.opcode == nvme_admin_abort_cmd && res.status == 0)
+		kt_fault_abort(sq->dc, r); /* a command a fault rule holds */
 	if (res.close_queue)
 		sq->ops->close_after_reply(sq);
 	if (res.auth_cmd)
@@ -254,6 +263,7 @@ void kt_sq_closed(struct kt_sq *sq, const char *why)
 	if (sq->state == KT_SQ_CLOSED)
 		return;
 	sq->state = KT_SQ_CLOSED;
+	kt_fault_sq_gone(sq);
 	kt_auth_sq_end(sq);
 	if (sq->dc) {
 		struct kt_dctrl *dc = sq->dc;

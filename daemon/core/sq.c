@@ -17,6 +17,7 @@
 #include <string.h>
 #include "daemon/core/sq.h"
 #include "daemon/core/dctrl.h"
+#include "daemon/core/fault_apply.h"
 #include "daemon/core/worker.h"
 #include "daemon/log.h"
 #include "daemon/transport/transport.h"
@@ -61,9 +62,12 @@ int kt_sq_init(struct kt_sq *sq, const struct kt_transport_ops *ops, struct kt_w
 
 static void sq_free(struct kt_sq *sq)
 {
-	for (unsigned i = 0; i < sq->nreqs; i++)
+	for (unsigned i = 0; i < sq->nreqs; i++) {
 		free(slot(sq, i)->buf);
+		kt_fault_req_fini(slot(sq, i));
+	}
 	free(sq->reqs);
+	kt_fault_req_fini(sq->boot);
 	free(sq->boot->buf);
 	free(sq->boot);
 	struct kt_worker *w = sq->worker;
@@ -259,6 +263,8 @@ void kt_req_complete(struct kt_req *r, uint16_t status)
 {
 	struct kt_sq *sq = r->sq;
 	struct kt_cmd *cmd = &r->cmd;
+	if (r->fault && kt_fault_at_complete(r, status)) /* only a fault rule's firing marks it */
+		return;
 	if (sq->qid && cmd->io.ns && r->plan.route == KT_ROUTE_IO) /* per-namespace counters */
 		kt_backend_count(cmd->io.ns->backend, sq->worker->id, cmd->sqe.opcode, &cmd->io, status);
 	if (sq->state == KT_SQ_CLOSED) {

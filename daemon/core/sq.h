@@ -45,6 +45,14 @@ struct kt_req {
 	uint16_t next_free;
 	uint8_t *buf;             /* 4096-aligned, buf_cap bytes, kept across commands */
 	uint32_t buf_cap;
+	/* fault rules (daemon/core/fault_apply.c): a firing's mark for the
+	 * completion (enum kt_fault_kind: delay, close_after; 0 none), a
+	 * command held until Abort, a delay's timer (made at first use, kept) */
+	uint8_t fault;
+	bool fault_held;
+	uint16_t fault_status;
+	uint32_t fault_ms;
+	struct event *fault_ev;
 };
 
 enum kt_sq_state {
@@ -63,6 +71,7 @@ struct kt_sq {
 	enum kt_sq_state state;
 	uint64_t now_ms;          /* the transport's time of the current wake-up */
 	bool zero_copy_ok;        /* reads may be sent from namespace memory (no data digest) */
+	bool fault_ddgst;         /* a fault rule: corrupt the next data digest sent */
 	/* TLS: the PSK identity of the handshake (the transport's memory), whose
 	 * host and subsystem every Connect must name; NULL on plain TCP */
 	const struct kt_tls_identity *tls;

@@ -61,6 +61,10 @@ struct kt_transport_ops {
 	/* A keep-alive expiry, on the queue's worker: let the host see the end
 	 * at once (TCP: FIN), before the core closes every queue. */
 	void (*shut)(struct kt_sq *sq);
+	/* Optional: a fault rule (daemon/core/fault_apply.c): stop reading the
+	 * queue's connection for ms milliseconds, then go on (commands already
+	 * read go on meanwhile). */
+	void (*stall_reads)(struct kt_sq *sq, uint32_t ms);
 	/* No reference to sq is left: free the transport's queue object. */
 	void (*free)(struct kt_sq *sq);
 

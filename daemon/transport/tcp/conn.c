@@ -474,6 +474,8 @@ static ssize_t rx_read(struct kt_conn *c, size_t *direct)
 static void on_read(evutil_socket_t fd, short what, void *arg)
 {
 	struct kt_conn *c = arg;
+	if (c->stalled)
+		return; /* a fault rule's stall (TLS activates this event itself) */
 	if (c->ops->hold)
 		c->ops->hold(c, true); /* a callback may end the owner */
 	if (c->mode != KT_CONN_PLAIN && !(c->mode == KT_CONN_TLS && c->ktls_rx)) {
@@ -485,7 +487,7 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 			c->ops->hold(c, false);
 		return;
 	}
-	for (int rounds = 0; rounds < 4 && !c->closed && !c->ctl_only; rounds++) {
+	for (int rounds = 0; rounds < 4 && !c->closed && !c->ctl_only && !c->stalled; rounds++) {
 		size_t direct;
 		ssize_t n = rx_read(c, &direct);
 		if (n == 0) {
@@ -580,6 +582,30 @@ int kt_conn_init(struct kt_conn *c, int fd, struct event_base *base, uint8_t *rx
 	return 0;
 }
 
+static void on_stall_end(evutil_socket_t fd, short what, void *arg)
+{
+	struct kt_conn *c = arg;
+	(void)fd;
+	(void)what;
+	c->stalled = false;
+	if (!c->closed && !c->ctl_only)
+		event_add(c->rd_ev, NULL); /* level-triggered: what came meanwhile is read now */
+}
+
+void kt_conn_stall_reads(struct kt_conn *c, uint32_t ms)
+{
+	if (c->closed)
+		return;
+	if (!c->stall_ev && !(c->stall_ev = evtimer_new(event_get_base(c->rd_ev), on_stall_end, c)))
+		return;
+	struct timeval tv = { (time_t)(ms / 1000u), (suseconds_t)(ms % 1000u) * 1000 };
+	event_base_update_cache_time(event_get_base(c->rd_ev));
+	if (evtimer_add(c->stall_ev, &tv) < 0)
+		return;
+	c->stalled = true;
+	event_del(c->rd_ev);
+}
+
 void kt_conn_shut(struct kt_conn *c)
 {
 	if (c->fd >= 0 && !c->closed)
@@ -601,6 +627,8 @@ void kt_conn_close(struct kt_conn *c)
 		event_del(c->hs_ev);
 	if (c->sniff_ev)
 		event_del(c->sniff_ev);
+	if (c->stall_ev)
+		event_del(c->stall_ev);
 	if (c->fd >= 0)
 		shutdown(c->fd, SHUT_RDWR);
 }
@@ -617,6 +645,9 @@ void kt_conn_fini(struct kt_conn *c)
 		event_free(c->hs_ev);
 	if (c->sniff_ev)
 		event_free(c->sniff_ev);
+	if (c->stall_ev)
+		event_free(c->stall_ev);
+	c->stall_ev = NULL;
 	SSL_free(c->ssl); /* no close_notify: as the kernel's kTLS, the socket just closes */
 	c->ssl = NULL;
 	free(c->tls_tx);

@@ -109,6 +109,9 @@ struct kt_conn {
 	uint8_t *tls_tx;              /* gathered bytes for one SSL_write_ex */
 	uint32_t tls_tx_len;          /* bytes in tls_tx, retried until written */
 	bool ktls_tx, ktls_rx;        /* the kernel has that direction's records (kTLS) */
+	/* a fault rule's stall (kt_conn_stall_reads): reading resumes when it fires */
+	struct event *stall_ev;
+	bool stalled;
 };
 
 /* An accepted socket's options: TCP_NODELAY, and TCP keepalive (idle
@@ -118,6 +121,11 @@ void kt_conn_sockopts(int fd, int ka_idle_s, int ka_interval_s, int ka_count);
  * enum nvmf_addr_family, 0 and "" when unknown). */
 void kt_conn_addrs(int fd, char *peer, size_t peer_len, uint8_t *local_fam, char *local,
 		   size_t local_len);
+
+/* Stops reading c for ms milliseconds (a fault rule), then reads again;
+ * a later stall while one runs restarts it. Data already read is parsed
+ * as usual. */
+void kt_conn_stall_reads(struct kt_conn *c, uint32_t ms);
 
 /* Sets c up on an accepted socket in base's loop and starts reading. 0 or
  * -ENOMEM (then the caller closes fd). */

@@ -177,6 +177,10 @@ static void tcp_complete(struct kt_req *r)
 		c->tx.iov[c->tx.iovcnt++] = (struct iovec){ cmd->data, cmd->xfer_len };
 		if (q->params.ddgst) {
 			uint32_t crc = htole32(kt_crc32c(cmd->data, cmd->xfer_len));
+			if (r->sq->fault_ddgst) { /* a fault rule (daemon/core/fault_apply.c) */
+				r->sq->fault_ddgst = false;
+				crc = ~crc;
+			}
 			memcpy(c->ddgst, &crc, sizeof(crc));
 			c->tx.iov[c->tx.iovcnt++] = (struct iovec){ c->ddgst, KT_DIGEST_LEN };
 		}
@@ -191,6 +195,11 @@ static void tcp_complete(struct kt_req *r)
 static void tcp_close(struct kt_sq *sq, const char *why)
 {
 	queue_close(queue_of(sq), why);
+}
+
+static void tcp_stall_reads(struct kt_sq *sq, uint32_t ms)
+{
+	kt_conn_stall_reads(&queue_of(sq)->conn, ms);
 }
 
 static void tcp_close_after_reply(struct kt_sq *sq)
@@ -536,6 +545,7 @@ const struct kt_transport_ops kt_tcp_ops = {
 	.complete = tcp_complete,
 	.close = tcp_close,
 	.close_after_reply = tcp_close_after_reply,
+	.stall_reads = tcp_stall_reads,
 	.connected = tcp_connected,
 	.shut = tcp_shut,
 	.free = tcp_free,
