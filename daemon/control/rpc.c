@@ -31,6 +31,7 @@
 #include "daemon/control/rpc.h"
 #include "daemon/control/rpc_counters.h"
 #include "daemon/control/rpc_edit.h"
+#include "daemon/control/rpc_faults.h"
 #include "daemon/control/rpc_keepalive.h"
 #include "daemon/control/rpc_params.h"
 #include "daemon/core/target.h"
@@ -597,6 +598,11 @@ static const struct {
 	{ "keepalive.trace", kt_rpc_ka_trace },
 	{ "keepalive.trace.subscribe", kt_rpc_ka_trace_subscribe },
 	{ "keepalive.trace.unsubscribe", kt_rpc_ka_trace_unsubscribe },
+	/* fault rules: daemon/control/rpc_faults.c */
+	{ "faults.add", kt_rpc_faults_add },
+	{ "faults.remove", kt_rpc_faults_remove },
+	{ "faults.clear", kt_rpc_faults_clear },
+	{ "faults.list", kt_rpc_faults_list },
 };
 #define N_METHODS (sizeof(methods) / sizeof(methods[0]))
 
@@ -608,7 +614,8 @@ const char *const kt_rpc_methods[] = {
 	"subsystems.disallow_host", "namespaces.add", "namespaces.remove", "namespaces.set",
 	"hosts.add", "hosts.set", "hosts.remove", "ana.set", "ana.remove",
 	"keepalive.policy.set", "keepalive.policy.get", "keepalive.policy.clear", "keepalive.policy.list",
-	"keepalive.expire", "keepalive.trace", "keepalive.trace.subscribe", "keepalive.trace.unsubscribe", NULL,
+	"keepalive.expire", "keepalive.trace", "keepalive.trace.subscribe", "keepalive.trace.unsubscribe",
+	"faults.add", "faults.remove", "faults.clear", "faults.list", NULL,
 };
 
 int kt_rpc_call(const struct kt_rpc_caller *caller, const char *method, struct json_object *params,

@@ -22,6 +22,7 @@
 #include <json-c/json.h>
 #include "daemon/katoctl/client.h"
 #include "daemon/katoctl/edit.h"
+#include "daemon/katoctl/faults.h"
 #include "daemon/katoctl/keepalive.h"
 
 #define DEFAULT_SOCKET "/run/katod/katod.sock"
@@ -51,6 +52,7 @@ static void usage(FILE *f)
 		DEFAULT_SOCKET);
 	katoctl_edit_usage(f);
 	katoctl_keepalive_usage(f);
+	katoctl_faults_usage(f);
 }
 
 static const struct col ports_cols[] = {
@@ -327,6 +329,8 @@ int main(int argc, char **argv)
 	}
 	int edit_rc; /* changes and counter views: edit.c; keep-alive: keepalive.c */
 	if (katoctl_keepalive(sock, cmd, n, argv + optind, &edit_rc))
+		return edit_rc;
+	if (katoctl_faults(sock, cmd, n, argv + optind, &edit_rc))
 		return edit_rc;
 	if (katoctl_edit(sock, cmd, n, argv + optind, &edit_rc))
 		return edit_rc;
