@@ -327,6 +327,37 @@ static void expiry(void **state)
 	hn_pass(&K);
 }
 
+/* A firing is an event "fault" in the keep-alive trace. */
+static void traced(void **state)
+{
+	(void)state;
+	struct kh_host *a, *io;
+	uint8_t b[8 * BS];
+	char q[300];
+	struct json_object *resp;
+	snprintf(q, sizeof(q), "{\"file\": \"%s\"}", hn_path(&K, "trace.jsonl"));
+	hn_ctl_call(&K, &resp, "keepalive.trace", q);
+	json_object_put(resp);
+	up(&a, &io, false);
+	add("{\"name\": \"tr\", \"match\": {\"opcode\": \"read\"}, \"action\": {\"delay_ms\": 1}}");
+	assert_int_equal(kh_read(io, 1, 0, 8, b, sizeof(b)), 0);
+	rm("tr");
+	hn_ctl_call(&K, &resp, "keepalive.trace", "{\"file\": null}");
+	json_object_put(resp);
+	char text[8192] = "";
+	FILE *f = fopen(hn_path(&K, "trace.jsonl"), "r");
+	assert_non_null(f);
+	size_t n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	assert_non_null(strstr(text, "\"event\":\"fault\""));
+	assert_non_null(strstr(text, "\"name\":\"tr\""));
+	assert_non_null(strstr(text, "\"action\":\"delay\""));
+	kh_close(io);
+	kh_close(a);
+	hn_pass(&K);
+}
+
 /* ---- control ------------------------------------------------------------- */
 
 static void katoctl_faults(void **state)
@@ -386,6 +417,7 @@ int main(void)
 		HN_TEST(first_n),
 		HN_TEST(probability_seeded),
 		HN_TEST(expiry),
+		HN_TEST(traced),
 		HN_TEST(katoctl_faults),
 		HN_TEST(save_and_reload),
 	};
