@@ -176,63 +176,6 @@ bool kt_fault_before(struct kt_req *r)
 	return false;
 }
 
-/* ---- at completion ----------------------------------------------------- */
-
-static void on_delay_due(evutil_socket_t fd, short what, void *arg)
-{
-	struct kt_req *r = arg;
-	struct kt_sq *sq = r->sq;
-	(void)fd;
-	(void)what;
-	kt_req_complete(r, r->fault_status);
-	kt_sq_put(sq);
-}
-
-bool kt_fault_at_complete(struct kt_req *r, uint16_t status)
-{
-	struct kt_sq *sq = r->sq;
-	enum kt_fault_kind k = r->fault;
-	r->fault = KT_FAULT_NONE;
-	if (sq->state == KT_SQ_CLOSED)
-		return false;
-	if (k == KT_FAULT_CLOSE_AFTER) {
-		/* executed; its completion is never sent */
-		kt_req_put(r);
-		if (sq->ops->shut)
-			sq->ops->shut(sq);
-		kt_sq_close_async(sq, "fault rule: close_after");
-		return true;
-	}
-	if (k != KT_FAULT_DELAY)
-		return false;
-	if (!r->fault_ev && !(r->fault_ev = evtimer_new(sq->worker->base, on_delay_due, r)))
-		return false; /* out of memory: not delayed */
-	/* libevent times with the coarse clock, which may lag the real one by
-	 * up to one tick: add it so that the completion is never early (as
-	 * keepalive.c's held Keep Alives) */
-	struct timespec res;
-	long tick_us = clock_getres(CLOCK_MONOTONIC_COARSE, &res) == 0
-			       ? (long)(res.tv_sec * 1000000 + (res.tv_nsec + 999) / 1000)
-			       : 10000;
-	uint64_t us = (uint64_t)r->fault_ms * 1000u + (uint64_t)tick_us;
-	struct timeval tv = { (time_t)(us / 1000000u), (suseconds_t)(us % 1000000u) };
-	event_base_update_cache_time(sq->worker->base);
-	r->fault_status = status;
-	kt_sq_get(sq); /* the queue lives until the timer fires */
-	if (evtimer_add(r->fault_ev, &tv) < 0) {
-		atomic_fetch_sub(&sq->refs, 1);
-		return false;
-	}
-	return true;
-}
-
-void kt_fault_req_fini(struct kt_req *r)
-{
-	if (r->fault_ev)
-		event_free(r->fault_ev);
-	r->fault_ev = NULL;
-}
-
 /* ---- Abort ------------------------------------------------------------- */
 
 struct abort_msg {

@@ -29,12 +29,8 @@ struct kt_dctrl;
 /* r is about to execute (its data is in) and a rule is set: decides and
  * applies. true: r is taken (held, completed with a status, or its queue
  * closed): do not execute it. false: execute it (a mark may remain in
- * r->fault for kt_fault_at_complete). */
+ * r->fault, which kt_req_complete acts on: daemon/core/sq.c). */
 bool kt_fault_before(struct kt_req *r);
-/* kt_req_complete of a marked r (r->fault set): true when the fault took
- * over its completion (delayed: completed again later; close_after:
- * dropped, the queue closing). */
-bool kt_fault_at_complete(struct kt_req *r, uint16_t status);
 /* After an Abort executed on dc's admin queue (r the Abort): when it names
  * a command a rule holds, that command completes (on its queue's worker)
  * with Command Abort Requested and the Abort says "aborted". */
@@ -42,7 +38,5 @@ void kt_fault_abort(struct kt_dctrl *dc, struct kt_req *abort_req);
 /* sq is closing: the held commands it had are forgotten (they never
  * complete). */
 void kt_fault_sq_gone(struct kt_sq *sq);
-/* The slot is going (its queue is freed). */
-void kt_fault_req_fini(struct kt_req *r);
 
 #endif

@@ -14,10 +14,13 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdatomic.h>
 #include <string.h>
+#include <time.h>
+#include <event2/event.h>
 #include "daemon/core/sq.h"
 #include "daemon/core/dctrl.h"
-#include "daemon/core/fault_apply.h"
+#include "proto/faults.h"
 #include "daemon/core/worker.h"
 #include "daemon/log.h"
 #include "daemon/transport/transport.h"
@@ -60,14 +63,74 @@ int kt_sq_init(struct kt_sq *sq, const struct kt_transport_ops *ops, struct kt_w
 	return 0;
 }
 
+/* ---- a completion a fault rule marked (daemon/core/fault_apply.c) ---- */
+
+static void on_delay_due(evutil_socket_t fd, short what, void *arg)
+{
+	struct kt_req *r = arg;
+	struct kt_sq *sq = r->sq;
+	(void)fd;
+	(void)what;
+	kt_req_complete(r, r->fault_status);
+	kt_sq_put(sq);
+}
+
+/* kt_req_complete of a marked r (r->fault set by a firing): true when the
+ * mark took over its completion (delay: completed again later; close_after:
+ * dropped, the queue closing). Slot mechanics, so they live with the slots. */
+static bool marked_complete(struct kt_req *r, uint16_t status)
+{
+	struct kt_sq *sq = r->sq;
+	enum kt_fault_kind k = r->fault;
+	r->fault = KT_FAULT_NONE;
+	if (sq->state == KT_SQ_CLOSED)
+		return false;
+	if (k == KT_FAULT_CLOSE_AFTER) {
+		/* executed; its completion is never sent */
+		kt_req_put(r);
+		if (sq->ops->shut)
+			sq->ops->shut(sq);
+		kt_sq_close_async(sq, "fault rule: close_after");
+		return true;
+	}
+	if (k != KT_FAULT_DELAY)
+		return false;
+	if (!r->fault_ev && !(r->fault_ev = evtimer_new(sq->worker->base, on_delay_due, r)))
+		return false; /* out of memory: not delayed */
+	/* libevent times with the coarse clock, which may lag the real one by
+	 * up to one tick: add it so that the completion is never early (as
+	 * keepalive.c's held Keep Alives) */
+	struct timespec res;
+	long tick_us = clock_getres(CLOCK_MONOTONIC_COARSE, &res) == 0
+			       ? (long)(res.tv_sec * 1000000 + (res.tv_nsec + 999) / 1000)
+			       : 10000;
+	uint64_t us = (uint64_t)r->fault_ms * 1000u + (uint64_t)tick_us;
+	struct timeval tv = { (time_t)(us / 1000000u), (suseconds_t)(us % 1000000u) };
+	event_base_update_cache_time(sq->worker->base);
+	r->fault_status = status;
+	kt_sq_get(sq); /* the queue lives until the timer fires */
+	if (evtimer_add(r->fault_ev, &tv) < 0) {
+		atomic_fetch_sub(&sq->refs, 1);
+		return false;
+	}
+	return true;
+}
+
+static void req_fini(struct kt_req *r)
+{
+	if (r->fault_ev)
+		event_free(r->fault_ev);
+	r->fault_ev = NULL;
+}
+
 static void sq_free(struct kt_sq *sq)
 {
 	for (unsigned i = 0; i < sq->nreqs; i++) {
 		free(slot(sq, i)->buf);
-		kt_fault_req_fini(slot(sq, i));
+		req_fini(slot(sq, i));
 	}
 	free(sq->reqs);
-	kt_fault_req_fini(sq->boot);
+	req_fini(sq->boot);
 	free(sq->boot->buf);
 	free(sq->boot);
 	struct kt_worker *w = sq->worker;
@@ -263,7 +326,7 @@ void kt_req_complete(struct kt_req *r, uint16_t status)
 {
 	struct kt_sq *sq = r->sq;
 	struct kt_cmd *cmd = &r->cmd;
-	if (r->fault && kt_fault_at_complete(r, status)) /* only a fault rule's firing marks it */
+	if (r->fault && marked_complete(r, status)) /* only a fault rule's firing marks it */
 		return;
 	if (sq->qid && cmd->io.ns && r->plan.route == KT_ROUTE_IO) /* per-namespace counters */
 		kt_backend_count(cmd->io.ns->backend, sq->worker->id, cmd->sqe.opcode, &cmd->io, status);
